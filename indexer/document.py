@@ -1,0 +1,58 @@
+"""The indexed Document: an Article plus its entity facets, display entities and
+the mentions that produced them (kept so re-linking never has to re-parse)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .article import Article
+from .kb import FACET_TYPES
+from .linker import Link
+
+
+def build_document(article: Article, links: list[Link], kb_version: str) -> dict[str, Any]:
+    """JSON-ready document for any engine.
+
+    ``entities[type]`` holds only linked QIDs (the facets); NIL mentions are kept
+    in ``mentions`` with ``qid: None`` so their text stays visible and a later
+    re-link with a bigger KB can pick them up.
+    """
+    mentions: list[dict[str, Any]] = []
+    summary: dict[str, dict[str, Any]] = {}
+    for link in links:
+        field, start, end = article.split_offset(link.mention.start, link.mention.end)
+        row = link.to_dict()
+        row.update(field=field, start=start, end=end, offset=link.mention.start)
+        mentions.append(row)
+        if not link.qid:
+            continue
+        ent = summary.get(link.qid)
+        if ent is None:
+            summary[link.qid] = {
+                "qid": link.qid,
+                "label": link.label,
+                "type": link.type,
+                "count": 1,
+                "first_offset": link.mention.start,
+                "confidence": round(link.confidence, 3),
+            }
+        else:
+            ent["count"] += 1
+            ent["confidence"] = max(ent["confidence"], round(link.confidence, 3))
+    entity_list = sorted(summary.values(), key=lambda e: (-e["count"], e["first_offset"]))
+    facets = {t: [e["qid"] for e in entity_list if e["type"] == t] for t in FACET_TYPES}
+    doc = article.to_dict()
+    doc.update(entities=facets, entity_list=entity_list, mentions=mentions, kb_version=kb_version)
+    return doc
+
+
+def article_from_document(doc: dict[str, Any]) -> Article:
+    """The stored article inside a document (the source of truth for reindex)."""
+    return Article(
+        id=doc["id"],
+        title=doc.get("title") or "",
+        text=doc.get("text") or "",
+        published=doc.get("published"),
+        source=doc.get("source"),
+        url=doc.get("url"),
+        meta=doc.get("meta") or {},
+    )

@@ -1,0 +1,7 @@
+"""The local knowledge base: entities, their aliases and priors, in one SQLite file.
+
+``KnowledgeBase`` is the read side the linker and search use; ``build`` writes it.
+"""
+from .store import Candidate, Entity, KnowledgeBase, KBError, FACET_TYPES
+
+__all__ = ["Candidate", "Entity", "KnowledgeBase", "KBError", "FACET_TYPES"]

@@ -1,0 +1,194 @@
+"""SQLite-backed knowledge base: indexed alias lookups from one local file.
+
+SQLite fits: one file, no server, indexed lookups in microseconds, and safe to
+read from several processes while nothing writes (builds go to a temp file and
+are renamed into place).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..normalize import normalize_alias
+
+FACET_TYPES: tuple[str, ...] = ("person", "country", "place", "org", "weapon")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entities (
+    qid TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    label TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    popularity REAL NOT NULL DEFAULT 0,
+    origin TEXT NOT NULL DEFAULT 'starter'
+);
+CREATE TABLE IF NOT EXISTS aliases (
+    alias TEXT NOT NULL,
+    qid TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    surface TEXT NOT NULL,
+    PRIMARY KEY (alias, qid, kind)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS aliases_qid ON aliases (qid);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+# How an alias names its entity, from strongest to weakest evidence.
+ALIAS_KINDS = ("label", "alias", "demonym", "surname")
+
+
+class KBError(RuntimeError):
+    """The KB file is missing, unreadable or not a newslink KB."""
+
+
+@dataclass(slots=True, frozen=True)
+class Entity:
+    qid: str
+    type: str
+    label: str
+    kind: str = ""
+    description: str = ""
+    popularity: float = 0.0
+    aliases: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {
+            "qid": self.qid,
+            "type": self.type,
+            "label": self.label,
+            "kind": self.kind,
+            "description": self.description,
+            "popularity": self.popularity,
+            "aliases": list(self.aliases),
+        }
+
+
+@dataclass(slots=True, frozen=True)
+class Candidate:
+    """One entity an alias may name, with how it names it."""
+
+    entity: Entity
+    alias_kind: str  # one of ALIAS_KINDS
+
+
+class KnowledgeBase:
+    """Read access to a built KB file. Cheap lookups, cached per process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise KBError(f"no knowledge base at {self.path}: run `newslink kb build`")
+        try:
+            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._db.execute("SELECT count(*) FROM entities").fetchone()
+            self._meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise KBError(f"knowledge base {self.path} is unreadable ({exc}): run `newslink kb build`") from exc
+        self._entity_cache: dict[str, Entity | None] = {}
+        self._alias_cache: dict[str, list[Candidate]] = {}
+
+    # -- lookups -----------------------------------------------------------------
+    def entity(self, qid: str) -> Entity | None:
+        if qid in self._entity_cache:
+            return self._entity_cache[qid]
+        row = self._db.execute(
+            "SELECT qid, type, label, kind, description, popularity FROM entities WHERE qid = ?", (qid,)
+        ).fetchone()
+        entity = None
+        if row:
+            aliases = tuple(
+                r[0]
+                for r in self._db.execute(
+                    "SELECT DISTINCT surface FROM aliases WHERE qid = ? AND kind IN ('alias','demonym') ORDER BY surface",
+                    (qid,),
+                )
+            )
+            entity = Entity(*row, aliases=aliases)
+        self._entity_cache[qid] = entity
+        return entity
+
+    def entities(self, qids: list[str]) -> dict[str, Entity]:
+        """Batch form of :meth:`entity` (facet labels in one go, no N+1)."""
+        return {q: e for q in qids if (e := self.entity(q)) is not None}
+
+    def candidates(self, surface: str) -> list[Candidate]:
+        """All entities the surface form may name, strongest alias kind first."""
+        key = normalize_alias(surface)
+        if not key:
+            return []
+        cached = self._alias_cache.get(key)
+        if cached is not None:
+            return cached
+        rows = self._db.execute("SELECT qid, kind FROM aliases WHERE alias = ?", (key,)).fetchall()
+        best: dict[str, str] = {}
+        for qid, kind in rows:
+            if qid not in best or ALIAS_KINDS.index(kind) < ALIAS_KINDS.index(best[qid]):
+                best[qid] = kind
+        found = [Candidate(e, best[q]) for q in best if (e := self.entity(q)) is not None]
+        found.sort(key=lambda c: (ALIAS_KINDS.index(c.alias_kind), -c.entity.popularity))
+        if len(self._alias_cache) < 200_000:
+            self._alias_cache[key] = found
+        return found
+
+    def resolve(self, name: str, type_: str | None = None) -> Entity | None:
+        """A name or QID as a user types it -> the most likely entity (or None)."""
+        name = name.strip()
+        if name[:1] in "Qq" and name[1:].isdigit():
+            return self.entity("Q" + name[1:])
+        found = [c for c in self.candidates(name) if type_ is None or c.entity.type == type_]
+        if not found and type_ in ("country", "place"):
+            other = "place" if type_ == "country" else "country"
+            found = [c for c in self.candidates(name) if c.entity.type == other]
+        found = [c for c in found if c.alias_kind != "surname"] or found
+        return max(found, key=lambda c: (-ALIAS_KINDS.index(c.alias_kind), c.entity.popularity)).entity if found else None
+
+    def complete(self, prefix: str, limit: int = 10, type_: str | None = None) -> list[Entity]:
+        """Entities whose label or alias starts with ``prefix`` (autocomplete)."""
+        key = normalize_alias(prefix)
+        if not key:
+            return []
+        rows = self._db.execute(
+            "SELECT DISTINCT a.qid FROM aliases a JOIN entities e ON e.qid = a.qid "
+            "WHERE a.alias >= ? AND a.alias < ? AND a.kind != 'surname' AND (? IS NULL OR e.type = ?) "
+            "ORDER BY e.popularity DESC LIMIT ?",
+            (key, key + "\U0010ffff", type_, type_, limit),
+        ).fetchall()
+        return [e for (q,) in rows if (e := self.entity(q)) is not None]
+
+    def iter_aliases(self, kinds: tuple[str, ...] = ("label", "alias", "demonym")):
+        """(surface form, qid, type, alias kind) for every alias: feeds the gazetteer."""
+        marks = ",".join("?" * len(kinds))
+        yield from self._db.execute(
+            f"SELECT a.surface, a.qid, e.type, a.kind FROM aliases a JOIN entities e ON e.qid = a.qid WHERE a.kind IN ({marks})",
+            kinds,
+        )
+
+    # -- facts about the KB --------------------------------------------------------
+    @property
+    def meta(self) -> dict[str, str]:
+        return dict(self._meta)
+
+    @property
+    def version(self) -> str:
+        return self._meta.get("version", "unknown")
+
+    def stats(self) -> dict:
+        by_type = dict(self._db.execute("SELECT type, count(*) FROM entities GROUP BY type").fetchall())
+        by_origin = dict(self._db.execute("SELECT origin, count(*) FROM entities GROUP BY origin").fetchall())
+        aliases = self._db.execute("SELECT count(*) FROM aliases").fetchone()[0]
+        return {
+            "path": str(self.path),
+            "version": self.version,
+            "built_at": self._meta.get("built_at"),
+            "sources": json.loads(self._meta.get("sources", "[]")),
+            "entities": sum(by_type.values()),
+            "by_type": {t: by_type.get(t, 0) for t in FACET_TYPES},
+            "by_origin": by_origin,
+            "aliases": aliases,
+        }
+
+    def close(self) -> None:
+        self._db.close()

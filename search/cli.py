@@ -1,0 +1,339 @@
+"""The `newslink` command: index, search, facets, entity, reindex, kb.
+
+Exit codes: 0 success; 1 the job ran but nothing could be done (nothing indexed,
+no such entity); 2 bad usage or bad query; 3 engine unavailable or locked;
+4 knowledge base missing or broken.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from newslink.indexer.kb import FACET_TYPES, KBError
+from newslink.indexer.kb.build import KBDataError, build_starter_kb
+from newslink.indexer.kb.loader import open_kb
+from newslink.indexer.paths import kb_path, newslink_home
+
+from . import __version__
+from .engines import ENGINES, EngineError, open_engine
+from .query import MATCH_MODES, SORTS, QueryError
+from .render import render_facets, render_results, render_table
+from .service import NewsLink
+
+EXIT_EMPTY, EXIT_USAGE, EXIT_ENGINE, EXIT_KB = 1, 2, 3, 4
+
+
+class Context:
+    """Lazily opened engine and KB shared by the subcommands of one invocation."""
+
+    def __init__(self, home: str | None, engine: str | None, index: str | None, es_url: str | None) -> None:
+        if home:
+            os.environ["NEWSLINK_HOME"] = home
+        self.engine_name = engine
+        self.index = index
+        self.es_url = es_url
+        self._engine = None
+        self._kb = None
+
+    @property
+    def kb(self):
+        if self._kb is None:
+            try:
+                self._kb = open_kb()
+            except (KBError, KBDataError) as exc:
+                fail(str(exc), EXIT_KB)
+        return self._kb
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            try:
+                self._engine = open_engine(self.engine_name, index=self.index, url=self.es_url)
+            except EngineError as exc:
+                fail(str(exc), EXIT_ENGINE)
+        return self._engine
+
+    def app(self) -> NewsLink:
+        return NewsLink(self.engine, self.kb)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"newslink: error: {message}", err=True)
+    sys.exit(code)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def color_on() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="newslink")
+@click.option("--home", envvar="NEWSLINK_HOME", type=click.Path(file_okay=False), help="Data directory (default: per-user data dir).")
+@click.option("--engine", type=click.Choice(ENGINES), default=None, help="Search engine [env NEWSLINK_ENGINE; default embedded].")
+@click.option("--index", "index_name", default=None, help="Index name [env NEWSLINK_INDEX; default articles].")
+@click.option("--es-url", default=None, help="Elasticsearch/OpenSearch URL [env NEWSLINK_ES_URL].")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, engine: str | None, index_name: str | None, es_url: str | None) -> None:
+    """Entity-linked news search: index articles, link entities to Wikidata, search by facets."""
+    ctx.obj = Context(home, engine, index_name, es_url)
+    ctx.call_on_close(ctx.obj.close)
+
+
+# --------------------------------------------------------------------------- index
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--workers", type=int, default=None, help="spaCy processes (default: 2 for large jobs, else 1).")
+@click.option("--batch-size", type=int, default=64, show_default=True, help="Articles per spaCy batch.")
+@click.option("--errors", "errors_file", type=click.Path(dir_okay=False, writable=True), help="Write rejected records with their reasons to this JSONL file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
+@click.pass_obj
+def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size: int, errors_file: str | None, as_json: bool, progress: bool | None) -> None:
+    """Read articles from PATHS (JSONL, CSV, TXT files or folders), link entities, index them."""
+    from newslink.indexer.pipeline import EntityPipeline, run_index
+    from newslink.indexer.readers import count_records, read_paths
+
+    from .progress import Progress
+
+    show = sys.stderr.isatty() if progress is None else progress
+    estimate = count_records(paths) if show or workers is None else 0
+    n_process = workers if workers is not None else (2 if estimate >= 2000 and (os.cpu_count() or 1) >= 2 else 1)
+    kb = obj.kb
+    engine = obj.engine
+    dead_letter = open(errors_file, "w", encoding="utf-8") if errors_file else None
+
+    def on_problem(problem) -> None:
+        bar.write(str(problem))
+        if dead_letter is not None and problem.fatal:
+            dead_letter.write(json.dumps({"path": problem.path, "line": problem.line, "error": problem.message, "record": problem.raw}, ensure_ascii=False) + "\n")
+
+    with Progress(total=estimate or None, enabled=show, unit="articles") as bar:
+        pipeline = EntityPipeline(kb, n_process=max(1, n_process), batch_size=batch_size)
+        try:
+            summary = run_index(read_paths(paths), pipeline, engine, on_problem=on_problem, on_progress=bar.update)
+        except EngineError as exc:
+            fail(str(exc), EXIT_ENGINE)
+        finally:
+            if dead_letter is not None:
+                dead_letter.close()
+    result = summary.to_dict()
+    result["index"] = engine.info()
+    if as_json:
+        emit_json(result)
+    else:
+        click.echo(
+            f"indexed {result['indexed']:,} articles in {result['seconds']:.1f} s ({result['articles_per_second']:.1f}/s); "
+            f"skipped {result['skipped']:,}, warnings {result['warnings']:,}; "
+            f"entities linked {result['entities_linked']:,} ({result['entities_per_article']} per article); "
+            f"index now holds {result['index']['documents']:,} documents"
+        )
+    if summary.indexed == 0:
+        fail("nothing could be indexed", EXIT_EMPTY)
+
+
+# --------------------------------------------------------------------------- search
+def query_options(func):
+    """Options shared by `search` and `facets`."""
+    for facet in reversed(FACET_TYPES):
+        func = click.option(f"--{facet}", f"{facet}_values", multiple=True, metavar="QID|NAME", help=f"Only articles mentioning this {facet} (repeatable).")(func)
+    func = click.option("--match", type=click.Choice(MATCH_MODES), default="any", show_default=True, help="Several values of one facet: any of them or all of them.")(func)
+    func = click.option("--since", help="Published on or after (YYYY-MM-DD).")(func)
+    func = click.option("--until", help="Published on or before (YYYY-MM-DD).")(func)
+    func = click.option("--source", "sources", multiple=True, help="Only this source/outlet (repeatable).")(func)
+    func = click.option("--facet-size", type=int, default=10, show_default=True, help="Buckets per facet.")(func)
+    func = click.option("--json", "as_json", is_flag=True, help="JSON output.")(func)
+    return func
+
+
+def build_query(obj: Context, text: str, kw: dict[str, Any], **extra: Any):
+    app = obj.app()
+    values = {facet: list(kw.pop(f"{facet}_values")) for facet in FACET_TYPES}
+    try:
+        query = app.build_query(
+            text=text,
+            entity_values=values,
+            match=kw.pop("match"),
+            since=kw.pop("since"),
+            until=kw.pop("until"),
+            sources=list(kw.pop("sources")),
+            facet_size=kw.pop("facet_size"),
+            **extra,
+        )
+    except QueryError as exc:
+        fail(str(exc), EXIT_USAGE)
+    return app, query
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@query_options
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--size", type=int, default=10, show_default=True)
+@click.option("--no-highlight", is_flag=True, help="Plain snippets.")
+@click.pass_obj
+def search(obj: Context, query: str, as_json: bool, sort: str, page: int, size: int, no_highlight: bool, **kw: Any) -> None:
+    """Keyword + entity-faceted search. QUERY supports "phrases", -exclusions and OR."""
+    app, q = build_query(obj, query, kw, sort=sort, page=page, size=size, highlight=not no_highlight)
+    try:
+        results = app.search(q)
+    except EngineError as exc:
+        fail(str(exc), EXIT_ENGINE)
+    if as_json:
+        emit_json(results.to_dict())
+    else:
+        click.echo(render_results(results, color=color_on()))
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@query_options
+@click.pass_obj
+def facets(obj: Context, query: str, as_json: bool, **kw: Any) -> None:
+    """Top entities per facet type, of the whole index or of a query."""
+    app, q = build_query(obj, query, kw, size=0)
+    try:
+        results = app.search(q)
+    except EngineError as exc:
+        fail(str(exc), EXIT_ENGINE)
+    if as_json:
+        emit_json({"total": results.total, "facets": results.to_dict()["facets"], "query": results.query})
+    else:
+        click.echo(f"{results.total:,} articles")
+        click.echo(render_facets(results.facets, color=color_on()))
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--type", "type_", type=click.Choice(FACET_TYPES), help="Entity type when NAME is a name.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def entity(obj: Context, name: str, type_: str | None, as_json: bool) -> None:
+    """Show an entity (QID or name) and how many indexed articles mention it."""
+    found = obj.kb.resolve(name, type_)
+    data = obj.app().entity(found.qid) if found else None
+    if data is None:
+        fail(f"no entity {name!r} in the knowledge base", EXIT_EMPTY)
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"{data['label']} ({data['qid']}) — {data['type']}" + (f", {data['kind']}" if data["kind"] else ""))
+    if data["description"]:
+        click.echo(f"  {data['description']}")
+    if data["aliases"]:
+        click.echo(f"  also: {', '.join(data['aliases'][:12])}")
+    click.echo(f"  articles: {data['articles']:,}")
+    click.echo(f"  https://www.wikidata.org/wiki/{data['qid']}")
+
+
+# --------------------------------------------------------------------------- reindex
+@cli.command()
+@click.option("--reparse", is_flag=True, help="Run spaCy again (finds mentions of names the KB gained); default re-links stored mentions.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--progress/--no-progress", default=None)
+@click.pass_obj
+def reindex(obj: Context, reparse: bool, as_json: bool, progress: bool | None) -> None:
+    """Rebuild the index from its stored articles into a new generation, then swap it in."""
+    from .reindex import run_reindex
+
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        summary = run_reindex(obj.engine, obj.kb, reparse=reparse, progress=show)
+    except EngineError as exc:
+        fail(str(exc), EXIT_ENGINE)
+    if as_json:
+        emit_json(summary)
+    else:
+        click.echo(
+            f"reindexed {summary['indexed']:,} articles in {summary['seconds']:.1f} s into {summary['generation']} "
+            f"({summary['changed']:,} changed their links)"
+        )
+
+
+# --------------------------------------------------------------------------- kb
+@cli.group()
+def kb() -> None:
+    """The knowledge base of entities (Wikidata QIDs, labels, aliases)."""
+
+
+@kb.command("build")
+@click.option("--json", "as_json", is_flag=True)
+def kb_build(as_json: bool) -> None:
+    """Compile the starter KB shipped with newslink into the data directory."""
+    try:
+        result = build_starter_kb(kb_path())
+    except KBDataError as exc:
+        fail(str(exc), EXIT_KB)
+    if as_json:
+        emit_json(result)
+    else:
+        click.echo(f"built {result['entities']:,} entities into {result['path']} in {result['seconds']} s")
+
+
+@kb.command("lookup")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def kb_lookup(obj: Context, name: str, as_json: bool) -> None:
+    """Every entity NAME may refer to, best first."""
+    if name[:1] in "Qq" and name[1:].isdigit():
+        ent = obj.kb.entity("Q" + name[1:])
+        rows = [(ent, "qid")] if ent else []
+    else:
+        rows = [(c.entity, c.alias_kind) for c in obj.kb.candidates(name)]
+    if as_json:
+        emit_json([dict(e.to_dict(), matched_as=kind) for e, kind in rows])
+        return
+    if not rows:
+        fail(f"nothing called {name!r} in the knowledge base", EXIT_EMPTY)
+    click.echo(render_table([[e.qid, e.type, e.label, kind, f"{e.popularity:g}", e.description[:60]] for e, kind in rows], ["qid", "type", "label", "as", "pop", "description"]))
+
+
+@kb.command("stats")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def kb_stats(obj: Context, as_json: bool) -> None:
+    """What the KB holds."""
+    stats = obj.kb.stats()
+    if as_json:
+        emit_json(stats)
+        return
+    click.echo(f"{stats['entities']:,} entities, {stats['aliases']:,} aliases — {stats['path']}")
+    click.echo(f"version {stats['version']}, built {stats['built_at']}, sources {', '.join(stats['sources'])}")
+    click.echo(render_table([[t, f"{n:,}"] for t, n in stats["by_type"].items()], ["type", "entities"]))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def status(obj: Context, as_json: bool) -> None:
+    """Where the data lives, the index and the KB."""
+    data = {"home": str(newslink_home()), "index": obj.engine.info(), "kb": obj.kb.stats()}
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(f"home   {data['home']}")
+        i = data["index"]
+        click.echo(f"index  {i['engine']} {i['index']} {i['generation']}: {i['documents']:,} documents, {i['size_bytes'] / 1e6:.1f} MB")
+        click.echo(f"kb     {data['kb']['entities']:,} entities, version {data['kb']['version']}")
+
+
+def main() -> None:
+    cli(prog_name="newslink")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

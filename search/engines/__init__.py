@@ -1,0 +1,35 @@
+"""Engine selection: ``--engine`` / ``NEWSLINK_ENGINE`` (embedded by default)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from newslink.indexer.paths import newslink_home
+
+from .base import Engine, EngineError
+
+ENGINES = ("embedded", "elasticsearch")
+
+
+def engine_name(name: str | None = None) -> str:
+    chosen = (name or os.environ.get("NEWSLINK_ENGINE") or "embedded").lower()
+    if chosen in ("es", "opensearch"):
+        chosen = "elasticsearch"
+    if chosen not in ENGINES:
+        raise EngineError(f"unknown engine {chosen!r} (use {' or '.join(ENGINES)})")
+    return chosen
+
+
+def open_engine(name: str | None = None, *, home: Path | None = None, index: str | None = None, url: str | None = None) -> Engine:
+    chosen = engine_name(name)
+    index = index or os.environ.get("NEWSLINK_INDEX") or "articles"
+    if chosen == "embedded":
+        from .embedded import EmbeddedEngine
+
+        return EmbeddedEngine(home or newslink_home(), index)
+    from .elasticsearch import ElasticsearchEngine  # noqa: PLC0415 - optional heavy import
+
+    return ElasticsearchEngine(url or os.environ.get("NEWSLINK_ES_URL") or "http://localhost:9200", index)
+
+
+__all__ = ["Engine", "EngineError", "ENGINES", "engine_name", "open_engine"]

@@ -1,0 +1,75 @@
+"""The one interface both engines implement (embedded tantivy, Elasticsearch).
+
+An engine stores documents (see ``newslink.indexer.document``), answers a
+:class:`~newslink.search.query.SearchQuery`, and keeps every index as a
+*generation* behind a stable name so a rebuild never interrupts searches:
+``create_generation`` -> fill it -> ``promote`` (atomic swap) -> old one dropped.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import Any
+
+from ..query import SearchQuery
+from ..results import RawResults
+
+
+class EngineError(RuntimeError):
+    """The engine is unreachable, locked or broken; the message says what to do."""
+
+
+class Engine(ABC):
+    name: str = "engine"
+
+    # -- writing (the indexer's DocumentSink protocol) -------------------------------
+    @abstractmethod
+    def write(self, docs: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        """Upsert documents by id; return (id, reason) for each one not stored."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Make everything written so far durable and searchable."""
+
+    # -- reading ---------------------------------------------------------------
+    @abstractmethod
+    def search(self, query: SearchQuery) -> RawResults: ...
+
+    @abstractmethod
+    def get(self, doc_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def count_entity(self, facet: str, qid: str) -> int: ...
+
+    @abstractmethod
+    def iter_documents(self, batch_size: int = 500) -> Iterator[dict[str, Any]]:
+        """Every stored document (the source of truth for a reindex)."""
+
+    @abstractmethod
+    def info(self) -> dict[str, Any]:
+        """Name, generation, document count and size on disk, for `health`/`stats`."""
+
+    # -- generations -------------------------------------------------------------
+    @abstractmethod
+    def create_generation(self) -> "Engine":
+        """A new, empty generation to fill; searches still go to the live one."""
+
+    @abstractmethod
+    def promote(self, generation: "Engine") -> None:
+        """Atomically make ``generation`` the live index and drop the old one."""
+
+    @abstractmethod
+    def discard(self, generation: "Engine") -> None:
+        """Drop an unfinished generation (the live index is untouched)."""
+
+    def close(self) -> None:  # pragma: no cover - default no-op
+        pass
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

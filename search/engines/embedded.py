@@ -1,0 +1,393 @@
+"""The embedded engine: tantivy (Rust, BM25) in a data directory, no server.
+
+Layout under ``<home>/indexes/<name>/``: one folder per generation and
+``live.json`` naming the live one. Promoting a generation rewrites ``live.json``
+atomically (write temp + rename), so readers in other processes switch on their
+next query and never see a half-built index.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from newslink.indexer.dates import to_datetime
+from newslink.indexer.kb import FACET_TYPES
+
+from ..query import SearchQuery
+from ..results import Hit, RawResults
+from ..textquery import ParsedText, Term
+from .base import Engine, EngineError
+
+ANALYZER = "newslink_en"
+TITLE_BOOST = 2.0
+SNIPPET_CHARS = 240
+WRITER_HEAP = 256 * 1024 * 1024
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    """English text analysis: split, drop huge tokens, lowercase, fold accents, stem."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
+    sb.add_text_field("title", stored=True, tokenizer_name=ANALYZER)
+    sb.add_text_field("text", stored=True, tokenizer_name=ANALYZER)
+    for facet in FACET_TYPES:
+        sb.add_text_field(facet, stored=False, tokenizer_name="raw", fast=True)
+    sb.add_text_field("source", stored=False, tokenizer_name="raw", fast=True)
+    sb.add_date_field("published", stored=False, indexed=True, fast=True)
+    sb.add_bytes_field("doc", stored=True, indexed=False)
+    return sb.build()
+
+
+class EmbeddedEngine(Engine):
+    name = "embedded"
+
+    def __init__(self, home: Path, index_name: str = "articles", *, generation: str | None = None) -> None:
+        self.root = Path(home) / "indexes" / index_name
+        self.index_name = index_name
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._pinned = generation is not None  # a generation being built, not the live one
+        self.generation = generation or self._live_generation() or self._new_generation_name()
+        self.schema = _schema()
+        self.analyzer = _analyzer()
+        self._open()
+        if not self._pinned and self._live_generation() is None:
+            self._write_live(self.generation)
+
+    # -- opening ------------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return self.root / self.generation
+
+    def _open(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except ValueError as exc:
+            raise EngineError(f"cannot open index at {self.path}: {exc}") from exc
+        self.index.register_tokenizer(ANALYZER, self.analyzer)
+        self._writer: tantivy.IndexWriter | None = None
+        self._last_reload = 0.0
+        self._opened_live_mtime = self._live_mtime()
+
+    def _live_file(self) -> Path:
+        return self.root / "live.json"
+
+    def _live_generation(self) -> str | None:
+        try:
+            return json.loads(self._live_file().read_text())["generation"]
+        except (FileNotFoundError, KeyError, json.JSONDecodeError):
+            return None
+
+    def _live_mtime(self) -> float:
+        try:
+            return self._live_file().stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
+
+    def _write_live(self, generation: str) -> None:
+        tmp = self.root / f".live.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"generation": generation, "since": time.time()}))
+        os.replace(tmp, self._live_file())
+
+    @staticmethod
+    def _new_generation_name() -> str:
+        return "gen-" + datetime.now().strftime("%Y%m%d%H%M%S%f")
+
+    def _searcher(self) -> tantivy.Searcher:
+        """A fresh-enough searcher: follows a promoted generation and new commits."""
+        if not self._pinned and self._live_mtime() != self._opened_live_mtime:
+            live = self._live_generation()
+            if live and live != self.generation:
+                self.close()
+                self.generation = live
+                self._open()
+            self._opened_live_mtime = self._live_mtime()
+        now = time.monotonic()
+        if now - self._last_reload > 0.2:
+            self.index.reload()
+            self._last_reload = now
+        return self.index.searcher()
+
+    # -- writing ------------------------------------------------------------------
+    def _lock_file(self) -> Path:
+        return self.path / "newslink-writer.pid"
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            try:
+                self._writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            except ValueError as exc:
+                holder = ""
+                try:
+                    holder = f" by PID {int(self._lock_file().read_text().strip())}"
+                except (OSError, ValueError):
+                    pass
+                raise EngineError(
+                    f"index {self.path} is locked{holder}: another newslink job is writing to it"
+                ) from exc
+            self._lock_file().write_text(str(os.getpid()))
+        return self._writer
+
+    def _to_tantivy(self, doc: dict[str, Any]) -> tantivy.Document:
+        fields: dict[str, Any] = {
+            "id": doc["id"],
+            "title": doc.get("title") or "",
+            "text": doc.get("text") or "",
+            "doc": json.dumps(doc, ensure_ascii=False).encode("utf-8"),
+        }
+        for facet in FACET_TYPES:
+            qids = (doc.get("entities") or {}).get(facet) or []
+            if qids:
+                fields[facet] = list(qids)
+        if doc.get("source"):
+            fields["source"] = doc["source"]
+        if doc.get("published"):
+            fields["published"] = to_datetime(doc["published"])
+        return tantivy.Document(**fields)
+
+    def write(self, docs: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        writer = self._get_writer()
+        failed: list[tuple[str, str]] = []
+        for doc in docs:
+            try:
+                converted = self._to_tantivy(doc)
+            except (ValueError, TypeError, KeyError) as exc:
+                failed.append((str(doc.get("id")), f"cannot convert document: {exc}"))
+                continue
+            writer.delete_documents_by_term("id", doc["id"])
+            writer.add_document(converted)
+        return failed
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self.index.reload()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.commit()
+                self._writer.wait_merging_threads()
+            finally:
+                self._writer = None
+                self._lock_file().unlink(missing_ok=True)
+
+    # -- queries ------------------------------------------------------------------
+    def _term_queries(self, term: Term) -> tantivy.Query | None:
+        tokens = self.analyzer.analyze(term.text)
+        if not tokens:
+            return None
+        subs = []
+        for field_name, boost in (("title", TITLE_BOOST), ("text", 1.0)):
+            if len(tokens) == 1:
+                q = tantivy.Query.term_query(self.schema, field_name, tokens[0])
+            else:
+                q = tantivy.Query.phrase_query(self.schema, field_name, tokens)
+            subs.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost) if boost != 1.0 else q))
+        return tantivy.Query.boolean_query(subs)
+
+    def _text_query(self, parsed: ParsedText) -> tantivy.Query | None:
+        clauses = []
+        for group in parsed.groups:
+            alternatives = [q for t in group if (q := self._term_queries(t)) is not None]
+            if alternatives:
+                clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])))
+        for term in parsed.excluded:
+            q = self._term_queries(term)
+            if q is not None:
+                clauses.append((tantivy.Occur.MustNot, q))
+        if not clauses:
+            return None
+        if all(occur == tantivy.Occur.MustNot for occur, _ in clauses):
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses)
+
+    def _filter_queries(self, query: SearchQuery, filters: dict[str, list[str]]) -> list[tantivy.Query]:
+        out: list[tantivy.Query] = []
+        for facet, qids in filters.items():
+            if query.match == "all":
+                out.extend(tantivy.Query.term_query(self.schema, facet, q) for q in qids)
+            else:
+                out.append(tantivy.Query.term_set_query(self.schema, facet, qids))
+        if query.sources:
+            out.append(tantivy.Query.term_set_query(self.schema, "source", query.sources))
+        if query.since or query.until:
+            lower = to_datetime(query.since) if query.since else tantivy.MIN_DATETIME  # type: ignore[attr-defined]
+            upper = to_datetime(query.until) if query.until else tantivy.MAX_DATETIME  # type: ignore[attr-defined]
+            out.append(tantivy.Query.range_query(self.schema, "published", tantivy.FieldType.Date, lower, upper))
+        return out
+
+    def _combine(self, text_q: tantivy.Query | None, filters: list[tantivy.Query]) -> tantivy.Query:
+        clauses = [(tantivy.Occur.Must, text_q)] if text_q is not None else []
+        clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+        if not clauses:
+            return tantivy.Query.all_query()
+        return tantivy.Query.boolean_query(clauses)
+
+    def search(self, query: SearchQuery) -> RawResults:
+        searcher = self._searcher()
+        text_q = self._text_query(query.parsed)
+        main = self._combine(text_q, self._filter_queries(query, query.filters))
+        kwargs: dict[str, Any] = {}
+        if query.sort in ("newest", "oldest"):
+            kwargs = {"order_by_field": "published", "order": tantivy.Order.Desc if query.sort == "newest" else tantivy.Order.Asc}
+        limit = max(query.size, 1)
+        result = searcher.search(main, limit, count=True, offset=query.offset, **kwargs)
+        hits: list[Hit] = []
+        if query.size:
+            snippets = self._snippet_generators(searcher, text_q) if query.highlight else None
+            for key, address in result.hits:
+                stored = searcher.doc(address)
+                hits.append(self._hit(stored, key if not kwargs else None, snippets))
+        facets = self._facets(searcher, query, text_q)
+        return RawResults(total=result.count or 0, hits=hits, facets=facets)
+
+    def _snippet_generators(self, searcher: tantivy.Searcher, text_q: tantivy.Query | None):
+        if text_q is None:
+            return None
+        text_gen = tantivy.SnippetGenerator.create(searcher, text_q, self.schema, "text")
+        text_gen.set_max_num_chars(SNIPPET_CHARS)
+        title_gen = tantivy.SnippetGenerator.create(searcher, text_q, self.schema, "title")
+        title_gen.set_max_num_chars(1000)
+        return text_gen, title_gen
+
+    def _hit(self, stored: tantivy.Document, score: float | None, snippets) -> Hit:
+        doc = _stored_json(stored)
+        snippet = title_html = None
+        if snippets is not None:
+            text_snip = snippets[0].snippet_from_doc(stored)
+            snippet = text_snip.to_html() if text_snip.highlighted() else None
+            title_snip = snippets[1].snippet_from_doc(stored)
+            title_html = title_snip.to_html() if title_snip.highlighted() else None
+        if not snippet:
+            snippet = html.escape(_lead(doc.get("text") or ""))
+        return Hit(
+            id=doc["id"],
+            score=round(float(score), 4) if score is not None else None,
+            title=doc.get("title") or "",
+            published=doc.get("published"),
+            source=doc.get("source"),
+            url=doc.get("url"),
+            snippet=snippet,
+            title_html=title_html,
+            entities=doc.get("entity_list") or [],
+        )
+
+    def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q) -> dict[str, list[tuple[str, int]]]:
+        """Terms aggregations; facets sharing the same filter set share one pass."""
+        if not query.facets or not query.facet_size:
+            return {}
+        groups: dict[tuple, list[str]] = {}
+        for facet in query.facets:
+            key = tuple(sorted((t, tuple(v)) for t, v in query.filters_except(facet).items()))
+            groups.setdefault(key, []).append(facet)
+        out: dict[str, list[tuple[str, int]]] = {}
+        for key, facets in groups.items():
+            base = self._combine(text_q, self._filter_queries(query, dict((t, list(v)) for t, v in key)))
+            aggs = {f: {"terms": {"field": f, "size": query.facet_size}} for f in facets}
+            result = searcher.aggregate(base, aggs)
+            for facet in facets:
+                buckets = [(b["key"], int(b["doc_count"])) for b in result.get(facet, {}).get("buckets", [])]
+                present = {q for q, _ in buckets}
+                for selected in query.filters.get(facet, []):
+                    if selected not in present:  # a selected value is always shown
+                        sel_q = self._combine(text_q, self._filter_queries(query, {**dict((t, list(v)) for t, v in key), facet: [selected]}))
+                        buckets.append((selected, searcher.search(sel_q, 1, count=True).count or 0))
+                out[facet] = buckets
+        return out
+
+    # -- single documents -----------------------------------------------------------
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        searcher = self._searcher()
+        result = searcher.search(tantivy.Query.term_query(self.schema, "id", doc_id), 1)
+        if not result.hits:
+            return None
+        return _stored_json(searcher.doc(result.hits[0][1]))
+
+    def count(self) -> int:
+        return self._searcher().num_docs
+
+    def count_entity(self, facet: str, qid: str) -> int:
+        q = tantivy.Query.term_query(self.schema, facet, qid)
+        return self._searcher().search(q, 1, count=True).count or 0
+
+    def iter_documents(self, batch_size: int = 500) -> Iterator[dict[str, Any]]:
+        searcher = self._searcher()
+        total = searcher.num_docs
+        offset = 0
+        while offset < total:
+            result = searcher.search(tantivy.Query.all_query(), batch_size, count=False, order_by_field="id", offset=offset, order=tantivy.Order.Asc)
+            if not result.hits:
+                break
+            for _key, address in result.hits:
+                yield _stored_json(searcher.doc(address))
+            offset += len(result.hits)
+
+    def info(self) -> dict[str, Any]:
+        size = sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+        return {
+            "engine": self.name,
+            "index": self.index_name,
+            "generation": self.generation,
+            "path": str(self.path),
+            "documents": self.count(),
+            "size_bytes": size,
+        }
+
+    # -- generations --------------------------------------------------------------
+    def create_generation(self) -> "EmbeddedEngine":
+        return EmbeddedEngine(self.root.parent.parent, self.index_name, generation=self._new_generation_name())
+
+    def promote(self, generation: Engine) -> None:
+        assert isinstance(generation, EmbeddedEngine)
+        generation.close()
+        old = self._live_generation()
+        self._write_live(generation.generation)
+        if old and old != generation.generation:
+            shutil.rmtree(self.root / old, ignore_errors=True)
+        self.close()
+        self.generation = generation.generation
+        self._open()
+
+    def discard(self, generation: Engine) -> None:
+        assert isinstance(generation, EmbeddedEngine)
+        if generation.generation == self._live_generation():
+            raise EngineError("refusing to discard the live generation")
+        generation._writer = None
+        shutil.rmtree(generation.path, ignore_errors=True)
+
+    def drop(self) -> None:
+        """Delete the whole index (every generation)."""
+        self._writer = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _stored_json(stored: tantivy.Document) -> dict[str, Any]:
+    return json.loads(bytes(stored["doc"][0]).decode("utf-8"))
+
+
+def _lead(text: str, chars: int = SNIPPET_CHARS) -> str:
+    if len(text) <= chars:
+        return text
+    cut = text[:chars].rsplit(" ", 1)[0]
+    return cut + " …"

@@ -1,0 +1,64 @@
+"""Human-readable terminal output for search results, facets and entities."""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import textwrap
+
+import click
+
+from .results import FacetBucket, SearchResults
+
+_BOLD = re.compile(r"<b>(.*?)</b>", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def highlight_for_terminal(fragment: str, color: bool) -> str:
+    """Turn the engine's <b>…</b> HTML snippet into terminal text."""
+    marked = _BOLD.sub(lambda m: click.style(m.group(1), bold=True, fg="yellow") if color else f"[{m.group(1)}]", fragment)
+    return html.unescape(_TAGS.sub("", marked)).replace("\n", " ")
+
+
+def render_results(results: SearchResults, *, color: bool, show_facets: bool = True) -> str:
+    width = min(shutil.get_terminal_size((100, 20)).columns, 120)
+    lines: list[str] = []
+    first = (results.page - 1) * results.size + 1 if results.hits else 0
+    last = first + len(results.hits) - 1 if results.hits else 0
+    lines.append(f"{results.total:,} articles" + (f" — showing {first}–{last}" if results.hits else "") + f" ({results.took_ms:.1f} ms)")
+    for n, hit in enumerate(results.hits, start=first):
+        title = highlight_for_terminal(hit.title_html, color) if hit.title_html else hit.title
+        lines.append("")
+        lines.append(click.style(f"{n}. ", bold=True) + (click.style(title, bold=True) if color and not hit.title_html else title))
+        meta = " · ".join(x for x in ((hit.published or "")[:10], hit.source or "", hit.id) if x)
+        lines.append("   " + (click.style(meta, dim=True) if color else meta))
+        snippet = highlight_for_terminal(hit.snippet, color)
+        lines.extend(textwrap.wrap(snippet, width=width - 3, initial_indent="   ", subsequent_indent="   ") if not color else ["   " + snippet])
+        if hit.entities:
+            names = ", ".join(f"{e['label']}" for e in hit.entities[:8])
+            more = f" +{len(hit.entities) - 8}" if len(hit.entities) > 8 else ""
+            lines.append("   " + (click.style("entities: ", dim=True) if color else "entities: ") + names + more)
+    if show_facets and results.facets:
+        lines.append("")
+        lines.append(render_facets(results.facets, color=color))
+    return "\n".join(lines)
+
+
+def render_facets(facets: dict[str, list[FacetBucket]], *, color: bool) -> str:
+    lines = []
+    for facet, buckets in facets.items():
+        head = click.style(f"{facet:<8}", bold=True) if color else f"{facet:<8}"
+        if not buckets:
+            lines.append(f"{head} —")
+            continue
+        parts = [f"{'*' if b.selected else ''}{b.label} ({b.qid}) {b.count:,}" for b in buckets]
+        lines.append(f"{head} " + " · ".join(parts))
+    return "\n".join(lines)
+
+
+def render_table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*(str(c) for c in r)) for r in rows]
+    return "\n".join(out)

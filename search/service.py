@@ -1,0 +1,74 @@
+"""The application layer CLI and HTTP API share: names -> QIDs, search, labels.
+
+Keeping this in one place means the API and the CLI cannot drift apart: both
+build a SearchQuery, call :meth:`NewsLink.search` and render the same result.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from newslink.indexer.kb import FACET_TYPES, KnowledgeBase
+
+from .engines import Engine
+from .query import QueryError, SearchQuery
+from .results import FacetBucket, SearchResults
+
+
+class NewsLink:
+    def __init__(self, engine: Engine, kb: KnowledgeBase) -> None:
+        self.engine = engine
+        self.kb = kb
+
+    def resolve(self, facet: str, values: list[str]) -> list[str]:
+        """QIDs for what a user typed (QIDs pass through; names go through the KB)."""
+        qids = []
+        for value in values:
+            value = value.strip()
+            if not value:
+                continue
+            if value[:1] in "Qq" and value[1:].isdigit():
+                qids.append("Q" + value[1:])
+                continue
+            entity = self.kb.resolve(value, facet)
+            if entity is None:
+                raise QueryError(facet, f"no {facet} called {value!r} in the knowledge base (try `newslink kb lookup {value}`)")
+            qids.append(entity.qid)
+        return qids
+
+    def build_query(self, *, text: str = "", entity_values: dict[str, list[str]] | None = None, **kwargs: Any) -> SearchQuery:
+        filters = {facet: self.resolve(facet, vals) for facet, vals in (entity_values or {}).items() if vals}
+        return SearchQuery(text=text, filters=filters, **kwargs)
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        started = time.perf_counter()
+        raw = self.engine.search(query)
+        qids = [q for buckets in raw.facets.values() for q, _ in buckets]
+        labels = {q: e.label for q, e in self.kb.entities(qids).items()}
+        facets = {
+            facet: [
+                FacetBucket(qid=q, label=labels.get(q, q), count=c, selected=q in query.filters.get(facet, []))
+                for q, c in buckets
+            ]
+            for facet, buckets in raw.facets.items()
+        }
+        return SearchResults(
+            total=raw.total,
+            hits=raw.hits,
+            facets=facets,
+            page=query.page,
+            size=query.size,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            query=query.to_dict(),
+        )
+
+    def entity(self, qid: str) -> dict[str, Any] | None:
+        entity = self.kb.entity(qid)
+        if entity is None:
+            return None
+        out = entity.to_dict()
+        out["articles"] = self.engine.count_entity(entity.type, qid)
+        return out
+
+
+__all__ = ["NewsLink", "FACET_TYPES"]
