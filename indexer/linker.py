@@ -80,8 +80,19 @@ class Linker:
         for link in links.values():
             if link.qid and link.confidence >= self.threshold:
                 linked_counts[link.qid] = linked_counts.get(link.qid, 0) + 1
+        # Surnames of people named in full here: NER often labels a later bare
+        # surname GPE/ORG ("Michael Jordan ... Jordan retired"); the person wins.
+        named_surnames: dict[str, set[str]] = {}
+        for link in links.values():
+            if link.qid and link.type == "person" and link.confidence >= self.threshold and " " in link.mention.text:
+                named_surnames.setdefault(link.mention.text.split()[-1].lower(), set()).add(link.qid)
         # Pass 2: the rest — short names by in-document coreference, then surnames.
         for i, m in enumerate(mentions):
+            surname_of = named_surnames.get(m.text.lower()) if " " not in m.text and m.label != "PERSON" else None
+            if surname_of and len(surname_of) == 1:
+                qid = next(iter(surname_of))
+                links[i] = Link(m, qid, "person", self.kb.entity(qid).label, 0.9, "coref")  # type: ignore[union-attr]
+                continue
             if i in links and links[i].qid and links[i].confidence >= self.threshold:
                 continue
             coref = self._coref(m, named_people)

@@ -1,0 +1,97 @@
+"""Search on the real tantivy engine: keywords, facets, filters, paging, idempotence."""
+from __future__ import annotations
+
+import pytest
+
+from newslink.search.query import QueryError, SearchQuery
+from newslink.search.service import NewsLink
+
+
+def ids(results) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+def test_keyword_search_and_highlight(filled_embedded, kb) -> None:
+    app = NewsLink(filled_embedded, kb)
+    res = app.search(SearchQuery(text="drones"))
+    assert set(ids(res)) == {"t-1", "t-3"}
+    assert all("<b>" in (h.snippet + (h.title_html or "")) for h in res.hits)
+
+
+def test_title_boost_ranks_title_match_first(filled_embedded, kb) -> None:
+    res = NewsLink(filled_embedded, kb).search(SearchQuery(text="restraint"))
+    assert ids(res)[0] == "t-2"
+
+
+def test_phrase_exclude_or(filled_embedded, kb) -> None:
+    app = NewsLink(filled_embedded, kb)
+    assert ids(app.search(SearchQuery(text='"Red Sea"'))) == ["t-5"]
+    assert "t-1" not in ids(app.search(SearchQuery(text="iran -drones")))
+    assert set(ids(app.search(SearchQuery(text="houthis OR zelenskyy")))) == {"t-3", "t-5"}
+
+
+def test_entity_filter_and_multiselect_facets(filled_embedded, kb) -> None:
+    app = NewsLink(filled_embedded, kb)
+    res = app.search(SearchQuery(filters={"country": ["Q794"]}))
+    docs_with_iran = {"t-1", "t-2", "t-3", "t-4"}
+    assert set(ids(res)) == docs_with_iran
+    countries = {b.qid: b for b in res.facets["country"]}
+    # multi-select: the country facet ignores its own filter, so other countries keep their full counts
+    assert countries["Q794"].selected and countries["Q794"].count == 4
+    assert countries["Q805"].count == 1  # Yemen (t-5) still counted
+    assert countries["Q794"].label == "Iran"
+    people = {b.qid: b.count for b in res.facets["person"]}
+    assert people.get("Q43723") == 2  # Netanyahu, within the Iran filter
+
+
+def test_match_all_within_a_facet(filled_embedded, kb) -> None:
+    app = NewsLink(filled_embedded, kb)
+    both = app.search(SearchQuery(filters={"country": ["Q794", "Q805"]}, match="all"))
+    either = app.search(SearchQuery(filters={"country": ["Q794", "Q805"]}, match="any"))
+    assert set(ids(both)) < set(ids(either))
+    assert ids(both) == [] or all(h.id in ids(either) for h in both.hits)
+
+
+def test_names_resolve_through_the_kb(filled_embedded, kb) -> None:
+    app = NewsLink(filled_embedded, kb)
+    by_name = app.search(app.build_query(entity_values={"person": ["Netanyahu"]}))
+    by_qid = app.search(SearchQuery(filters={"person": ["Q43723"]}))
+    assert ids(by_name) == ids(by_qid) and len(ids(by_qid)) == 2
+    with pytest.raises(QueryError) as err:
+        app.build_query(entity_values={"person": ["Nobody Atall Zzz"]})
+    assert err.value.param == "person"
+
+
+def test_dates_sources_sort_paging(filled_embedded, kb) -> None:
+    app = NewsLink(filled_embedded, kb)
+    newest = app.search(SearchQuery(sort="newest", size=3))
+    assert ids(newest) == ["t-6", "t-4", "t-2"]
+    assert ids(app.search(SearchQuery(sort="oldest", size=1))) == ["t-3"]
+    assert set(ids(app.search(SearchQuery(since="2024-04-14", until="2024-04-15")))) == {"t-1", "t-2"}
+    assert set(ids(app.search(SearchQuery(sources=["Wire B"])))) == {"t-2", "t-5"}
+    page2 = app.search(SearchQuery(sort="newest", size=2, page=2))
+    assert ids(page2) == ["t-2", "t-1"] and page2.total == 6
+
+
+def test_query_validation() -> None:
+    for kwargs, param in [({"page": 0}, "page"), ({"page": 2000, "size": 10}, "page"), ({"since": "not a date"}, "since"),
+                          ({"sort": "random"}, "sort"), ({"size": 1000}, "size"), ({"text": "x" * 5000}, "q"),
+                          ({"since": "2024-02-01", "until": "2024-01-01"}, "since")]:
+        with pytest.raises(QueryError) as err:
+            SearchQuery(**kwargs)
+        assert err.value.param == param
+
+
+def test_reindexing_the_same_docs_is_idempotent(filled_embedded, corpus_docs) -> None:
+    before = filled_embedded.count()
+    assert filled_embedded.write(corpus_docs) == []
+    filled_embedded.commit()
+    assert filled_embedded.count() == before == len(corpus_docs)
+
+
+def test_get_and_iter(filled_embedded, corpus_docs) -> None:
+    doc = filled_embedded.get("t-1")
+    assert doc["title"] == corpus_docs[0]["title"] and doc["mentions"]
+    assert filled_embedded.get("nope") is None
+    assert sorted(d["id"] for d in filled_embedded.iter_documents(batch_size=2)) == sorted(d["id"] for d in corpus_docs)
+    assert filled_embedded.count_entity("country", "Q794") == 4
