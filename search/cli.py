@@ -331,6 +331,27 @@ def status(obj: Context, as_json: bool) -> None:
         click.echo(f"kb     {data['kb']['entities']:,} entities, version {data['kb']['version']}")
 
 
+# --------------------------------------------------------------------------- serve
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; anything but loopback exposes the API to the network.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN", help="Let browser pages from ORIGIN call the API (repeatable); CORS is off otherwise.")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info", show_default=True)
+@click.pass_obj
+def serve(obj: Context, host: str, port: int, cors_origins: tuple[str, ...], log_level: str) -> None:
+    """Serve the read-only JSON search API (OpenAPI at /docs) with uvicorn."""
+    try:
+        import uvicorn
+
+        from .api import create_app
+    except ImportError as exc:
+        fail(f"the HTTP API needs the 'api' extra: pip install 'newslink[api]' ({exc})", EXIT_USAGE)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"newslink: warning: listening on {host}; the API has no authentication", err=True)
+    app = create_app(engine_name=obj.engine_name, index=obj.index, es_url=obj.es_url, cors_origins=cors_origins)
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
 def main() -> None:
     cli(prog_name="newslink")
 

@@ -1,0 +1,390 @@
+"""The HTTP API: the CLI's faceted search as read-only JSON, with an OpenAPI description.
+
+Every endpoint goes through :class:`~newslink.search.service.NewsLink`, the same
+object the CLI uses, so the API and the CLI cannot answer the same query
+differently. What this module adds is only what HTTP needs:
+
+- parameter parsing with bounds that FastAPI checks *and* documents in OpenAPI;
+- one error shape, ``{"error": ..., "param": ...}``, for every failure:
+  unknown parameters and bad values are 4xx naming the parameter, an engine that
+  is down is 503, and a catch-all handler turns any bug into a JSON 500 (never a
+  traceback);
+- lazy opening of engine and KB, so ``serve`` starts even while Elasticsearch is
+  still booting and recovers when it comes up; the embedded engine follows
+  promoted generations by itself, so a ``newslink reindex`` never needs a restart.
+
+Build it with :func:`create_app`; ``newslink serve`` runs it under uvicorn.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from newslink.indexer.kb import FACET_TYPES, KBError, KnowledgeBase
+
+from . import __version__
+from .api_models import (
+    ArticleResponse,
+    EntityListResponse,
+    EntityResponse,
+    ErrorBody,
+    HealthResponse,
+    SearchResponse,
+    ServiceInfo,
+)
+from .engines import Engine, EngineError, open_engine
+from .query import MATCH_MODES, MAX_FACET_SIZE, MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SORTS, QueryError
+from .service import NewsLink
+from .textquery import MAX_QUERY_CHARS
+
+log = logging.getLogger("newslink.api")
+
+MAX_VALUES = 20  # values of one repeatable filter (person=…&person=…)
+MAX_VALUE_CHARS = 200  # one entity name / source name
+MAX_COMPLETIONS = 50
+
+# Literal types built from the query model's own constants, so OpenAPI enums never drift.
+FacetType = Literal[FACET_TYPES]  # type: ignore[valid-type]
+SortName = Literal[SORTS]  # type: ignore[valid-type]
+MatchMode = Literal[MATCH_MODES]  # type: ignore[valid-type]
+Value = Annotated[str, Query(max_length=MAX_VALUE_CHARS)]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A parameter is unknown or its value is not usable."},
+    422: {"model": ErrorBody, "description": "A parameter has the wrong type or is out of bounds."},
+    503: {"model": ErrorBody, "description": "The search engine or the knowledge base is unavailable."},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such item."}}
+
+
+class ApiError(Exception):
+    """An expected failure with its HTTP status, message and offending parameter."""
+
+    def __init__(self, status: int, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.param = param
+
+
+class Backend:
+    """The engine and KB behind the app: given, or opened on first use; one lock.
+
+    The lock serializes calls into engine and KB. Neither was written for
+    concurrent threads (the embedded engine swaps its tantivy index object when a
+    new generation is promoted, the KB keeps plain-dict caches over one SQLite
+    connection), and a query takes milliseconds, so serializing costs little and
+    rules out a whole class of races. Opening failures are not cached: the next
+    request tries again, which is what lets the API recover from an engine outage.
+    """
+
+    def __init__(self, engine: Engine | None, kb: KnowledgeBase | None, *, engine_name: str | None, index: str | None, es_url: str | None) -> None:
+        self._engine = engine
+        self._kb = kb
+        self._owned: list[Any] = []
+        self._open_args = {"name": engine_name, "index": index, "url": es_url}
+        self.lock = threading.RLock()
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = open_engine(self._open_args["name"], index=self._open_args["index"], url=self._open_args["url"])
+            self._owned.append(self._engine)
+        return self._engine
+
+    def kb(self) -> KnowledgeBase:
+        if self._kb is None:
+            from newslink.indexer.kb.build import KBDataError
+            from newslink.indexer.kb.loader import open_kb
+
+            try:
+                self._kb = open_kb()
+            except (KBError, KBDataError) as exc:
+                raise ApiError(503, f"knowledge base unavailable: {exc}") from exc
+            self._owned.append(self._kb)
+        return self._kb
+
+    def service(self) -> NewsLink:
+        return NewsLink(self.engine(), self.kb())
+
+    def describe(self) -> dict[str, str | None]:
+        """Engine and index names without touching the engine (for a 503 health answer)."""
+        if self._engine is not None:
+            return {"engine": getattr(self._engine, "name", None), "index": getattr(self._engine, "index_name", self._open_args["index"])}
+        return {"engine": self._open_args["name"], "index": self._open_args["index"]}
+
+    def close(self) -> None:
+        with self.lock:
+            for thing in reversed(self._owned):
+                try:
+                    thing.close()
+                except Exception:  # noqa: BLE001 - shutting down; nothing left to tell the client
+                    log.warning("closing %r failed", thing, exc_info=True)
+            self._owned.clear()
+
+
+# --------------------------------------------------------------------------- errors
+def _error(status: int, message: str, param: str | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content=ErrorBody(error=message, param=param).model_dump())
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc.status, exc.message, exc.param)
+
+    @app.exception_handler(QueryError)
+    async def query_error(_: Request, exc: QueryError) -> JSONResponse:
+        return _error(400, exc.message, exc.param)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(part) for part in first.get("loc", ())]
+        param = loc[-1] if len(loc) > 1 else (loc[0] if loc else None)
+        if loc and loc[-1].isdigit() and len(loc) > 2:  # person.3 -> person
+            param = loc[-2]
+        message = str(first.get("msg", "invalid request"))
+        return _error(422, f"{param}: {message}" if param else message, param)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        response = _error(exc.status_code, str(exc.detail))
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(EngineError)
+    async def engine_error(_: Request, exc: EngineError) -> JSONResponse:
+        return _error(503, f"search engine unavailable: {exc}")
+
+    @app.exception_handler(Exception)
+    async def anything_else(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(500, "internal error; the server log has the details")
+
+
+def _declared_query_params(app: FastAPI) -> dict[tuple[str, str], frozenset[str]]:
+    """(path, method) -> query parameter names, read from the app's own OpenAPI
+    description (public and cached by FastAPI), so what is documented is exactly
+    what is accepted."""
+    cached = getattr(app.state, "query_params", None)
+    if cached is None:
+        cached = {
+            (path, method.upper()): frozenset(p["name"] for p in op.get("parameters", []) if p.get("in") == "query")
+            for path, ops in app.openapi().get("paths", {}).items()
+            for method, op in ops.items()
+        }
+        app.state.query_params = cached
+    return cached
+
+
+def reject_unknown_params(request: Request) -> None:
+    """Unknown query parameters are an error, not silently ignored.
+
+    A typo (``contry=Q794``) would otherwise return unfiltered results that look
+    right; naming the parameter tells the user at once.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.query_params:
+        return
+    allowed = _declared_query_params(request.app).get((route.path_format, request.method), frozenset())
+    for name in request.query_params.keys():
+        if name not in allowed:
+            hint = f"; this endpoint takes {', '.join(sorted(allowed))}" if allowed else "; this endpoint takes none"
+            raise ApiError(400, f"unknown parameter {name!r}{hint}", name)
+
+
+def _facet_list(values: list[str] | None) -> tuple[str, ...]:
+    """``facets`` repeated or comma-separated; absent = every facet type, empty = none."""
+    if values is None:
+        return FACET_TYPES
+    return tuple(dict.fromkeys(p.strip() for v in values for p in v.split(",") if p.strip()))
+
+
+# --------------------------------------------------------------------------- app
+def create_app(
+    engine: Engine | None = None,
+    kb: KnowledgeBase | None = None,
+    *,
+    cors_origins: Sequence[str] = (),
+    engine_name: str | None = None,
+    index: str | None = None,
+    es_url: str | None = None,
+) -> FastAPI:
+    """The API over ``engine`` and ``kb``; either one left out is opened on first use
+    from ``engine_name``/``index``/``es_url`` and the environment (``NEWSLINK_HOME``,
+    ``NEWSLINK_ENGINE``, …), exactly as the CLI opens them."""
+    backend = Backend(engine, kb, engine_name=engine_name, index=index, es_url=es_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:  # warm up; a failure here is reported per request (503), not fatal
+            with backend.lock:
+                backend.service()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("newslink API starting without a working backend: %s", exc)
+        yield
+        backend.close()
+
+    app = FastAPI(
+        title="newslink",
+        version=__version__,
+        description="Entity-linked news search: keyword search with person, country, place, organization and weapon facets "
+        "linked to Wikidata. Read-only.",
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_params)],
+    )
+    app.state.backend = backend
+    _install_error_handlers(app)
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"], allow_headers=["*"])
+
+    def locked(fn: Callable[[NewsLink], Any]) -> Any:
+        with backend.lock:
+            return fn(backend.service())
+
+    @app.get("/", response_model=ServiceInfo, include_in_schema=False)
+    def root() -> dict[str, str]:
+        return {"name": "newslink", "version": __version__, "docs": "/docs", "openapi": "/openapi.json"}
+
+    @app.get("/search", response_model=SearchResponse, responses=_ERRORS, tags=["search"])
+    def search(
+        q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description='Keywords: "quoted phrases", -exclusions, OR.')] = "",
+        person: Annotated[list[Value], Query(max_length=MAX_VALUES, description="QID or name (repeatable).")] = [],  # noqa: B006
+        country: Annotated[list[Value], Query(max_length=MAX_VALUES, description="QID or name (repeatable).")] = [],  # noqa: B006
+        place: Annotated[list[Value], Query(max_length=MAX_VALUES, description="QID or name (repeatable).")] = [],  # noqa: B006
+        org: Annotated[list[Value], Query(max_length=MAX_VALUES, description="QID or name (repeatable).")] = [],  # noqa: B006
+        weapon: Annotated[list[Value], Query(max_length=MAX_VALUES, description="QID or name (repeatable).")] = [],  # noqa: B006
+        match: Annotated[MatchMode, Query(description="Several values of one facet: any of them or all of them.")] = "any",
+        since: Annotated[str | None, Query(max_length=40, description="Published on or after (YYYY-MM-DD or ISO 8601).")] = None,
+        until: Annotated[str | None, Query(max_length=40, description="Published on or before (a bare date includes the whole day).")] = None,
+        source: Annotated[list[Value], Query(max_length=MAX_VALUES, description="Only this source/outlet (repeatable).")] = [],  # noqa: B006
+        sort: SortName = "relevance",
+        page: Annotated[int, Query(ge=1, le=MAX_RESULT_WINDOW, description=f"page × size may not exceed {MAX_RESULT_WINDOW}.")] = 1,
+        size: Annotated[int, Query(ge=0, le=MAX_PAGE_SIZE, description="Hits per page (0: facets only).")] = 10,
+        facets: Annotated[
+            list[Annotated[str, Query(max_length=100)]] | None,
+            Query(max_length=len(FACET_TYPES), description=f"Facet types to count, repeated or comma-separated ({', '.join(FACET_TYPES)}); default all, empty for none."),
+        ] = None,
+        facet_size: Annotated[int, Query(ge=0, le=MAX_FACET_SIZE, description="Buckets per facet.")] = 10,
+        highlight: Annotated[bool, Query(description="<b>…</b> around matches in snippet and title_html.")] = True,
+    ) -> Any:
+        """Keyword + entity-faceted search; facet counts are multi-select (each facet
+        is counted with the other facets' filters applied)."""
+        values = {"person": person, "country": country, "place": place, "org": org, "weapon": weapon}
+
+        def run(app_: NewsLink) -> dict[str, Any]:
+            query = app_.build_query(
+                text=q, entity_values=values, match=match, since=since, until=until, sources=list(source),
+                sort=sort, page=page, size=size, facets=_facet_list(facets), facet_size=facet_size, highlight=highlight,
+            )
+            return app_.search(query).to_dict()
+
+        return locked(run)
+
+    @app.get("/entities", response_model=EntityListResponse, responses=_ERRORS, tags=["entities"])
+    def complete(
+        prefix: Annotated[str, Query(min_length=1, max_length=100, description="The start of a label or alias.")],
+        type_: Annotated[FacetType | None, Query(alias="type", description="Only entities of this facet type.")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_COMPLETIONS)] = 10,
+    ) -> Any:
+        """Autocomplete over KB labels and aliases, most popular first (a search box's suggestions)."""
+        with backend.lock:
+            found = backend.kb().complete(prefix, limit=limit, type_=type_)
+        return {
+            "prefix": prefix,
+            "type": type_,
+            "entities": [{k: e.to_dict()[k] for k in ("qid", "label", "type", "kind", "description")} for e in found],
+        }
+
+    @app.get("/entities/{qid}", response_model=EntityResponse, responses={**_NOT_FOUND, **_ERRORS}, tags=["entities"])
+    def entity(qid: Annotated[str, Path(pattern=r"^[Qq][1-9][0-9]{0,11}$", description="A Wikidata QID, e.g. Q794.")]) -> Any:
+        """One KB entity and how many indexed articles are linked to it."""
+        data = locked(lambda app_: app_.entity("Q" + qid[1:]))
+        if data is None:
+            raise ApiError(404, f"no entity {qid} in the knowledge base", "qid")
+        return data
+
+    @app.get("/articles/{id:path}", response_model=ArticleResponse, responses={**_NOT_FOUND, **_ERRORS}, tags=["articles"])
+    def article(id: Annotated[str, Path(max_length=1000, description="The article id, as in search hits.")]) -> Any:  # noqa: A002
+        """One stored article with its entity mentions (per-field character offsets), to underline them."""
+
+        def fetch(app_: NewsLink) -> dict[str, Any] | None:
+            doc = app_.engine.get(id)
+            if doc is None:
+                return None
+            qids = [m["qid"] for m in doc.get("mentions") or [] if m.get("qid")]
+            labels = {q: e.label for q, e in app_.kb.entities(qids).items()}
+            return _article_view(doc, labels)
+
+        data = locked(fetch)
+        if data is None:
+            raise ApiError(404, f"no article {id!r} in the index", "id")
+        return data
+
+    @app.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse, "description": "Engine or KB unavailable."}}, tags=["service"])
+    def health() -> Any:
+        """Whether the engine answers, which index it serves, how many documents, and the KB version."""
+        try:
+            with backend.lock:
+                info = backend.engine().info()
+                kb_version = backend.kb().version
+        except (EngineError, ApiError) as exc:
+            message = exc.message if isinstance(exc, ApiError) else f"search engine unavailable: {exc}"
+            body = HealthResponse(status="unavailable", error=message, **backend.describe())
+            return JSONResponse(status_code=503, content=body.model_dump())
+        return HealthResponse(
+            status="ok",
+            engine=info.get("engine"),
+            index=info.get("index"),
+            generation=info.get("generation"),
+            documents=info.get("documents"),
+            kb_version=kb_version,
+        )
+
+    return app
+
+
+def _article_view(doc: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    """A stored document as the API shows it: mentions renamed for clients.
+
+    A stored mention's ``label`` is the NER label (GPE, PERSON…); clients want the
+    entity's name there, so the NER label moves to ``ner_label``.
+    """
+    mentions = []
+    for m in doc.get("mentions") or []:
+        mentions.append({
+            "field": m.get("field", "text"),
+            "start": m.get("start", 0),
+            "end": m.get("end", 0),
+            "text": m.get("text", ""),
+            "qid": m.get("qid"),
+            "label": labels.get(m["qid"]) if m.get("qid") else None,
+            "type": m.get("type"),
+            "confidence": m.get("confidence"),
+            "ner_label": m.get("label"),
+            "method": m.get("method"),
+        })
+    return {
+        "id": doc["id"],
+        "title": doc.get("title") or "",
+        "text": doc.get("text") or "",
+        "published": doc.get("published"),
+        "source": doc.get("source"),
+        "url": doc.get("url"),
+        "meta": doc.get("meta") or {},
+        "entities": doc.get("entities") or {},
+        "entity_list": doc.get("entity_list") or [],
+        "mentions": mentions,
+        "kb_version": doc.get("kb_version"),
+    }

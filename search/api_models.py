@@ -1,0 +1,132 @@
+"""Pydantic response models of the HTTP API.
+
+They exist for two reasons: FastAPI validates every answer against them (a
+drifting engine cannot leak an unexpected shape to clients), and they make the
+OpenAPI description exact enough for clients, code generators and the
+property-based test that fuzzes the API from it.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorBody(BaseModel):
+    """Every non-2xx answer: a message and, when one parameter is at fault, its name."""
+
+    error: str = Field(description="What went wrong, in words a user can act on.")
+    param: str | None = Field(None, description="The query/path parameter at fault, if any.")
+
+
+class EntityRef(BaseModel):
+    """A linked entity as shown with a hit: one per QID, most mentioned first."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    qid: str
+    label: str
+    type: str
+    count: int = Field(description="Mentions of this entity in the article.")
+    first_offset: int | None = None
+    confidence: float | None = None
+
+
+class HitModel(BaseModel):
+    id: str
+    title: str
+    published: str | None
+    source: str | None
+    url: str | None
+    score: float | None = Field(description="Relevance score; null when sorted by date.")
+    snippet: str | None = Field(description="HTML-escaped text with <b>…</b> around matches.")
+    title_html: str | None = Field(description="The title with <b>…</b> around matches, when it matched.")
+    entities: list[EntityRef]
+
+
+class FacetBucketModel(BaseModel):
+    qid: str
+    label: str = Field(description="The entity's KB label (the QID when the KB lacks it).")
+    count: int
+    selected: bool = Field(description="True when this value is one of the query's filters.")
+
+
+class SearchResponse(BaseModel):
+    total: int
+    page: int
+    size: int
+    took_ms: float
+    hits: list[HitModel]
+    facets: dict[str, list[FacetBucketModel]] = Field(description="Per facet type (person, country, place, org, weapon).")
+    query: dict[str, Any] = Field(description="The query as understood: names resolved to QIDs, dates normalized.")
+
+
+class EntityResponse(BaseModel):
+    qid: str
+    label: str
+    type: str
+    kind: str
+    description: str
+    aliases: list[str]
+    popularity: float
+    articles: int = Field(description="Indexed articles linked to this entity.")
+
+
+class EntitySummary(BaseModel):
+    qid: str
+    label: str
+    type: str
+    kind: str
+    description: str
+
+
+class EntityListResponse(BaseModel):
+    prefix: str
+    type: str | None
+    entities: list[EntitySummary]
+
+
+class MentionModel(BaseModel):
+    """One entity mention; ``start``/``end`` are character offsets into ``field``."""
+
+    field: Literal["title", "text"]
+    start: int
+    end: int
+    text: str
+    qid: str | None = Field(description="null for a mention no KB entity confidently matched (NIL).")
+    label: str | None = Field(None, description="The linked entity's label.")
+    type: str | None = None
+    confidence: float | None = None
+    ner_label: str | None = Field(None, description="The NER/gazetteer label of the span (GPE, PERSON, …).")
+    method: str | None = None
+
+
+class ArticleResponse(BaseModel):
+    id: str
+    title: str
+    text: str
+    published: str | None
+    source: str | None
+    url: str | None
+    meta: dict[str, Any]
+    entities: dict[str, list[str]] = Field(description="QIDs per facet type.")
+    entity_list: list[EntityRef]
+    mentions: list[MentionModel]
+    kb_version: str | None
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "unavailable"]
+    engine: str | None = None
+    index: str | None = None
+    generation: str | None = None
+    documents: int | None = None
+    kb_version: str | None = None
+    error: str | None = None
+
+
+class ServiceInfo(BaseModel):
+    name: str
+    version: str
+    docs: str
+    openapi: str
