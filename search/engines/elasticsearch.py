@@ -1,0 +1,432 @@
+"""The Elasticsearch / OpenSearch engine: where newslink goes when one laptop is not enough.
+
+Same contract as the embedded engine (``base.Engine``), on a cluster:
+
+* Every index is a *generation* ``newslink-<index>-<timestamp>`` behind the alias
+  ``newslink-<index>``; searches and single-document reads go through the alias.
+  ``create_generation`` makes a new, unaliased index from ``mappings/articles.json``;
+  ``promote`` swaps the alias in one ``_aliases`` request (remove old + add new, atomic
+  on the cluster) and then deletes the old generation, so searches never see a gap.
+* An interrupted rebuild never touches the alias. A generation being built carries a
+  heartbeat in its mapping ``_meta``; the next ``create_generation`` deletes unaliased
+  generations whose heartbeat is older than ``stale_after`` (left by a killed job).
+* Writes go through ``helpers.streaming_bulk`` in chunks: 429 and 502/503/504 are retried
+  with exponential backoff, per-document rejections come back as ``(id, reason)``, and a
+  lost connection raises :class:`EngineError` saying how many documents the server had
+  confirmed -- only confirmed documents are ever counted as indexed.
+* Queries are built by :mod:`.es_query` from the same ``SearchQuery`` as the embedded
+  engine; :mod:`.es_client` makes the official 8.x client talk to OpenSearch too.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+
+from newslink.indexer.kb import FACET_TYPES
+
+from ..query import QueryError, SearchQuery
+from ..results import Hit, RawResults
+from .base import Engine, EngineError
+from .embedded import _lead
+from .es_client import ServerInfo, connect, redact, unreachable
+from .es_query import facet_field, search_body
+
+MAPPING_FILE = Path(__file__).resolve().parents[2] / "mappings" / "articles.json"
+MAPPING_MARK = "newslink_mapping"  # in _meta: this index was made by newslink from the file
+BUILD_MARK = "newslink_build"  # in _meta while a generation is being filled
+HEARTBEAT_EVERY = 30.0
+STALE_AFTER = 15 * 60.0
+_INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def load_mapping(path: Path = MAPPING_FILE) -> dict[str, Any]:
+    """``{"settings": …, "mappings": …}`` from the mapping file (the only source of both)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise EngineError(f"cannot read index mapping {path}: {exc}") from exc
+    if not isinstance(data.get("mappings"), dict) or MAPPING_MARK not in data["mappings"].get("_meta", {}):
+        raise EngineError(f"{path} has no mappings._meta.{MAPPING_MARK}; is it newslink's mapping file?")
+    return {"settings": data.get("settings") or {}, "mappings": data["mappings"]}
+
+
+def _reason(exc: ApiError) -> str:
+    """The most specific reason an API error body gives."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    err = body.get("error")
+    if isinstance(err, dict):
+        cause = (err.get("root_cause") or [err])[0]
+        return f"{cause.get('type', err.get('type'))}: {cause.get('reason', err.get('reason'))}"
+    return str(err or exc.message)
+
+
+def _item_reason(info: dict[str, Any]) -> str:
+    err = info.get("error")
+    if isinstance(err, dict):
+        reason = f"{err.get('type')}: {err.get('reason')}"
+        caused = err.get("caused_by")
+        if isinstance(caused, dict) and caused.get("reason"):
+            reason += f" ({caused.get('reason')})"
+        return reason
+    return f"HTTP {info.get('status')}: {err}"
+
+
+class ElasticsearchEngine(Engine):
+    name = "elasticsearch"
+
+    def __init__(
+        self,
+        url: str,
+        index_name: str = "articles",
+        *,
+        generation: str | None = None,
+        chunk_size: int = 500,
+        max_retries: int = 3,
+        initial_backoff: float = 1.0,
+        stale_after: float = STALE_AFTER,
+        mapping_file: Path = MAPPING_FILE,
+        _connection: tuple[Elasticsearch, ServerInfo] | None = None,
+    ) -> None:
+        if not _INDEX_NAME.match(index_name):
+            raise EngineError(f"index name {index_name!r} must be lowercase letters, digits, '-' or '_'")
+        self.url = url
+        self.index_name = index_name
+        self.alias = f"newslink-{index_name}"
+        self.chunk_size = chunk_size
+        self.max_retries = max_retries
+        self.initial_backoff = initial_backoff
+        self.stale_after = stale_after
+        self.mapping_file = mapping_file
+        self.indexed = 0  # documents the server confirmed through this engine object
+        self._owns_client = _connection is None
+        self.client, self.server = _connection or connect(url)
+        self._pinned = generation  # a generation being built, not the live alias
+        self._last_heartbeat = 0.0
+        if generation is None:
+            self._ensure_live()
+
+    # -- plumbing ---------------------------------------------------------------------
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Client errors -> EngineError with what we were doing and what the server said."""
+        try:
+            yield
+        except NotFoundError as exc:
+            raise EngineError(f"{doing}: {_reason(exc)} (no index {self.alias} on {redact(self.url)}? run `newslink index` first)") from exc
+        except ApiError as exc:
+            raise EngineError(f"{doing} failed on {self.server.describe()}: HTTP {exc.meta.status} {_reason(exc)}") from exc
+        except TransportError as exc:
+            raise unreachable(self.url, exc) from exc
+
+    @property
+    def target(self) -> str:
+        """Where reads and writes go: the pinned generation, else the live alias."""
+        return self._pinned or self.alias
+
+    def _generation_pattern(self) -> re.Pattern[str]:
+        return re.compile(rf"^{re.escape(self.alias)}-\d{{20}}$")
+
+    def _new_generation_name(self) -> str:
+        return f"{self.alias}-{datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S%f')}"
+
+    def _live_indices(self) -> list[str]:
+        with self._errors("reading alias"):
+            try:
+                return sorted(self.client.indices.get_alias(name=self.alias).body)
+            except NotFoundError:
+                return []
+
+    def _create_index(self, name: str, building: bool) -> None:
+        body = load_mapping(self.mapping_file)
+        if building:
+            body["mappings"]["_meta"] = {**body["mappings"].get("_meta", {}), BUILD_MARK: {"heartbeat": time.time()}}
+        with self._errors(f"creating index {name}"):
+            self.client.indices.create(index=name, settings=body["settings"], mappings=body["mappings"])
+        self._last_heartbeat = time.monotonic()
+
+    def _ensure_live(self) -> None:
+        """First use of an index name: create a generation and point the alias at it."""
+        if self._live_indices():
+            return
+        with self._errors("checking index"):
+            if self.client.indices.exists(index=self.alias):
+                raise EngineError(f"{self.alias} is a concrete index, not an alias; newslink needs it as an alias (delete or reindex it)")
+        name = self._new_generation_name()
+        self._create_index(name, building=False)
+        with self._errors("creating alias"):
+            self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": self.alias}}])
+        live = self._live_indices()
+        if len(live) > 1 and live[0] != name:  # another process got there first: keep its index
+            with self._errors("resolving a race on first use"):
+                self.client.indices.update_aliases(actions=[{"remove": {"index": name, "alias": self.alias}}])
+                self.client.indices.delete(index=name, ignore_unavailable=True)
+
+    # -- writing ----------------------------------------------------------------------
+    def write(self, docs: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        failed: list[tuple[str, str]] = []
+        target = self.target
+
+        def actions() -> Iterator[dict[str, Any]]:
+            for doc in docs:
+                doc_id = doc.get("id")
+                if not isinstance(doc_id, str) or not doc_id:
+                    failed.append((str(doc_id), "document has no id"))
+                    continue
+                yield {"_op_type": "index", "_index": target, "_id": doc_id, "_source": doc}
+
+        extra = {} if self._pinned else {"require_alias": True}  # never auto-create a concrete index
+        confirmed = 0
+        try:
+            for ok, item in helpers.streaming_bulk(
+                self.client,
+                actions(),
+                chunk_size=self.chunk_size,
+                max_chunk_bytes=20 * 1024 * 1024,
+                raise_on_error=False,
+                raise_on_exception=True,
+                max_retries=self.max_retries,
+                initial_backoff=self.initial_backoff,
+                max_backoff=30,
+                retry_on_status=(429, 502, 503, 504),
+                **extra,
+            ):
+                info = next(iter(item.values()))
+                if ok:
+                    confirmed += 1
+                    self.indexed += 1
+                else:
+                    failed.append((str(info.get("_id")), _item_reason(info)))
+        except TransportError as exc:
+            raise EngineError(
+                f"lost the connection to {redact(self.url)} while indexing ({exc.__class__.__name__}): "
+                f"{confirmed} of the {len(docs)} documents in this batch were confirmed indexed, {self.indexed} in all; "
+                "the rest were not indexed (or not confirmed). Rerun the same command when the server is back: "
+                "documents are upserted by id, so nothing is duplicated."
+            ) from exc
+        except ApiError as exc:
+            raise EngineError(
+                f"bulk indexing into {target} failed: HTTP {exc.meta.status} {_reason(exc)}; "
+                f"{confirmed} of the {len(docs)} documents in this batch were confirmed indexed, {self.indexed} in all"
+            ) from exc
+        self._heartbeat()
+        return failed
+
+    def _heartbeat(self, force: bool = False) -> None:
+        """Tell other jobs this generation is still being built (see ``_drop_stale``)."""
+        if not self._pinned or (not force and time.monotonic() - self._last_heartbeat < HEARTBEAT_EVERY):
+            return
+        meta = load_mapping(self.mapping_file)["mappings"].get("_meta", {})
+        with self._errors("heartbeat"):
+            self.client.indices.put_mapping(index=self._pinned, meta={**meta, BUILD_MARK: {"heartbeat": time.time()}})
+        self._last_heartbeat = time.monotonic()
+
+    def commit(self) -> None:
+        with self._errors("refresh"):
+            self.client.indices.refresh(index=self.target)
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
+
+    # -- reading ----------------------------------------------------------------------
+    def search(self, query: SearchQuery) -> RawResults:
+        query.validate()  # a query mutated after construction still gets the page cap error
+        body = search_body(query)
+        with self._errors("search"):
+            try:
+                resp = self.client.search(index=self.target, **body).body
+            except NotFoundError:  # the alias moved between resolving and reading: ask again
+                resp = self.client.search(index=self.target, **body).body
+        hits = [self._hit(h, query) for h in resp["hits"]["hits"]]
+        total = resp["hits"]["total"]
+        total = total["value"] if isinstance(total, dict) else int(total)
+        return RawResults(total=total, hits=hits, facets=self._facets(resp.get("aggregations") or {}, query))
+
+    @staticmethod
+    def _hit(raw: dict[str, Any], query: SearchQuery) -> Hit:
+        doc = raw.get("_source") or {}
+        marks = raw.get("highlight") or {}
+        snippet = (marks.get("text") or [None])[0] or html.escape(_lead(doc.get("text") or ""))
+        score = raw.get("_score")
+        return Hit(
+            id=doc.get("id") or raw["_id"],
+            score=round(float(score), 4) if score is not None and query.sort == "relevance" else None,
+            title=doc.get("title") or "",
+            published=doc.get("published"),
+            source=doc.get("source"),
+            url=doc.get("url"),
+            snippet=snippet,
+            title_html=(marks.get("title") or [None])[0],
+            entities=doc.get("entity_list") or [],
+        )
+
+    @staticmethod
+    def _facets(aggs: dict[str, Any], query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
+        out: dict[str, list[tuple[str, int]]] = {}
+        for facet in query.facets if query.facet_size else ():
+            agg = aggs.get(facet) or {}
+            buckets = [(str(b["key"]), int(b["doc_count"])) for b in agg.get("top", {}).get("buckets", [])]
+            present = {q for q, _ in buckets}
+            chosen = {str(b["key"]): int(b["doc_count"]) for b in agg.get("selected", {}).get("buckets", [])}
+            for selected in query.filters.get(facet, []):
+                if selected not in present:
+                    buckets.append((selected, chosen.get(selected, 0)))
+            out[facet] = buckets
+        return out
+
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        with self._errors("get"):
+            try:
+                return self.client.get(index=self.target, id=doc_id).body.get("_source")
+            except NotFoundError as exc:
+                if isinstance(exc.body, dict) and exc.body.get("found") is False:
+                    return None
+                raise
+
+    def count(self) -> int:
+        with self._errors("count"):
+            return int(self.client.count(index=self.target).body["count"])
+
+    def count_entity(self, facet: str, qid: str) -> int:
+        if facet not in FACET_TYPES:
+            raise QueryError("facet", f"unknown facet type {facet!r} (use {', '.join(FACET_TYPES)})")
+        with self._errors("count"):
+            return int(self.client.count(index=self.target, query={"term": {facet_field(facet): qid}}).body["count"])
+
+    def iter_documents(self, batch_size: int = 500) -> Iterator[dict[str, Any]]:
+        """Every document in id order, paged with ``search_after`` (no 10,000 window)."""
+        after: list[Any] | None = None
+        while True:
+            extra = {"search_after": after} if after is not None else {}
+            with self._errors("reading documents"):
+                resp = self.client.search(
+                    index=self.target, query={"match_all": {}}, sort=[{"id": {"order": "asc"}}],
+                    size=batch_size, track_total_hits=False, **extra,
+                ).body
+            hits = resp["hits"]["hits"]
+            for raw in hits:
+                yield raw["_source"]
+            if len(hits) < batch_size:
+                return
+            after = hits[-1]["sort"]
+
+    def info(self) -> dict[str, Any]:
+        generation = self.generation
+        size = 0
+        with self._errors("index stats"):
+            try:
+                stats = self.client.indices.stats(index=self.target, metric="store").body
+                size = int(stats.get("_all", {}).get("primaries", {}).get("store", {}).get("size_in_bytes", 0))
+            except ApiError:
+                pass  # stats are a nicety; some OpenSearch-compatible servers estimate or lack them
+        return {
+            "engine": self.name,
+            "index": self.index_name,
+            "alias": self.alias,
+            "generation": generation,
+            "server": self.server.describe(),
+            "url": redact(self.url),
+            "path": f"{redact(self.url).rstrip('/')}/{self.alias}",
+            "documents": self.count(),
+            "size_bytes": size,
+        }
+
+    @property
+    def generation(self) -> str:
+        if self._pinned:
+            return self._pinned
+        live = self._live_indices()
+        return live[0] if live else ""
+
+    # -- generations ------------------------------------------------------------------
+    def generations(self) -> list[str]:
+        """Every newslink generation of this index on the server, live or not."""
+        with self._errors("listing generations"):
+            names = self.client.indices.get(index=f"{self.alias}-*", expand_wildcards="open,closed").body
+        pattern = self._generation_pattern()
+        return sorted(n for n in names if pattern.match(n))
+
+    def _drop_stale(self) -> list[str]:
+        """Delete unaliased generations nobody has written to for ``stale_after`` seconds."""
+        live = set(self._live_indices())
+        candidates = [n for n in self.generations() if n not in live]
+        if not candidates:
+            return []
+        with self._errors("reading generations"):
+            mappings = self.client.indices.get_mapping(index=",".join(candidates)).body
+        dropped = []
+        now = time.time()
+        for name in candidates:
+            meta = (mappings.get(name, {}).get("mappings", {}).get("_meta") or {})
+            beat = float((meta.get(BUILD_MARK) or {}).get("heartbeat", 0.0))
+            if now - beat >= self.stale_after:
+                with self._errors(f"deleting stale generation {name}"):
+                    self.client.indices.delete(index=name, ignore_unavailable=True)
+                dropped.append(name)
+        return dropped
+
+    def create_generation(self) -> "ElasticsearchEngine":
+        self._drop_stale()
+        name = self._new_generation_name()
+        self._create_index(name, building=True)
+        return ElasticsearchEngine(
+            self.url, self.index_name, generation=name, chunk_size=self.chunk_size, max_retries=self.max_retries,
+            initial_backoff=self.initial_backoff, stale_after=self.stale_after, mapping_file=self.mapping_file,
+            _connection=(self.client, self.server),
+        )
+
+    def promote(self, generation: Engine) -> None:
+        if not isinstance(generation, ElasticsearchEngine) or not generation._pinned:
+            raise EngineError("promote() needs a generation made by create_generation()")
+        new = generation._pinned
+        with self._errors(f"checking generation {new}"):
+            if not self.client.indices.exists(index=new):
+                raise EngineError(f"generation {new} no longer exists (deleted as stale?); rerun the reindex")
+            meta = self.client.indices.get_mapping(index=new).body[new]["mappings"].get("_meta") or {}
+        if MAPPING_MARK not in meta:
+            raise EngineError(f"{new} was not created from newslink's mapping (auto-created by a stray write?); not promoting it")
+        with self._errors(f"finishing generation {new}"):
+            self.client.indices.refresh(index=new)
+            base_meta = load_mapping(self.mapping_file)["mappings"].get("_meta", {})
+            self.client.indices.put_mapping(index=new, meta=base_meta)  # built: drop the heartbeat
+        old = [n for n in self._live_indices() if n != new]
+        actions = [{"remove": {"index": n, "alias": self.alias}} for n in old]
+        actions.append({"add": {"index": new, "alias": self.alias}})
+        with self._errors("swapping alias"):
+            self.client.indices.update_aliases(actions=actions)  # one request: atomic
+        for name in old:
+            with self._errors(f"deleting old generation {name}"):
+                self.client.indices.delete(index=name, ignore_unavailable=True)
+
+    def discard(self, generation: Engine) -> None:
+        if not isinstance(generation, ElasticsearchEngine) or not generation._pinned:
+            raise EngineError("discard() needs a generation made by create_generation()")
+        name = generation._pinned
+        try:
+            live = self._live_indices()
+        except EngineError as exc:
+            warnings.warn(f"could not check unfinished generation {name} ({exc}); the next reindex removes it", stacklevel=2)
+            return
+        if name in live:
+            raise EngineError("refusing to discard the live generation")
+        try:
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+        except (TransportError, ApiError) as exc:  # best effort: the caller is handling a failure already
+            warnings.warn(f"could not delete unfinished generation {name} ({exc}); the next reindex removes it", stacklevel=2)
+
+    def drop(self) -> None:
+        """Delete the alias and every generation of this index."""
+        names = self.generations()
+        if names:
+            with self._errors("dropping index"):
+                self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
