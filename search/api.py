@@ -97,7 +97,12 @@ class Backend:
 
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = open_engine(self._open_args["name"], index=self._open_args["index"], url=self._open_args["url"])
+            try:
+                self._engine = open_engine(self._open_args["name"], index=self._open_args["index"], url=self._open_args["url"])
+            except EngineError:
+                raise
+            except Exception as exc:  # a missing client library, a refused connection: all "unavailable"
+                raise EngineError(f"cannot open the {self._open_args['name'] or 'default'} engine: {exc}") from exc
             self._owned.append(self._engine)
         return self._engine
 

@@ -344,13 +344,14 @@ class EmbeddedEngine(Engine):
             offset += len(result.hits)
 
     def info(self) -> dict[str, Any]:
+        documents = self.count()  # first: follows a newly promoted generation before we describe it
         size = sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
         return {
             "engine": self.name,
             "index": self.index_name,
             "generation": self.generation,
             "path": str(self.path),
-            "documents": self.count(),
+            "documents": documents,
             "size_bytes": size,
         }
 
