@@ -362,11 +362,11 @@ class EmbeddedEngine(Engine):
     def promote(self, generation: Engine) -> None:
         assert isinstance(generation, EmbeddedEngine)
         generation.close()
+        self.close()  # before the old generation's folder goes: its open writer commits into it
         old = self._live_generation()
         self._write_live(generation.generation)
         if old and old != generation.generation:
             shutil.rmtree(self.root / old, ignore_errors=True)
-        self.close()
         self.generation = generation.generation
         self._open()
 
