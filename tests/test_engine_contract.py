@@ -1,0 +1,357 @@
+"""One contract, every engine: same documents in -> same hits, facets and errors out.
+
+Each test runs against the embedded engine, the Elasticsearch engine on osmem-server,
+and (when NEWSLINK_ES_URL is set) the Elasticsearch engine on that cluster. Expected
+answers come from a small reference model in this file (``Oracle``), not from either
+engine, so agreement with the oracle means agreement with each other:
+
+* filters, sort and paging: the exact id sequence;
+* free text: the same *set* of ids and the same total (relevance order is the
+  engine's own business -- BM25 in tantivy, Lucene or bleve differ);
+* facets: the same buckets, counts and order (count desc, then QID), multi-select.
+
+The documents are the real linked test articles plus a deterministic synthetic set
+(random words, real QIDs, unique dates) big enough to make paging and facets matter.
+"""
+from __future__ import annotations
+
+import html
+import os
+import random
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from es_server import es_targets, osmem, unique_index  # noqa: F401 - fixtures
+
+from newslink.indexer.kb import FACET_TYPES
+from newslink.search.engines import EngineError
+from newslink.search.engines.embedded import _analyzer
+from newslink.search.query import QueryError, SearchQuery
+from newslink.search.results import Hit, RawResults
+from newslink.search.textquery import Term
+
+ENGINE_KINDS = ["embedded"] + [f"elasticsearch-{t}" for t in es_targets()]
+
+WORDS = (
+    "missile drone strike ceasefire talks border army navy minister president election vote "
+    "sanctions oil gas pipeline refugees aid convoy summit treaty nuclear reactor embassy "
+    "protest court ruling parliament budget inflation harbour airport bridge railway "
+    "Zürich café F-16 U.S. Iran's attack attacks attacked striking"
+).split()
+POOLS = {
+    "person": ["Q6279", "Q22686", "Q2563", "Q7747", "Q57300", "Q1058"],
+    "country": ["Q30", "Q794", "Q801", "Q159", "Q212", "Q810", "Q148"],
+    "place": ["Q1218", "Q90", "Q1490", "Q649"],
+    "org": ["Q1065", "Q7184", "Q458", "Q8458"],
+    "weapon": ["Q1201814", "Q16897253", "Q181447"],
+}
+SOURCES = ["Wire A", "Wire B", "Daily C"]
+
+
+def synthetic_docs(n: int = 140, seed: int = 20240414) -> list[dict[str, Any]]:
+    """Documents shaped like ``build_document`` output; every ``published`` is unique."""
+    rng = random.Random(seed)
+    slots = list(range(n))
+    rng.shuffle(slots)  # date order unrelated to id order
+    base = datetime(2025, 1, 1)
+    docs = []
+    for i in range(n):
+        entities = {f: sorted(rng.sample(pool, rng.choice([0, 0, 1, 1, 2, 3]))) for f, pool in POOLS.items()}
+        entity_list = [
+            {"qid": q, "label": q, "type": f, "count": 1, "first_offset": 0, "confidence": 0.9}
+            for f, qids in entities.items() for q in qids
+        ]
+        docs.append({
+            "id": f"s-{i:03d}",
+            "title": " ".join(rng.sample(WORDS, 4)).capitalize(),
+            "text": " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 70))) + ". <End> & co.",
+            "published": (base + timedelta(hours=5 * slots[i], minutes=rng.randint(0, 59))).strftime("%Y-%m-%dT%H:%M:%S"),
+            "source": rng.choice(SOURCES),
+            "url": f"https://example.org/s/{i}",
+            "meta": {},
+            "entities": entities,
+            "entity_list": entity_list,
+            "mentions": [],
+            "kb_version": "test",
+        })
+    return docs
+
+
+class Oracle:
+    """What any engine must answer, computed straight from the documents."""
+
+    def __init__(self, docs: list[dict[str, Any]]) -> None:
+        self.docs = docs
+        analyzer = _analyzer()  # the analysis both engines implement
+        self.analyze = analyzer.analyze
+        self.tokens = {d["id"]: (self.analyze(d.get("title") or ""), self.analyze(d.get("text") or "")) for d in docs}
+
+    def _term_matches(self, doc_id: str, term: Term) -> bool | None:
+        needle = self.analyze(term.text)
+        if not needle:
+            return None  # ignored by the engines
+        n = len(needle)
+        return any(any(field[i:i + n] == needle for i in range(len(field) - n + 1)) for field in self.tokens[doc_id])
+
+    def _text_ok(self, doc: dict[str, Any], q: SearchQuery) -> bool:
+        for group in q.parsed.groups:
+            results = [r for t in group if (r := self._term_matches(doc["id"], t)) is not None]
+            if results and not any(results):
+                return False
+        return not any(self._term_matches(doc["id"], t) for t in q.parsed.excluded)
+
+    @staticmethod
+    def _facets_ok(doc: dict[str, Any], q: SearchQuery, filters: dict[str, list[str]]) -> bool:
+        for facet, qids in filters.items():
+            have = set((doc.get("entities") or {}).get(facet) or [])
+            if (q.match == "all" and not set(qids) <= have) or (q.match == "any" and not have & set(qids)):
+                return False
+        return True
+
+    @staticmethod
+    def _base_ok(doc: dict[str, Any], q: SearchQuery) -> bool:
+        if q.sources and doc.get("source") not in q.sources:
+            return False
+        published = doc.get("published") or ""
+        if q.since and published < q.since:
+            return False
+        return not (q.until and published > q.until)
+
+    def matching(self, q: SearchQuery, filters: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+        filters = q.filters if filters is None else filters
+        return [d for d in self.docs if self._base_ok(d, q) and self._text_ok(d, q) and self._facets_ok(d, q, filters)]
+
+    def sorted_ids(self, q: SearchQuery) -> list[str]:
+        docs = sorted(self.matching(q), key=lambda d: d["published"], reverse=q.sort == "newest")
+        return [d["id"] for d in docs]
+
+    def facets(self, q: SearchQuery) -> dict[str, list[tuple[str, int]]]:
+        if not q.facets or not q.facet_size:
+            return {}
+        out = {}
+        for facet in q.facets:
+            counts = Counter(qid for d in self.matching(q, q.filters_except(facet)) for qid in d["entities"].get(facet) or [])
+            buckets = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: q.facet_size]
+            shown = {k for k, _ in buckets}
+            buckets += [(s, counts.get(s, 0)) for s in q.filters.get(facet, []) if s not in shown]
+            out[facet] = buckets
+        return out
+
+
+# ---------------------------------------------------------------------------- fixtures
+def _new_engine(kind: str, tmp: Path, request: pytest.FixtureRequest):
+    if kind == "embedded":
+        from newslink.search.engines.embedded import EmbeddedEngine
+
+        return EmbeddedEngine(tmp / "home")
+    from newslink.search.engines.elasticsearch import ElasticsearchEngine
+
+    url = os.environ["NEWSLINK_ES_URL"] if kind.endswith("-env") else request.getfixturevalue("osmem").url
+    return ElasticsearchEngine(url, unique_index("c"))
+
+
+def _dispose(engine) -> None:
+    if hasattr(engine, "drop"):
+        engine.drop()
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def all_docs(corpus_docs) -> list[dict[str, Any]]:
+    return list(corpus_docs) + synthetic_docs()
+
+
+@pytest.fixture(scope="module")
+def oracle(all_docs) -> Oracle:
+    return Oracle(all_docs)
+
+
+@pytest.fixture(scope="module", params=ENGINE_KINDS)
+def filled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, all_docs):
+    """One engine per kind, filled once for the read-only tests of this module."""
+    engine = _new_engine(request.param, tmp_path_factory.mktemp("contract"), request)
+    assert engine.write(all_docs) == []
+    engine.commit()
+    yield engine
+    _dispose(engine)
+
+
+@pytest.fixture(params=ENGINE_KINDS)
+def fresh(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty engine per test, for the tests that write."""
+    engine = _new_engine(request.param, tmp_path, request)
+    yield engine
+    _dispose(engine)
+
+
+# ---------------------------------------------------------------------------- documents
+def test_count_get_roundtrip(filled, all_docs):
+    assert filled.count() == len(all_docs)
+    for doc in (all_docs[0], all_docs[-1], all_docs[3]):
+        assert filled.get(doc["id"]) == doc  # the full document, mentions included
+    assert filled.get("no-such-id") is None
+
+
+def test_iter_documents_yields_everything_once(filled, all_docs):
+    seen = list(filled.iter_documents(batch_size=7))
+    assert sorted(d["id"] for d in seen) == sorted(d["id"] for d in all_docs)
+    by_id = {d["id"]: d for d in all_docs}
+    assert all(d == by_id[d["id"]] for d in seen)
+
+
+def test_count_entity(filled, all_docs):
+    for facet, qid in [("country", "Q794"), ("person", "Q6279"), ("weapon", "Q181447"), ("org", "Q0")]:
+        expected = sum(qid in (d.get("entities") or {}).get(facet, []) for d in all_docs)
+        assert filled.count_entity(facet, qid) == expected
+    with pytest.raises(ValueError):
+        filled.count_entity("planet", "Q2")
+
+
+# ---------------------------------------------------------------------------- deterministic queries
+SORTED_QUERIES = {
+    "all-newest": dict(),
+    "country-any": dict(filters={"country": ["Q794", "Q30"]}),
+    "country-all": dict(filters={"country": ["Q794", "Q30"]}, match="all"),
+    "person-and-country": dict(filters={"person": ["Q6279"], "country": ["Q801", "Q159"]}),
+    "source": dict(sources=["Wire B"]),
+    "date-range": dict(since="2025-01-10", until="2025-02-01"),
+    "until-day": dict(until="2024-04-15"),
+    "text-and-filter": dict(text="missile", filters={"org": ["Q7184"]}),
+    "oldest": dict(sort="oldest", filters={"weapon": ["Q1201814"]}),
+}
+
+
+@pytest.mark.parametrize("params", SORTED_QUERIES.values(), ids=SORTED_QUERIES.keys())
+def test_sorted_hits_are_identical(filled, oracle, params):
+    q = SearchQuery(**{"sort": "newest", "size": 100, **params})
+    result = filled.search(q)
+    expected = oracle.sorted_ids(q)
+    assert result.total == len(expected)
+    assert [h.id for h in result.hits] == expected[:100]
+    assert all(h.score is None for h in result.hits)  # no score when sorted by date
+
+
+TEXT_QUERIES = [
+    "iran", "drones", "drone", "Iran drones", '"ballistic missiles"', "iran OR israel", "iran -biden",
+    "-iran", "F-16", "zurich", "Zürich", "CAFE", "attacked", '"missile strike"', "missile OR nuclear -army",
+    "Iran's", "!!!", '"sanctions oil" OR treaty', "netanyahu biden", "u.s",
+]
+
+
+@pytest.mark.parametrize("text", TEXT_QUERIES)
+def test_text_hits_same_set(filled, oracle, text):
+    q = SearchQuery(text=text, size=100)
+    result = filled.search(q)
+    expected = {d["id"] for d in oracle.matching(q)}
+    assert result.total == len(expected)
+    ids = {h.id for h in result.hits}
+    assert ids == expected if len(expected) <= 100 else (ids <= expected and len(ids) == 100)
+    scores = [h.score for h in result.hits]
+    if q.parsed.groups and expected:
+        assert all(isinstance(s, float) for s in scores)
+
+
+FACET_QUERIES = {
+    "everything": dict(),
+    "text": dict(text="missile OR drone"),
+    "one-selected": dict(filters={"country": ["Q794"]}),
+    "two-selected-any": dict(filters={"country": ["Q794", "Q159"], "person": ["Q22686"]}),
+    "two-selected-all": dict(filters={"country": ["Q794", "Q159"]}, match="all"),
+    "rare-selected-outside-top": dict(filters={"person": ["Q1058", "Q99999"]}, facet_size=1),
+    "small-buckets": dict(facet_size=2, sources=["Daily C"]),
+    "dates-and-text": dict(text="attack", since="2025-01-05"),
+    "some-facets": dict(facets=("weapon", "org")),
+    "no-facets": dict(facet_size=0),
+}
+
+
+@pytest.mark.parametrize("params", FACET_QUERIES.values(), ids=FACET_QUERIES.keys())
+def test_facets_identical(filled, oracle, params):
+    q = SearchQuery(**{"size": 0, **params})
+    result = filled.search(q)
+    assert result.facets == oracle.facets(q)
+    assert result.total == len(oracle.matching(q))
+    assert result.hits == []
+
+
+def test_paging_slices_the_same_sequence(filled, oracle):
+    full = oracle.sorted_ids(SearchQuery(sort="newest", size=100))
+    pages = [filled.search(SearchQuery(sort="newest", page=p, size=9)) for p in (1, 2, 5)]
+    assert [h.id for h in pages[0].hits] == full[0:9]
+    assert [h.id for h in pages[1].hits] == full[9:18]
+    assert [h.id for h in pages[2].hits] == full[36:45]
+    assert {p.total for p in pages} == {len(full)}
+
+
+def test_page_cap_is_the_same_everywhere(filled, oracle):
+    at_cap = filled.search(SearchQuery(page=1000, size=10, sort="newest"))
+    assert at_cap.hits == [] and at_cap.total == len(oracle.docs)
+    with pytest.raises(QueryError, match="10,000"):
+        SearchQuery(page=1001, size=10)
+    with pytest.raises(QueryError):
+        SearchQuery(size=101)
+
+
+# ---------------------------------------------------------------------------- result shape
+def test_hit_shape_and_highlights(filled):
+    result = filled.search(SearchQuery(text="iran drones", size=5))
+    assert isinstance(result, RawResults) and result.hits
+    top = {h.id: h for h in result.hits}["t-1"]
+    assert isinstance(top, Hit)
+    assert top.title == "Iran launches drones and missiles at Israel"
+    assert "<b>" in top.snippet and "</b>" in top.snippet
+    assert top.title_html and "<b>Iran</b>" in top.title_html and "<b>drones</b>" in top.title_html
+    assert top.published == "2024-04-14T06:00:00" and top.source and top.url
+    assert top.entities and {"qid", "label", "type"} <= set(top.entities[0])
+
+
+def test_snippets_are_escaped_and_fall_back_to_the_lead(filled, all_docs):
+    plain = filled.search(SearchQuery(text="attacked", size=100, highlight=False))
+    assert plain.hits and all(h.title_html is None and "<b>" not in h.snippet for h in plain.hits)
+    assert all("<End>" not in h.snippet for h in plain.hits)
+    no_text = filled.search(SearchQuery(filters={"person": ["Q6279"]}, size=3, sort="newest"))
+    by_id = {d["id"]: d for d in all_docs}
+    for h in no_text.hits:
+        assert h.title_html is None
+        text = by_id[h.id]["text"]
+        assert h.snippet.startswith(html.escape(text[:40]))
+    marked = filled.search(SearchQuery(text="co", size=100))
+    assert marked.hits and all("&amp; <b>co</b>" in h.snippet and "<End>" not in h.snippet for h in marked.hits)
+
+
+# ---------------------------------------------------------------------------- generations
+def test_generation_create_promote_discard(fresh, all_docs):
+    first, second = all_docs[:30], all_docs[20:50]
+    assert fresh.write(first) == []
+    fresh.commit()
+    live_before = fresh.generation
+
+    building = fresh.create_generation()
+    assert building.write(second) == []
+    building.commit()
+    assert fresh.count() == len(first)  # searches still see the live generation
+    assert fresh.search(SearchQuery(size=0)).total == len(first)
+
+    fresh.promote(building)
+    assert fresh.generation == building.generation != live_before
+    assert fresh.count() == len(second)
+    assert fresh.get(all_docs[0]["id"]) is None and fresh.get(all_docs[45]["id"]) == all_docs[45]
+
+    abandoned = fresh.create_generation()
+    abandoned.write(first)
+    fresh.discard(abandoned)
+    assert fresh.count() == len(second) and fresh.generation == building.generation
+    with pytest.raises(EngineError, match="live"):
+        fresh.discard(building)  # the live one is never discarded
+
+
+def test_write_is_an_upsert_by_id(fresh, all_docs):
+    assert fresh.write(all_docs[:10]) == []
+    changed = dict(all_docs[0], title="A changed title")
+    assert fresh.write([changed]) == []
+    fresh.commit()
+    assert fresh.count() == 10
+    assert fresh.get(changed["id"])["title"] == "A changed title"
