@@ -6,16 +6,19 @@ only itself.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from .article import Article, stable_id
-from .records import Problem, record_to_article
+from .records import DEAD_LETTER_MARK, Problem, record_to_article
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
@@ -48,40 +51,139 @@ def _decode(data: bytes) -> tuple[str, bool]:
         return data.decode("latin-1"), True
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path | None, Problem | None]]:
+READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
+MAX_LINE_BYTES = 64 * 1024 * 1024  # one JSONL line / CSV line; longer ones are skipped, reported
+MAX_TXT_BYTES = 16 * 1024 * 1024  # a .txt article; the text is cut far below this anyway
+
+
+def _is_utf16(head: bytes) -> bool:
+    """A UTF-16 BOM followed by an ASCII character ('{', a letter): what Windows
+    tools write. A BOM alone could be the first bytes of binary garbage."""
+    if len(head) < 4:
+        return False
+    if head[:2] == codecs.BOM_UTF16_LE:
+        return head[2] != 0 and head[3] == 0
+    if head[:2] == codecs.BOM_UTF16_BE:
+        return head[2] == 0 and head[3] != 0
+    return False
+
+
+class _Lines:
+    """The lines of a (possibly gzipped) text file, decoded one at a time.
+
+    Streams in constant memory. UTF-8 with or without BOM; UTF-16 when the file
+    starts with its BOM (Windows tools write it); else each line that is not
+    UTF-8 is read as Latin-1 and :attr:`latin1` says so. A line longer than
+    ``MAX_LINE_BYTES`` comes back as ``None`` (skipped to its end, not read into
+    memory). A read error (a ``.gz`` cut short, an I/O error) ends the lines and
+    is kept in :attr:`error`, with :attr:`number` the last line read.
+    """
+
+    def __init__(self, handle: io.BufferedIOBase) -> None:
+        self.handle = handle
+        self.number = 0
+        self.latin1 = False  # the line just read was not UTF-8
+        self.any_latin1 = False
+        self.error: BaseException | None = None
+        self.utf16 = _is_utf16(handle.peek(4)[:4] if hasattr(handle, "peek") else b"")
+
+    def __iter__(self) -> Iterator[str | None]:
+        try:
+            if self.utf16:
+                text = io.TextIOWrapper(self.handle, encoding="utf-16", newline="\n")
+                for line in text:
+                    self.number += 1
+                    yield line
+                return
+            while True:
+                raw = self.handle.readline(MAX_LINE_BYTES)
+                if not raw:
+                    return
+                self.number += 1
+                if len(raw) >= MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    while (more := self.handle.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):
+                        pass
+                    yield None
+                    continue
+                text, self.latin1 = _decode(raw)
+                self.any_latin1 |= self.latin1
+                yield text
+        except READ_ERRORS + (UnicodeDecodeError,) as exc:
+            self.error = exc
+
+    def problem(self, path: Path) -> Problem | None:
+        if self.error is None:
+            return None
+        after = f" after line {self.number}" if self.number else ""
+        reason = str(self.error) or type(self.error).__name__
+        return Problem(str(path), self.number + 1, f"cannot read the file past this point{after} (cut short or damaged?): {reason}")
+
+
+def iter_files(
+    paths: Iterable[str | Path], *, skip: Iterable[str | Path] = ()
+) -> Iterator[tuple[Path | None, Problem | None]]:
     """Expand paths and folders into supported files, in a stable order.
 
     Folders are walked recursively; links are followed once (a link loop is
-    reported, not followed forever); hidden files are passed over.
+    reported, not followed forever); hidden files are passed over; a file reached
+    twice (given twice, or through a link) is read once; anything that is not a
+    regular file (a FIFO named ``x.jsonl``) is reported, never opened. Files in
+    ``skip`` (the dead-letter file being written) are never read.
     """
-    seen: set[str] = set()
+    seen_dirs: set[str] = set()
+    seen_files: set[str] = {os.path.realpath(p) for p in skip}
     for given in paths:
         path = Path(given)
         if not path.exists():
             yield None, Problem(str(path), None, "no such file or folder")
             continue
-        if path.is_file():
-            yield path, None
-            continue
-        for root, dirs, files in os.walk(path, followlinks=True):
-            real = os.path.realpath(root)
-            if real in seen:
-                dirs[:] = []
-                yield None, Problem(root, None, "folder link loop: not followed again", fatal=False)
+        if not path.is_dir():
+            real = os.path.realpath(path)
+            if real in seen_files:
                 continue
-            seen.add(real)
+            seen_files.add(real)
+            if path.is_file():
+                yield path, None
+            else:
+                yield None, Problem(str(path), None, "not a regular file or folder")
+            continue
+        found = 0
+        walk_errors: list[OSError] = []
+        for root, dirs, files in os.walk(path, followlinks=True, onerror=walk_errors.append):
+            while walk_errors:
+                error = walk_errors.pop(0)
+                yield None, Problem(str(error.filename or root), None, f"cannot read folder: {error.strerror or error}")
+            real = os.path.realpath(root)
+            if real in seen_dirs:
+                dirs[:] = []
+                yield None, Problem(root, None, "folder already read (a link loop or a second link to it): not read again", fatal=False)
+                continue
+            seen_dirs.add(real)
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 if name.startswith("."):
                     continue
                 file_path = Path(root) / name
-                if _suffix(file_path) in SUPPORTED:
-                    yield file_path, None
+                if _suffix(file_path) not in SUPPORTED:
+                    continue
+                real = os.path.realpath(file_path)
+                if real in seen_files:
+                    continue
+                seen_files.add(real)
+                found += 1
+                if os.path.isfile(file_path) or not os.path.exists(file_path):
+                    yield file_path, None  # a dangling link is reported when opened
+                else:
+                    yield None, Problem(str(file_path), None, "not a regular file: not read")
+        for error in walk_errors:
+            yield None, Problem(str(error.filename or path), None, f"cannot read folder: {error.strerror or error}")
+        if not found:
+            yield None, Problem(str(path), None, f"no {', '.join(SUPPORTED)} files in this folder", fatal=False)
 
 
-def read_paths(paths: Iterable[str | Path]) -> Iterator[ReadItem]:
+def read_paths(paths: Iterable[str | Path], *, skip: Iterable[str | Path] = ()) -> Iterator[ReadItem]:
     """Read every article under ``paths``; problems come through as items too."""
-    for path, problem in iter_files(paths):
+    for path, problem in iter_files(paths, skip=skip):
         if problem is not None:
             yield None, [problem]
             continue
@@ -100,83 +202,237 @@ def read_file(path: Path) -> Iterator[ReadItem]:
             yield from read_txt(path)
         else:
             yield None, [Problem(str(path), None, f"unsupported file type '{path.suffix}' (use {', '.join(SUPPORTED)})")]
-    except (OSError, EOFError, gzip.BadGzipFile, zlib_error()) as exc:
+    except READ_ERRORS as exc:
         yield None, [Problem(str(path), None, f"cannot read file: {exc}")]
 
 
 def zlib_error() -> type[Exception]:
-    import zlib
-
     return zlib.error
 
 
+def _guarded(article_of: Callable[[], tuple[Article | None, list[Problem]]], path: Path, line: int | None) -> tuple[Article | None, list[Problem]]:
+    """One record's conversion; an unexpected error costs that record only."""
+    try:
+        return article_of()
+    except Exception as exc:  # noqa: BLE001 - a bug must not end the job; it is reported
+        return None, [Problem(str(path), line, f"cannot convert record ({type(exc).__name__}: {exc})")]
+
+
+def _parse_json(text: str) -> tuple[Any, str | None]:
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return None, f"malformed JSON: {exc.msg} at column {exc.colno}"
+    except (ValueError, RecursionError) as exc:  # 5,000-digit numbers, [[[[...]]]] 100,000 deep
+        return None, f"malformed JSON: {str(exc)[:200]}"
+
+
 def read_jsonl(path: Path) -> Iterator[ReadItem]:
-    """One JSON object per line; blank lines are passed over."""
+    """One JSON object per line; blank lines are passed over.
+
+    Lines of a dead-letter file (see :meth:`Problem.dead_letter`) are unwrapped:
+    the record inside is read as if it came from its original source.
+    """
+    records = 0
     with _open_binary(path) as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
+        lines = _Lines(handle)
+        for text in lines:
+            number, latin1 = lines.number, lines.latin1
+            if text is None:
+                yield None, [Problem(str(path), number, f"line longer than {MAX_LINE_BYTES:,} bytes: not read")]
                 continue
-            text, latin1 = _decode(raw)
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield None, [Problem(str(path), number, f"malformed JSON: {exc.msg} at column {exc.colno}", raw=text[:10_000])]
+            if not text.strip():
                 continue
-            article, problems = record_to_article(record, path=str(path), line=number)
+            records += 1
+            record, error = _parse_json(text)
+            if error is not None:
+                problems = [Problem(str(path), number, error, raw=text, format="jsonl")]
+                if latin1:
+                    problems.append(Problem(str(path), number, "not UTF-8: read as Latin-1", fatal=False))
+                yield None, problems
+                continue
+            if isinstance(record, dict) and DEAD_LETTER_MARK in record:
+                item = _guarded(lambda: _from_dead_letter(record, path, number), path, number)
+            else:
+                item = _guarded(lambda: record_to_article(record, path=str(path), line=number), path, number)
+                _attach(item[1], record, text, "jsonl")
+            article, problems = item
             if latin1:
                 problems.append(Problem(str(path), number, "not UTF-8: read as Latin-1", fatal=False))
-            if article is None and problems:
-                problems[0].raw = text[:10_000]
             yield article, problems
+    problem = lines.problem(path)
+    if problem is not None:
+        yield None, [problem]
+    elif not records:
+        yield None, [Problem(str(path), None, "no records in this file", fatal=False)]
+
+
+def _attach(problems: list[Problem], record: Any, raw: str, fmt: str, header: list[str] | None = None) -> None:
+    """Give the record's fatal problem what a dead-letter file needs to re-feed it."""
+    for problem in problems:
+        if problem.fatal:
+            problem.record = record if isinstance(record, dict) else None
+            problem.raw = raw
+            problem.format = fmt
+            problem.header = header
+            return
+
+
+def _from_dead_letter(entry: dict[str, Any], path: Path, number: int) -> ReadItem:
+    """The record inside one dead-letter line, read the way its source was."""
+    origin = entry.get("origin") or {"path": entry.get("path"), "line": entry.get("line")}
+    record = entry.get("record")
+    fmt = entry.get("format") or "jsonl"
+    header = entry.get("header")
+    if isinstance(record, dict):
+        article, problems = record_to_article(record, path=str(path), line=number)
+        _attach(problems, record, json.dumps(record, ensure_ascii=False), "jsonl")
+    elif isinstance(record, str) and fmt in ("csv", "tsv") and isinstance(header, list):
+        row = _csv_row(record, "\t" if fmt == "tsv" else ",")
+        if row is None or len(row) != len(header):
+            cells = "no fields" if row is None else f"{len(row)} fields"
+            problems = [Problem(str(path), number, f"row has {cells}, header has {len(header)}")]
+            article = None
+        else:
+            article, problems = record_to_article(dict(zip(header, row)), path=str(path), line=number)
+        _attach(problems, None, record, fmt, header)
+    elif isinstance(record, str):
+        parsed, error = _parse_json(record)
+        if error is not None:
+            article, problems = None, [Problem(str(path), number, error)]
+        else:
+            article, problems = record_to_article(parsed, path=str(path), line=number)
+        _attach(problems, parsed if error is None else None, record, "jsonl")
+    else:
+        message = entry.get("error") or "rejected"
+        where = f"{origin.get('path')}:{origin.get('line')}" if origin.get("line") else str(origin.get("path"))
+        return None, [Problem(str(path), number, f"nothing to re-feed ({where}: {message}); fix that file and index it again", origin=origin)]
+    for problem in problems:
+        if problem.fatal:
+            problem.origin = origin
+    return article, problems
+
+
+def _csv_row(text: str, delimiter: str) -> list[str] | None:
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except (StopIteration, csv.Error):
+        return None
 
 
 def read_csv(path: Path) -> Iterator[ReadItem]:
-    """CSV (or TSV) with a header row naming the fields."""
-    csv.field_size_limit(64 * 1024 * 1024)
+    """CSV (or TSV) with a header row naming the fields, streamed row by row."""
+    csv.field_size_limit(MAX_LINE_BYTES)
+    fmt = "tsv" if path.name.lower().endswith(".tsv") else "csv"
+    delimiter = "\t" if fmt == "tsv" else ","
+    records = 0
     with _open_binary(path) as handle:
-        data = handle.read()
-    text, latin1 = _decode(data)
-    if latin1:
-        yield None, [Problem(str(path), None, "not UTF-8: read as Latin-1", fatal=False)]
-    delimiter = "\t" if path.name.lower().endswith(".tsv") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        yield None, [Problem(str(path), None, "empty CSV file (no header row)")]
-        return
-    except csv.Error as exc:
-        yield None, [Problem(str(path), 1, f"malformed CSV header: {exc}")]
-        return
-    header = [h.strip() for h in header]
-    start = reader.line_num
-    while True:
+        lines = _Lines(handle)
+        consumed: list[str] = []  # the source lines of the row being read (for the dead letter)
+        start = [0]  # line number of the row's first line
+        too_long: list[Problem] = []
+
+        def feed() -> Iterator[str]:
+            for text in lines:
+                if text is None:
+                    too_long.append(Problem(str(path), lines.number, f"line longer than {MAX_LINE_BYTES:,} bytes: not read"))
+                    continue
+                if not consumed:
+                    start[0] = lines.number
+                consumed.append(text)
+                yield text
+
+        reader = csv.reader(feed(), delimiter=delimiter)
         try:
-            row = next(reader)
+            header = next(reader)
         except StopIteration:
-            return
+            header = None
         except csv.Error as exc:
-            yield None, [Problem(str(path), reader.line_num, f"malformed CSV row: {exc}")]
-            continue
-        line = start + 1
-        start = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield None, [Problem(str(path), line, f"row has {len(row)} fields, header has {len(header)}", raw=delimiter.join(row)[:10_000])]
-            continue
-        record = dict(zip(header, row))
-        yield record_to_article(record, path=str(path), line=line)
+            yield None, [Problem(str(path), 1, f"malformed CSV header: {exc}")]
+            return
+        if header is None:
+            yield None, [lines.problem(path) or Problem(str(path), None, "no records in this file (empty)", fatal=False)]
+            return
+        header = [h.strip() for h in header]
+        if lines.any_latin1:
+            yield None, [Problem(str(path), None, "not UTF-8: read as Latin-1", fatal=False)]
+        warned_latin1 = lines.any_latin1
+        while True:
+            consumed.clear()
+            try:
+                row = next(reader)
+            except StopIteration:
+                row = None
+            except csv.Error as exc:
+                row = exc
+            for problem in too_long:
+                yield None, [problem]
+            too_long.clear()
+            if lines.any_latin1 and not warned_latin1:
+                yield None, [Problem(str(path), None, "not UTF-8: read as Latin-1", fatal=False)]
+                warned_latin1 = True
+            if row is None:
+                break
+            line, raw = start[0], "".join(consumed)
+            if isinstance(row, csv.Error):
+                yield None, [Problem(str(path), line, f"malformed CSV row: {row}", raw=raw, format=fmt, header=header)]
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            records += 1
+            if len(row) != len(header):
+                yield None, [Problem(str(path), line, f"row has {len(row)} fields, header has {len(header)}", raw=raw, format=fmt, header=header)]
+                continue
+            record = dict(zip(header, row))
+            article, problems = _guarded(lambda: record_to_article(record, path=str(path), line=line), path, line)
+            _attach(problems, record, raw, fmt, header)
+            yield article, problems
+    problem = lines.problem(path)
+    if problem is not None:
+        yield None, [problem]
+    elif not records:
+        yield None, [Problem(str(path), None, "no records in this file (only a header)", fatal=False)]
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes or mostly control characters in the first 8 KB: not a text file."""
+    head = data[:8192]
+    if not head:
+        return False
+    if b"\x00" in head and not _is_utf16(head[:4]):
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return control > len(head) * 0.1
+
+
+def _decode_prefix(data: bytes, complete: bool) -> tuple[str, bool]:
+    """Decode a whole file, or the first ``MAX_TXT_BYTES`` of one (a cut UTF-8 character is dropped)."""
+    if _is_utf16(data[:4]):
+        return data.decode("utf-16", "replace"), False
+    if not complete:
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(data) - 3:
+                data = data[: exc.start]
+    return _decode(data)
 
 
 def read_txt(path: Path) -> Iterator[ReadItem]:
     """Plain text: first non-empty line is the title, the rest the body."""
     with _open_binary(path) as handle:
-        data = handle.read()
-    text, latin1 = _decode(data)
+        data = handle.read(MAX_TXT_BYTES + 1)
+    complete = len(data) <= MAX_TXT_BYTES
+    data = data[:MAX_TXT_BYTES]
+    if _looks_binary(data):
+        yield None, [Problem(str(path), None, "binary data, not text: not read")]
+        return
+    text, latin1 = _decode_prefix(data, complete)
     problems: list[Problem] = []
     if latin1:
         problems.append(Problem(str(path), None, "not UTF-8: read as Latin-1", fatal=False))
+    if not complete:
+        problems.append(Problem(str(path), None, f"file larger than {MAX_TXT_BYTES:,} bytes: only its beginning read", fatal=False))
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     while lines and not lines[0].strip():
         lines.pop(0)
@@ -191,7 +447,7 @@ def read_txt(path: Path) -> Iterator[ReadItem]:
         "text": body,
         "file": str(path.name),
     }
-    article, more = record_to_article(record, path=str(path), line=None)
+    article, more = _guarded(lambda: record_to_article(record, path=str(path), line=None), path, None)
     yield article, problems + more
 
 
@@ -207,8 +463,8 @@ def count_records(paths: Iterable[str | Path]) -> int:
             continue
         try:
             with _open_binary(path) as handle:
-                lines = sum(1 for _ in handle)
-        except (OSError, EOFError, zlib_error()):
+                lines = sum(1 for _ in iter(lambda: handle.readline(MAX_LINE_BYTES), b""))
+        except READ_ERRORS:
             continue
         total += max(lines - (1 if suffix in CSV_SUFFIXES else 0), 0)
     return total

@@ -5,6 +5,9 @@ checks and the same problem messages.
 """
 from __future__ import annotations
 
+import json
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +23,21 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "source": ("source", "outlet", "publisher", "site", "source_name"),
     "url": ("url", "link", "article_source_link", "href"),
 }
-MAX_TEXT_CHARS = 2_000_000  # longer bodies are cut (and a warning says so)
+# Longer bodies are cut (and a warning says so). The cut keeps title + text well
+# under spaCy's ``max_length`` (1,000,000): past it ``nlp.pipe`` raises and the
+# whole job would die on one record. Real news pieces, long reads included, stay
+# far below 200,000 characters; bodies past it are almost always dumps or
+# concatenation accidents, and NER time grows linearly with length.
+MAX_TEXT_CHARS = 200_000
+MAX_TITLE_CHARS = 1_000
+# Keyword fields: Elasticsearch rejects an ``_id`` over 512 bytes and tantivy
+# terms over 65,530 bytes, so an over-long id is an error (the source must fix
+# it) and an over-long source name is cut.
+MAX_ID_BYTES = 512
+MAX_SOURCE_CHARS = 200
+
+DEAD_LETTER_MARK = "newslink_dead_letter"
+DEAD_LETTER_VERSION = 1
 
 
 @dataclass(slots=True)
@@ -35,12 +52,56 @@ class Problem:
     line: int | None
     message: str
     fatal: bool = True
-    raw: str | None = None  # the offending record, for a dead-letter file
+    # The offending record, complete, for a dead-letter file (see
+    # :meth:`dead_letter`): ``raw`` is its source text (a JSON line, a CSV row),
+    # ``record`` the parsed JSON object when it parsed into one.
+    raw: str | None = None
+    record: dict[str, Any] | None = None
+    format: str | None = None  # "jsonl", "csv", "tsv": how ``raw`` parses
+    header: list[str] | None = None  # CSV/TSV: the header ``raw`` goes with
+    origin: dict[str, Any] | None = None  # where a re-fed record was first rejected
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         kind = "error" if self.fatal else "warning"
         return f"{where}: {kind}: {self.message}"
+
+    def dead_letter(self) -> dict[str, Any]:
+        """This rejected record as one line of a dead-letter file.
+
+        The line is re-feedable: fix ``record`` (an object) or the ``record``
+        text (a JSON line or a CSV row), then index the dead-letter file itself;
+        readers recognise the ``newslink_dead_letter`` key and index the record
+        inside. ``record`` is null when there is nothing to re-feed (a file that
+        cannot be read, an empty or binary file): fix the file named in ``path``.
+        """
+        entry: dict[str, Any] = {
+            DEAD_LETTER_MARK: DEAD_LETTER_VERSION,
+            "path": self.path,
+            "line": self.line,
+            "error": self.message,
+            "record": self.record if self.record is not None else self.raw,
+        }
+        if self.record is None and self.raw is not None and self.format:
+            entry["format"] = self.format
+            if self.header is not None:
+                entry["header"] = self.header
+        if self.origin:
+            entry["origin"] = self.origin
+        return entry
+
+    def dead_letter_line(self) -> str:
+        """:meth:`dead_letter` as one JSON line that is always valid UTF-8."""
+        entry = self.dead_letter()
+        try:
+            line = json.dumps(entry, ensure_ascii=False)
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates from a JSON "\ud800": keep them escaped
+            line = json.dumps(entry, ensure_ascii=True)
+        except ValueError:  # not JSON-able at all (cannot happen for parsed JSON); keep the text
+            entry["record"] = self.raw
+            line = json.dumps(entry, ensure_ascii=True, default=str)
+        return line + "\n"
 
 
 def _pick(record: dict[str, Any], name: str) -> tuple[str | None, Any]:
@@ -55,9 +116,47 @@ def _as_text(value: Any, field: str) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TypeError(f"field '{field}' must be a string, got {value!r}")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError as exc:  # an int of more than 4,300 digits
+            raise TypeError(f"field '{field}' must be a string, got a number too long to read") from exc
     raise TypeError(f"field '{field}' must be a string, got {type(value).__name__}")
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _fix_surrogates(text: str) -> str:
+    """Lone surrogates (JSON "\\ud800" escapes) cannot be stored as UTF-8: U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _clean(value: Any, fixed: list[str]) -> Any:
+    """Make a meta value storable by every engine: valid UTF-8, finite numbers."""
+    if isinstance(value, str):
+        if _has_surrogates(value):
+            fixed.append("invalid Unicode")
+            return _fix_surrogates(value)
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        fixed.append("non-finite number")
+        return None
+    if isinstance(value, dict):
+        return {_clean(str(k), fixed): _clean(v, fixed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v, fixed) for v in value]
+    return value
 
 
 def record_to_article(
@@ -83,6 +182,13 @@ def record_to_article(
     except TypeError as exc:
         problem(str(exc))
         return None, problems
+    bad_unicode = [name for name, value in values.items() if _has_surrogates(value)]
+    if bad_unicode:
+        values = {name: _fix_surrogates(value) for name, value in values.items()}
+        problem(f"invalid Unicode (lone surrogates) in {', '.join(bad_unicode)}: replaced by U+FFFD", fatal=False)
+    if len(values["id"].encode("utf-8")) > MAX_ID_BYTES:
+        problem(f"id of {len(values['id'].encode('utf-8')):,} bytes; the limit is {MAX_ID_BYTES}")
+        return None, problems
     title, text = values["title"], values["text"]
     if not title and not text:
         problem("no title and no text")
@@ -92,9 +198,15 @@ def record_to_article(
     if not title:
         title = _title_from_text(text)
         problem("missing title: used the first words of the text", fatal=False)
+    if len(title) > MAX_TITLE_CHARS:
+        problem(f"title of {len(title):,} characters cut to {MAX_TITLE_CHARS:,}", fatal=False)
+        title = title[:MAX_TITLE_CHARS]
     if len(text) > MAX_TEXT_CHARS:
         problem(f"text of {len(text):,} characters cut to {MAX_TEXT_CHARS:,}", fatal=False)
         text = text[:MAX_TEXT_CHARS]
+    if len(values["source"]) > MAX_SOURCE_CHARS:
+        problem(f"source name of {len(values['source']):,} characters cut to {MAX_SOURCE_CHARS}", fatal=False)
+        values["source"] = values["source"][:MAX_SOURCE_CHARS].strip()
     key, raw_date = _pick(record, "published")
     if key:
         used.add(key)
@@ -103,7 +215,11 @@ def record_to_article(
     except BadDate as exc:
         problem(f"bad date in '{key}': {exc}; indexed without a date", fatal=False)
         published = None
-    meta = {k: v for k, v in record.items() if k not in used and v is not None}
+    fixed: list[str] = []
+    meta = {_clean(k, fixed): _clean(v, fixed) for k, v in record.items() if k not in used and v is not None}
+    meta = {k: v for k, v in meta.items() if v is not None}
+    if fixed:
+        problem(f"{' and '.join(sorted(set(fixed)))} in extra fields: replaced", fatal=False)
     article_id = values["id"] or stable_id(
         url=values["url"] or None, title=title, published=published, text=text
     )

@@ -79,7 +79,20 @@ def color_on() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class NewslinkGroup(click.Group):
+    """Turns an engine or KB failure met in the middle of any command into its
+    exit code and one clear line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EngineError as exc:
+            fail(str(exc), EXIT_ENGINE)
+        except (KBError, KBDataError) as exc:
+            fail(str(exc), EXIT_KB)
+
+
+@click.group(cls=NewslinkGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="newslink")
 @click.option("--home", envvar="NEWSLINK_HOME", type=click.Path(file_okay=False), help="Data directory (default: per-user data dir).")
 @click.option("--engine", type=click.Choice(ENGINES), default=None, help="Search engine [env NEWSLINK_ENGINE; default embedded].")
@@ -97,7 +110,7 @@ def cli(ctx: click.Context, home: str | None, engine: str | None, index_name: st
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--workers", type=int, default=None, help="spaCy processes (default: 2 for large jobs, else 1).")
 @click.option("--batch-size", type=int, default=64, show_default=True, help="Articles per spaCy batch.")
-@click.option("--errors", "errors_file", type=click.Path(dir_okay=False, writable=True), help="Write rejected records with their reasons to this JSONL file.")
+@click.option("--errors", "errors_file", type=click.Path(dir_okay=False, writable=True), help="Write rejected records with their reasons to this JSONL file (a dead letter: fix the records in it, then index it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
 @click.pass_obj
@@ -113,17 +126,22 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
     n_process = workers if workers is not None else (2 if estimate >= 2000 and (os.cpu_count() or 1) >= 2 else 1)
     kb = obj.kb
     engine = obj.engine
-    dead_letter = open(errors_file, "w", encoding="utf-8") if errors_file else None
+    try:  # line-buffered: a job killed half-way leaves every rejection so far on disk
+        dead_letter = open(errors_file, "w", encoding="utf-8", buffering=1) if errors_file else None
+    except OSError as exc:
+        fail(f"cannot write the errors file: {exc}", EXIT_USAGE)
 
     def on_problem(problem) -> None:
         bar.write(str(problem))
         if dead_letter is not None and problem.fatal:
-            dead_letter.write(json.dumps({"path": problem.path, "line": problem.line, "error": problem.message, "record": problem.raw}, ensure_ascii=False) + "\n")
+            dead_letter.write(problem.dead_letter_line())
+        problem.raw = problem.record = None  # reported: do not hold every bad record in memory
 
     with Progress(total=estimate or None, enabled=show, unit="articles") as bar:
         pipeline = EntityPipeline(kb, n_process=max(1, n_process), batch_size=batch_size)
         try:
-            summary = run_index(read_paths(paths), pipeline, engine, on_problem=on_problem, on_progress=bar.update)
+            items = read_paths(paths, skip=[errors_file] if errors_file else [])
+            summary = run_index(items, pipeline, engine, on_problem=on_problem, on_progress=bar.update)
         except EngineError as exc:
             fail(str(exc), EXIT_ENGINE)
         finally:

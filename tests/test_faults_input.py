@@ -1,0 +1,122 @@
+"""Bad input never costs good input, end to end: readers -> spaCy -> linker -> tantivy,
+and the `newslink index --errors FILE` dead letter is complete and re-feedable."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+
+from newslink.indexer.pipeline import run_index
+from newslink.indexer.readers import read_paths
+from newslink.search.cli import cli
+from newslink.search.engines.embedded import EmbeddedEngine
+
+from test_properties_readers import _encode, jsonl_case
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=jsonl_case())
+def test_every_good_record_ends_up_in_the_index(tmp_path_factory, pipeline, case) -> None:
+    lines, encoding, ensure_ascii, newline, gz = case
+    data, expected = _encode(lines, encoding, ensure_ascii, newline)
+    folder = tmp_path_factory.mktemp("e2e")
+    path = folder / ("in.jsonl.gz" if gz else "in.jsonl")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    good = [v for k, v in expected.values() if k == "good"]
+    bad = [v for k, v in expected.values() if k == "bad"]
+
+    engine = EmbeddedEngine(folder / "home")
+    try:
+        summary = run_index(read_paths([path]), pipeline, engine, write_batch=4, commit_every=8)
+        assert summary.indexed == len(good)
+        assert sum(p.fatal for p in summary.problems) == len(bad)
+        assert engine.count() == len(good)
+        for record in good:
+            doc = engine.get(record["id"])
+            assert doc is not None
+            if encoding != "latin-1":
+                assert doc["title"] == record["title"].strip()
+    finally:
+        engine.close()
+
+
+@pytest.fixture()
+def run(tmp_path: Path, session_home: Path):
+    runner = CliRunner()
+    home = tmp_path / "home"
+    kb_file = session_home / "kb.sqlite"
+
+    def invoke(*args: str, code: int = 0):
+        result = runner.invoke(cli, ["--home", str(home), *args], env={"NEWSLINK_KB": str(kb_file)}, catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result
+
+    return invoke
+
+
+def test_dead_letter_is_complete_and_refeeds_after_fixing(run, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    huge = "Iran " * 2_500_000  # 12.5 MB of text: a rejected record is kept whole, not cut
+    (src / "a.jsonl").write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "ok-1", "title": "Iran talks", "text": "Iran and Germany met."}),
+                '{"id": "broken", "title": "Cut off',
+                json.dumps({"id": "typed", "title": {"en": "Wrong type"}, "text": "body"}),
+                json.dumps({"id": "empty", "source": "DW"}),
+                json.dumps({"id": "huge", "title": ["no"], "text": huge}),
+                json.dumps(["not", "an", "object"]),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    (src / "b.csv").write_text("id,title,text\nc-ok,Yemen,War in Yemen\nc-short,Only two\n", encoding="utf-8")
+    (src / "c.txt").write_bytes(b"")
+    dead = src / "dead.jsonl"  # inside the input folder on purpose: it must not be read as input
+    result = run("index", str(src), "--json", "--errors", str(dead))
+    summary = json.loads(result.stdout)
+    assert summary["indexed"] == 2 and summary["skipped"] == 7
+
+    entries = [json.loads(line) for line in dead.read_text(encoding="utf-8").split("\n") if line]
+    where = sorted((Path(e["path"]).name, e["line"]) for e in entries)
+    assert where == [("a.jsonl", 2), ("a.jsonl", 3), ("a.jsonl", 4), ("a.jsonl", 5), ("a.jsonl", 6), ("b.csv", 3), ("c.txt", None)]
+    by_line = {(Path(e["path"]).name, e["line"]): e for e in entries}
+    assert by_line[("a.jsonl", 5)]["record"]["text"] == huge  # complete, not truncated
+    assert by_line[("a.jsonl", 2)]["record"] == '{"id": "broken", "title": "Cut off\n'
+    assert by_line[("b.csv", 3)]["record"] == "c-short,Only two\n" and by_line[("b.csv", 3)]["header"] == ["id", "title", "text"]
+    assert by_line[("c.txt", None)]["record"] is None
+    for line in by_line:  # every reported error is in the dead letter, and only those
+        assert f"{line[0]}:{line[1]}: error:" in result.stderr if line[1] else f"{line[0]}: error:" in result.stderr
+    assert result.stderr.count(": error:") == 7
+
+    # Fix what can be fixed, the way a user would, and feed the dead letter back.
+    by_line[("a.jsonl", 2)]["record"] = '{"id": "broken", "title": "Cut off", "text": "Iran again"}'
+    by_line[("a.jsonl", 3)]["record"]["title"] = "Right type"
+    by_line[("a.jsonl", 4)]["record"].update(title="Now titled", text="In Germany")
+    # (the huge one stays wrong: it goes back into the new dead letter, whole)
+    by_line[("b.csv", 3)]["record"] = "c-short,Only two,now three\n"
+    dead.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in by_line.values()), encoding="utf-8")
+    dead2 = tmp_path / "dead2.jsonl"
+    result = run("index", str(dead), "--json", "--errors", str(dead2))
+    summary = json.loads(result.stdout)
+    assert summary["indexed"] == 4 and summary["skipped"] == 3
+    still = [json.loads(line) for line in dead2.read_text(encoding="utf-8").split("\n") if line]
+    assert sorted((e["origin"]["path"].rsplit("/", 1)[-1], e["origin"]["line"]) for e in still) == [("a.jsonl", 5), ("a.jsonl", 6), ("c.txt", None)]
+    assert next(e for e in still if e["origin"]["line"] == 5)["record"]["text"] == huge
+    assert all(e["path"] == str(dead) for e in still)  # where to fix it now
+    status = json.loads(run("status", "--json").stdout)
+    assert status["index"]["documents"] == 6
+    res = json.loads(run("search", "Right type", "--json").stdout)
+    assert [h["id"] for h in res["hits"]] == ["typed"]
+
+
+def test_errors_file_that_cannot_be_written_is_a_usage_error(run, tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "a", "title": "A", "text": "a"}) + "\n")
+    result = run("index", str(tmp_path / "a.jsonl"), "--errors", str(tmp_path / "no" / "such" / "dir" / "e.jsonl"), code=2)
+    assert "errors file" in result.stderr or "Error" in result.output
