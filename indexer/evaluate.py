@@ -339,6 +339,12 @@ def evaluate(gold: dict[str, dict], pred: dict[str, dict], kb: Any = None) -> di
             "facet": _prf_dict((tfp, fr, 2 * tfp * fr / (tfp + fr) if tfp + fr else 0.0)),
             "mention": _prf_dict((tmp, mr, 2 * tmp * mr / (tmp + mr) if tmp + mr else 0.0)),
         }
+    names_only = {
+        key: dict(doc, entity_mentions=[m for m in doc.get("entity_mentions", []) if m.get("linked_by") != "newslink:demonym"])
+        for key, doc in pred.items()
+    }
+    (nf, nm) = score(gold, names_only)
+    report["names_only"] = {"facet": _prf_dict(nf), "mention": _prf_dict(nm)}
     if kb is not None:
         report["kb"] = coverage(gold, pred, kb)
     return report
@@ -356,15 +362,18 @@ def score_py_line(name: str, report: dict[str, Any]) -> str:
 
 def format_report(name: str, report: dict[str, Any]) -> str:
     rows = [f"{name}: {report['articles']} articles"]
-    rows.append(f"{'':8} {'facet P':>8} {'R':>6} {'F1':>6}   {'mention P':>9} {'R':>6} {'F1':>6}")
+    rows.append(f"{'':10} {'facet P':>6} {'R':>6} {'F1':>6}   {'mention P':>9} {'R':>6} {'F1':>6}")
 
     def row(label: str, block: dict[str, Any]) -> str:
         f, m = block["facet"], block["mention"]
-        return f"{label:8} {f['p']:8.3f} {f['r']:6.3f} {f['f1']:6.3f}   {m['p']:9.3f} {m['r']:6.3f} {m['f1']:6.3f}"
+        return f"{label:10} {f['p']:6.3f} {f['r']:6.3f} {f['f1']:6.3f}   {m['p']:9.3f} {m['r']:6.3f} {m['f1']:6.3f}"
 
     rows.append(row("all", report))
     for name_, block in report["types"].items():
         rows.append(row(name_, block))
+    names = report.get("names_only")
+    if names:
+        rows.append(row("no-demonym", names) + "   (links made through a demonym left out)")
     ann = report.get("annotated")
     if ann:
         rows.append(

@@ -1,16 +1,28 @@
 """Mentions: the spans of a spaCy Doc that may name a KB entity.
 
 Two sources feed it: the statistical NER (``doc.ents``) and the KB gazetteer
-(``doc.spans["kb"]``). Where they overlap we keep one span, preferring the one the
-KB can resolve with a type the NER label allows ("Defense Lloyd Austin"/ORG loses
-to "Lloyd Austin" from the gazetteer; "Michael Jordan"/PERSON keeps its span and
-never becomes the country inside it).
+(``doc.spans["kb"]``). Where they overlap we keep one span:
+
+* an NER span the KB resolves with a type its label allows is kept as it is;
+* a KB name *inside* a longer NER span is that entity only when the rest of the
+  span is decoration — titles ("Defense Secretary Lloyd Austin"), lower-case
+  words, other KB names ("U.S.-Israeli"). When the rest is itself part of a name
+  ("Georgia Power", "University of Alabama", "North Las Vegas", "George Bush
+  Intercontinental Airport") the span names something else: it stays one NIL
+  mention and never becomes the place or person inside it;
+* a KB name the NER did not see is taken only where that is rarely wrong, and
+  never when it is glued to other capitalised words ("Toronto-Dominion Bank") or
+  sits inside an NER span of a kind we do not link ("the Paris Agreement");
+* a weapon name absorbs the generic noun after it: "Shahed drones", "Patriot
+  missile batteries" are one mention (the linker resolves the name, else the
+  weapon class the noun names).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from .kb import KnowledgeBase
 from .nlp import GAZETTEER_KEY
@@ -21,14 +33,46 @@ LABEL_TYPES: dict[str, frozenset[str]] = {
     "PERSON": frozenset({"person"}),
     "GPE": frozenset({"country", "place"}),
     "LOC": frozenset({"place", "country"}),
-    "NORP": frozenset({"country", "org"}),
+    "NORP": frozenset({"country", "org", "weapon"}),
     "ORG": frozenset({"org", "weapon", "country"}),
     "FAC": frozenset({"place", "weapon", "org"}),
     "PRODUCT": frozenset({"weapon", "org"}),
 }
 ANY_TYPE = frozenset({"person", "country", "place", "org", "weapon"})
+GEO_TYPES = frozenset({"country", "place"})
 # NER labels that often swallow a KB name into a wrong, longer span.
 LOOSE_LABELS = {"ORG", "NORP", "FAC", "PRODUCT"}
+
+# Generic nouns that follow a weapon's name: "Shahed drones", "Patriot missiles".
+WEAPON_NOUNS = frozenset(
+    """drone drones missile missiles rocket rockets jet jets fighter fighters bomber bombers
+    helicopter helicopters gunship gunships tank tanks launcher launchers system systems battery batteries
+    interceptor interceptors aircraft warplane warplanes plane planes rifle rifles munition munitions
+    warhead warheads submarine submarines destroyer destroyers frigate frigates carrier carriers""".split()
+)
+# Words that may precede or follow a name inside an NER span without being part
+# of it: titles, roles, honorifics.
+TITLE_WORDS = frozenset(
+    """mr mrs ms dr sir dame lord lady president vice prime minister ministers secretary chancellor premier
+    king queen prince princess crown sheikh sheik emir ayatollah imam pope cardinal archbishop bishop rev reverend
+    gen general lt col colonel maj major capt captain adm admiral sgt sergeant cmdr commander marshal
+    sen senator rep representative gov governor mayor judge justice chief deputy acting former late
+    leader speaker ambassador envoy spokesman spokeswoman spokesperson chairman chairwoman chair director
+    defense defence foreign interior finance home health state treasury energy trade economy justice
+    u.s. us british american russian iranian israeli chinese french german""".split()
+)
+_TICKER = re.compile(r"^[A-Z0-9]{2,6}\.[A-Z]{1,2}$")
+_CAPITALISED = re.compile(r"^[A-Z][\w'.-]*$")
+# Capitalised words that never continue a name: calendar words.
+CALENDAR = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun""".split()
+)
+# "Kingdom of Saudi Arabia", "Republic of Korea": the country itself.
+STATE_FORMS = frozenset("republic kingdom state states emirate sultanate commonwealth federation principality union".split())
+# Labels of the NER entities a name never runs into.
+_NOT_NAME_LABELS = {"PERSON", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
 
 
 @dataclass(slots=True)
@@ -55,7 +99,7 @@ def _clean(span: Span) -> tuple[int, int, str]:
     start = span.start_char
     if text.lower().startswith("the "):
         text, start = text[4:], start + 4
-    stripped = strip_possessive(text)
+    stripped = strip_possessive(text).rstrip(" -–—,:;")
     return start, start + len(stripped), stripped
 
 
@@ -63,62 +107,236 @@ def _resolvable(kb: KnowledgeBase, text: str, types: frozenset[str]) -> bool:
     return any(c.entity.type in types for c in kb.candidates(text))
 
 
+def _kb_types(kb: KnowledgeBase, text: str) -> set[str]:
+    return {c.entity.type for c in kb.candidates(text) if c.alias_kind != "surname"}
+
+
+def _is_decoration(token: Token) -> bool:
+    """A token inside an NER span that does not make the span another name."""
+    text = token.text
+    if token.lower_ in ("of", "for", "&"):
+        return False  # "Republican Party of Kentucky" is one name
+    if token.is_punct or token.is_space or token.like_num or token.is_stop:
+        return True
+    if text in ("'s", "’s", "'", "’", "-", "–"):
+        return True
+    if text[:1].islower() or _TICKER.match(text):
+        return True  # lower-case words; Reuters instrument codes ("VOWG.F")
+    return text.lower().rstrip(".") in TITLE_WORDS or text.lower() in TITLE_WORDS
+
+
+def _is_name_word(token: Token) -> bool:
+    """A capitalised word that can continue a proper name ("Dominion", "Power")."""
+    low = token.text.lower().rstrip(".")
+    return (
+        bool(_CAPITALISED.match(token.text))
+        and not token.is_punct
+        and not token.like_num
+        and not token.is_stop
+        and low not in TITLE_WORDS
+        and low not in CALENDAR
+    )
+
+
+def _starts_sentence(doc: Doc, i: int) -> bool:
+    if i == 0:
+        return True
+    prev = doc[i - 1]
+    return prev.text in (".", "!", "?", ":", ";", '"', "“", "”", "``", "''", "(", "-", "—", "–") or "\n" in prev.text or "\n" in prev.whitespace_
+
+
+def _headline(doc: Doc, span: Span) -> bool:
+    """Is the span on a Title Case or ALL CAPS line, where capitals say nothing?"""
+    text = doc.text
+    lo = text.rfind("\n", 0, span.start_char) + 1
+    hi = text.find("\n", span.end_char)
+    line = text[lo : hi if hi >= 0 else len(text)]
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", line) if len(w) > 3 or w[0].isupper()]
+    if len(words) < 4:
+        return False
+    capital = sum(1 for w in words if w[0].isupper())
+    return capital >= 0.7 * len(words)
+
+
+def _extend_name(doc: Doc, start: int, end: int, name_ok: list[bool], head_ok: list[bool] | None = None) -> tuple[int, int]:
+    """The longer name a KB name is part of: capitalised words glued to it
+    ("Chicago White Sox", "Georgia Public Service Commission", "Toronto-Dominion
+    Bank"), or an "X of" before it ("University of Alabama", "Republican Party of
+    Kentucky"; not "Kingdom of Saudi Arabia")."""
+    j = end
+    while j < len(doc):
+        tok = doc[j]
+        if name_ok[j] and _is_name_word(tok):
+            j += 1
+        elif tok.text in ("-", "–") and not doc[j - 1].whitespace_ and not tok.whitespace_ and j + 1 < len(doc) and name_ok[j + 1] and _is_name_word(doc[j + 1]):
+            j += 2
+        else:
+            break
+    i = start
+    while i > 0:
+        prev = doc[i - 1]
+        if name_ok[i - 1] and _is_name_word(prev) and not _starts_sentence(doc, i - 1) and not _starts_sentence(doc, i):
+            i -= 1
+        elif prev.text in ("-", "–") and not prev.whitespace_ and i >= 2 and not doc[i - 2].whitespace_ and name_ok[i - 2] and _is_name_word(doc[i - 2]):
+            i -= 2
+        elif prev.lower_ == "of" and i >= 2 and (head_ok or name_ok)[i - 2] and _is_name_word(doc[i - 2]) and doc[i - 2].lower_ not in STATE_FORMS and not _starts_sentence(doc, i - 2):
+            i -= 2
+        else:
+            break
+    return i, j
+
+
 def _plausible_gazetteer_only(kb: KnowledgeBase, span: Span, text: str) -> bool:
     """Accept a KB match the NER did not see only where that is rarely wrong."""
     if not text[:1].isupper() and not text[:1].isdigit() and not text.startswith(("al-", "el-")):
         return False
-    types = {c.entity.type for c in kb.candidates(text)}
+    types = _kb_types(kb, text)
+    if not types:
+        return False
     if len(span) > 1:
         return True
     if text.isupper() and len(text) >= 3:  # acronyms: NATO, IAEA, HIMARS
         return True
-    return bool(types & {"weapon", "org"}) and not span[0].is_stop
+    if types & {"weapon", "org"} and not span[0].is_stop:
+        return True
+    # A city or country by its full label that the NER missed ("Kyiv"), but not
+    # a capitalised first word of a sentence.
+    labels = {c.entity.type for c in kb.candidates(text) if c.alias_kind == "label"}
+    return bool(labels & GEO_TYPES) and not _starts_sentence(span.doc, span.start) and text[1:].islower()
+
+
+def _weapon_tail(doc: Doc, end: int) -> int:
+    """Token index after the generic weapon nouns that follow position ``end``."""
+    i = end
+    while i < len(doc) and i - end < 2 and doc[i].text.lower() in WEAPON_NOUNS:
+        i += 1
+    return i
 
 
 def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
     """Non-overlapping mentions in document order."""
     chosen: list[Mention] = []
     ner_spans = [e for e in doc.ents if e.label_ in LABEL_TYPES]
+    # Names of kinds we never link (events, laws, works, dates) block the KB
+    # names inside them: "Paris" in "the Paris Agreement".
+    blocked = [False] * len(doc)
+    for ent in doc.ents:
+        if ent.label_ not in LABEL_TYPES:
+            for i in range(ent.start, ent.end):
+                blocked[i] = True
     gaz_spans: list[Span] = list(doc.spans[GAZETTEER_KEY]) if GAZETTEER_KEY in doc.spans else []
-
     taken = [False] * len(doc)
+    # Tokens a longer name may run into (not people, dates or numbers).
+    name_ok = [True] * len(doc)
+    for ent in doc.ents:
+        if ent.label_ in _NOT_NAME_LABELS:
+            for i in range(ent.start, ent.end):
+                name_ok[i] = False
+    head_ok = list(name_ok)  # "GM of Canada": an organisation may head "X of Y"
+    for g in gaz_spans:  # but a name does not run into a KB name of its own ("Israeli" + "F-35")
+        if _kb_types(kb, _clean(g)[2]) - GEO_TYPES:
+            for i in range(g.start, g.end):
+                name_ok[i] = False
+
+    taken_label: dict[int, str | None] = {}
 
     def take(span: Span, label: str | None, source: str) -> None:
         start, end, text = _clean(span)
         if not text.strip():
             return
+        # A longer name swallows the mentions it runs over ("Blue Shield" +
+        # "of Alabama" -> "Blue Shield of Alabama").
+        if any(taken[i] for i in range(span.start, span.end)):
+            chosen[:] = [m for m in chosen if m.end <= span.start_char or m.start >= span.end_char]
         for i in range(span.start, span.end):
             taken[i] = True
+            taken_label[i] = label
         chosen.append(Mention(start, end, text, label, source))
+
+    def free(span: Span) -> bool:
+        return not any(taken[i] for i in range(span.start, span.end))
+
+    def longer_name(span: Span) -> Span | None:
+        """The longer name a place or demonym is glued into, if any."""
+        if _headline(doc, span):
+            return None
+        # Tokens of an organisation already taken may be the head of "X of Y".
+        ok = [name_ok[i] and (not taken[i] or taken_label.get(i) in ("ORG", "FAC")) for i in range(len(doc))]
+        head = [head_ok[i] and (not taken[i] or taken_label.get(i) in ("ORG", "FAC", None)) for i in range(len(doc))]
+        s2, e2 = _extend_name(doc, span.start, span.end, ok, head)
+        return doc[s2:e2] if (s2, e2) != (span.start, span.end) else None
+
+    def take_weapon(span: Span, label: str | None, source: str) -> None:
+        """A weapon name with the generic nouns after it as one mention."""
+        end = _weapon_tail(doc, span.end)
+        if end > span.end and not any(taken[i] for i in range(span.end, end)):
+            span = doc[span.start : end]
+        take(span, label, source)
 
     for ent in ner_spans:
         types = LABEL_TYPES[ent.label_]
-        if any(taken[i] for i in range(ent.start, ent.end)):
+        if not free(ent):
             continue
         _s, _e, text = _clean(ent)
-        if not _resolvable(kb, text, types):
-            # Not a KB name as the NER labelled it. A KB name overlapping it may
-            # be, if the label is one NER often gets wrong for such names (ORG,
-            # NORP, ...); inside a PERSON span only a compatible name counts.
-            overlapping = [g for g in gaz_spans if g.start < ent.end and ent.start < g.end]
-            if ent.label_ in LOOSE_LABELS:
-                usable = [g for g in overlapping if _resolvable(kb, _clean(g)[2], ANY_TYPE)]
+        overlapping = [g for g in gaz_spans if g.start < ent.end and ent.start < g.end and free(g)]
+        # A KB name that contains the NER span and more ("Lloyd" -> "Lloyd
+        # Austin", "Washington" -> "Washington Post").
+        wider = [g for g in overlapping if g.start <= ent.start and g.end >= ent.end and len(g) > len(ent)]
+        if wider:
+            g = max(wider, key=len)
+            take(g, ent.label_ if _resolvable(kb, _clean(g)[2], types) else None, "kb")
+            continue
+        if _resolvable(kb, text, types):
+            kb_types = _kb_types(kb, text)
+            if kb_types and kb_types <= GEO_TYPES:
+                longer = longer_name(ent)
+                if longer is not None:
+                    # "Chicago" of "Chicago White Sox": the longer name is the mention.
+                    long_text = _clean(longer)[2]
+                    take(longer, None if _kb_types(kb, long_text) else ent.label_, "kb" if _kb_types(kb, long_text) else "ner")
+                    continue
+            if "weapon" in kb_types:
+                take_weapon(ent, ent.label_, "ner")
             else:
-                usable = [g for g in overlapping if g.start >= ent.start and g.end <= ent.end and _resolvable(kb, _clean(g)[2], types)]
-            usable = [g for g in usable if not any(taken[i] for i in range(g.start, g.end))]
-            if usable:
-                for g in usable:
-                    take(g, ent.label_ if _resolvable(kb, _clean(g)[2], types) else None, "kb")
-                for i in range(ent.start, ent.end):
-                    taken[i] = True
-                continue
+                take(ent, ent.label_, "ner")
+            continue
+        inner = [g for g in overlapping if g.start >= ent.start and g.end <= ent.end]
+        if ent.label_ in LOOSE_LABELS:
+            inner = [g for g in inner if _kb_types(kb, _clean(g)[2])]
+        else:
+            inner = [g for g in inner if _resolvable(kb, _clean(g)[2], types)]
+        covered = {i for g in inner for i in range(g.start, g.end)}
+        rest = [doc[i] for i in range(ent.start, ent.end) if i not in covered]
+        if inner and all(_is_decoration(t) for t in rest):
+            for g in inner:
+                g_text = _clean(g)[2]
+                label = ent.label_ if _resolvable(kb, g_text, types) else None
+                if "weapon" in _kb_types(kb, g_text):
+                    take_weapon(g, label, "kb")
+                else:
+                    take(g, label, "kb")
+            for i in range(ent.start, ent.end):
+                taken[i] = True
+            continue
+        # An unknown name followed by a weapon noun the KB knows: "Shahed drones".
+        tail = _weapon_tail(doc, ent.end)
+        if tail > ent.end and ent.label_ in LOOSE_LABELS and free(doc[ent.end : tail]):
+            take(doc[ent.start : tail], None, "ner")
+            continue
         take(ent, ent.label_, "ner")
 
     for g in gaz_spans:
-        if any(taken[i] for i in range(g.start, g.end)):
+        if not free(g) or any(blocked[i] for i in range(g.start, g.end)):
             continue
         _s, _e, text = _clean(g)
-        if _plausible_gazetteer_only(kb, g, text):
+        if not _plausible_gazetteer_only(kb, g, text):
+            continue
+        types = _kb_types(kb, text)
+        if "weapon" not in types and longer_name(g) is not None:
+            continue  # "Toronto" of "Toronto-Dominion Bank"
+        if "weapon" in types:
+            take_weapon(g, None, "kb")
+        else:
             take(g, None, "kb")
 
     chosen.sort(key=lambda m: m.start)

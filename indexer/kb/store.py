@@ -133,6 +133,16 @@ class KnowledgeBase:
             self._alias_cache[key] = found
         return found
 
+    def alias_surfaces(self, surface: str) -> dict[str, set[str]]:
+        """QID -> the KB's own spellings of the aliases ``surface`` normalises to
+        (case and dots kept: the linker tells "LA" from "La." with them)."""
+        key = normalize_alias(surface)
+        out: dict[str, set[str]] = {}
+        if key:
+            for qid, spelled in self._db.execute("SELECT qid, surface FROM aliases WHERE alias = ?", (key,)):
+                out.setdefault(qid, set()).add(spelled)
+        return out
+
     def resolve(self, name: str, type_: str | None = None) -> Entity | None:
         """A name or QID as a user types it -> the most likely entity (or None)."""
         name = name.strip()
