@@ -68,3 +68,69 @@ def private_osmem() -> Iterator[OsmemServer]:
     server = start_osmem()
     yield server
     server.close(grace=1.0)
+
+
+class FlakyProxy:
+    """A real HTTP hop in front of a server that answers the first ``failures`` bulk
+    requests with ``status`` (429 = "too many requests", 503 = node restarting).
+
+    Lets a test see the client's retry and backoff against a real server without a
+    mocked client. Everything else is forwarded untouched.
+    """
+
+    def __init__(self, upstream: str, status: int = 429, failures: int = 1) -> None:
+        import http.server
+        import threading
+        import urllib.error
+        import urllib.request
+
+        self.upstream = upstream.rstrip("/")
+        self.status = status
+        self.failures = failures
+        self.bulk_requests = 0
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # quiet
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if "_bulk" in self.path:
+                    proxy.bulk_requests += 1
+                    if proxy.bulk_requests <= proxy.failures:
+                        payload = b'{"error":{"type":"es_rejected_execution_exception","reason":"injected"},"status":%d}' % proxy.status
+                        self._reply(proxy.status, {"Content-Type": "application/json", "X-Elastic-Product": "Elasticsearch"}, payload)
+                        return
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "connection")}
+                req = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command, headers=headers)
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as resp:
+                        self._reply(resp.status, dict(resp.headers.items()), resp.read())
+                except urllib.error.HTTPError as err:
+                    self._reply(err.code, dict(err.headers.items()), err.read())
+
+            def _reply(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+                self.send_response(status)
+                for k, v in headers.items():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
