@@ -343,17 +343,70 @@ def kb() -> None:
 
 
 @kb.command("build")
+@click.option("--dump", "dump_file", type=click.Path(exists=True, dir_okay=False), help="A Wikidata JSON dump (.json, .json.gz, .json.bz2) to add to the starter KB.")
+@click.option("--sparql", is_flag=True, help="Add entities from Wikidata's SPARQL service (online) to the starter KB.")
+@click.option("--classes", "classes_file", type=click.Path(exists=True, dir_okay=False), help="More P31 classes to keep: TSV 'QID<TAB>type[<TAB>kind]'.")
+@click.option("--expand-classes", is_flag=True, help="--dump: first collect the dump's P279 tree and keep every subclass of the known classes.")
+@click.option("--min-sitelinks", type=click.IntRange(min=0), default=None, help="Keep entities with at least this many sitelinks [dump: 0; sparql: per type, 1-40].")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="--sparql: at most this many entities per type, most popular first.")
+@click.option("--restart", is_flag=True, help="Start over instead of resuming an interrupted import.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
 @click.option("--json", "as_json", is_flag=True)
-def kb_build(as_json: bool) -> None:
-    """Compile the starter KB shipped with newslink into the data directory."""
+def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expand_classes: bool, min_sitelinks: int | None, limit: int | None, restart: bool, progress: bool | None, as_json: bool) -> None:
+    """Compile the knowledge base into the data directory: the starter KB shipped
+    with newslink, plus a Wikidata dump (--dump) or Wikidata's SPARQL service
+    (--sparql). Interrupted imports resume where they stopped."""
+    from newslink.indexer.kb.http import WikidataError
+
+    if dump_file and sparql:
+        fail("--dump and --sparql are alternatives", EXIT_USAGE)
     try:
-        result = build_starter_kb(kb_path())
-    except KBDataError as exc:
-        fail(str(exc), EXIT_KB)
+        if dump_file or sparql:
+            from newslink.indexer.kb import wikidata
+
+            classes = dict(wikidata.CLASSES)
+            if classes_file:
+                classes.update(wikidata.read_classes(classes_file))
+            from .progress import Progress
+
+            show = sys.stderr.isatty() if progress is None else progress
+            if dump_file:
+                total = os.path.getsize(dump_file) * (2 if expand_classes else 1)
+                with Progress(total=total, enabled=show, unit="B") as bar:
+                    done = [0]
+
+                    def on_progress(read: int, _total: int, _kept: int) -> None:
+                        bar.update(max(0, read - done[0]))
+                        done[0] = read
+
+                    result = wikidata.build_from_dump(
+                        kb_path(), dump_file, classes=classes, expand_classes=expand_classes,
+                        min_sitelinks=min_sitelinks or 0, resume=not restart, progress=on_progress,
+                    )
+            else:
+                from newslink.indexer.kb.sparql import SparqlImport
+
+                with Progress(total=None, enabled=show, unit="entities") as bar:
+                    seen: dict[str, int] = {}
+
+                    def on_page(type_: str, count: int) -> None:
+                        bar.update(count - seen.get(type_, 0))
+                        seen[type_] = count
+
+                    result = SparqlImport(kb_path(), classes=classes, min_sitelinks=min_sitelinks, limit=limit, resume=not restart).run(on_page)
+        else:
+            from newslink.indexer.kb.wikidata import build_starter
+
+            result = build_starter(kb_path())
+    except (KBDataError, ValueError) as exc:
+        fail(str(exc), EXIT_KB if isinstance(exc, KBDataError) else EXIT_USAGE)
+    except WikidataError as exc:
+        fail(f"{exc} (rerun to resume)", EXIT_KB)
     if as_json:
         emit_json(result)
     else:
-        click.echo(f"built {result['entities']:,} entities into {result['path']} in {result['seconds']} s")
+        extra = f" ({result['staged']:,} from Wikidata)" if "staged" in result else ""
+        click.echo(f"built {result['entities']:,} entities{extra} into {result['path']} in {result['seconds']} s")
 
 
 @kb.command("lookup")

@@ -1,0 +1,468 @@
+"""Wikidata sources: the dump reader on real Wikidata JSON, SPARQL and the API
+against a local server answering in Wikidata's response formats (no network)."""
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from click.testing import CliRunner
+
+from newslink.indexer.kb import wikidata
+from newslink.indexer.kb.http import Http, WikidataError
+from newslink.indexer.kb.online import OnlineCache, OnlineResolver, WikidataAPI, cache_path
+from newslink.indexer.kb.sparql import SparqlClient, SparqlImport
+from newslink.indexer.kb.store import KnowledgeBase
+
+FIXTURES = ["Q42", "Q45", "Q513", "Q106975887"]
+
+
+def statement(prop: str, qid: str, rank: str = "normal") -> dict:
+    """A claim the way Wikidata's JSON writes it."""
+    return {
+        "mainsnak": {
+            "snaktype": "value",
+            "property": prop,
+            "datavalue": {"value": {"entity-type": "item", "numeric-id": int(qid[1:]), "id": qid}, "type": "wikibase-entityid"},
+            "datatype": "wikibase-item",
+        },
+        "type": "statement",
+        "rank": rank,
+    }
+
+
+def item(qid: str, label: str, classes: list[str], *, description: str = "", aliases: list[str] = (), sitelinks: int = 3, subclass_of: list[str] = (), demonyms: list[str] = ()) -> dict:
+    claims: dict = {"P31": [statement("P31", c) for c in classes]}
+    if subclass_of:
+        claims["P279"] = [statement("P279", c) for c in subclass_of]
+    if demonyms:
+        claims["P1549"] = [
+            {"mainsnak": {"snaktype": "value", "property": "P1549", "datavalue": {"value": {"text": d, "language": "en"}, "type": "monolingualtext"}}, "rank": "normal", "type": "statement"}
+            for d in demonyms
+        ]
+    return {
+        "type": "item",
+        "id": qid,
+        "labels": {"en": {"language": "en", "value": label}} if label else {},
+        "descriptions": {"en": {"language": "en", "value": description}} if description else {},
+        "aliases": {"en": [{"language": "en", "value": a} for a in aliases]},
+        "claims": claims,
+        "sitelinks": {f"site{i}wiki": {"site": f"site{i}wiki", "title": label, "badges": []} for i in range(sitelinks)},
+    }
+
+
+def write_dump(path: Path, entities: list[dict]) -> Path:
+    body = "[\n" + ",\n".join(json.dumps(e, separators=(",", ":")) for e in entities) + "\n]\n"
+    if path.suffix == ".gz":
+        with gzip.open(path, "wt", encoding="utf-8") as handle:
+            handle.write(body)
+    elif path.suffix == ".bz2":
+        with bz2.open(path, "wt", encoding="utf-8") as handle:
+            handle.write(body)
+    else:
+        path.write_text(body, encoding="utf-8")
+    return path
+
+
+def fixture_entities() -> list[dict]:
+    from conftest import shared_path
+
+    out = []
+    for name in FIXTURES:
+        data = json.loads(shared_path("wikidata-fixtures", f"{name}.json").read_text(encoding="utf-8"))
+        out.extend(data["entities"].values())
+    return out
+
+
+def kb_entity(path: Path, qid: str):
+    kb = KnowledgeBase(path)
+    try:
+        return kb.entity(qid)
+    finally:
+        kb.close()
+
+
+# --------------------------------------------------------------------------- one entity
+@pytest.mark.shared
+def test_records_from_real_wikidata_entities() -> None:
+    by_id = {e["id"]: e for e in fixture_entities()}
+    adams = wikidata.entity_record(by_id["Q42"])
+    assert (adams.type, adams.label, adams.kind) == ("person", "Douglas Adams", "human")
+    assert adams.description == "English writer and humorist"
+    assert "Douglas Noel Adams" in adams.aliases
+    assert adams.popularity == len(by_id["Q42"]["sitelinks"])
+    portugal = wikidata.entity_record(by_id["Q45"])
+    assert portugal.type == "country" and "Portuguese" in portugal.demonyms
+    assert "Portuguese Republic" in portugal.aliases
+    assert not any(a in portugal.aliases for a in ("PT", "🇵🇹"))  # codes and flags are not names
+    assert all(d.isascii() for d in portugal.demonyms)  # English only
+    everest = wikidata.entity_record(by_id["Q513"])
+    assert everest.type == "place" and "Everest" in everest.aliases
+    assert wikidata.entity_record(by_id["Q106975887"]).type == "person"
+    assert wikidata.entity_record(by_id["Q106975887"], min_sitelinks=10) is None
+
+
+def test_records_keep_only_faceted_classes() -> None:
+    assert wikidata.entity_record(item("Q1", "Some film", ["Q11424"])) is None  # a film
+    assert wikidata.entity_record(item("Q2", "", ["Q5"])) is None  # no English label
+    rec = wikidata.entity_record(item("Q3", "Acme", ["Q5", "Q4830453"]))
+    assert rec.type == "person"  # several types: the priority decides
+    deprecated = item("Q4", "Old", ["Q5"])
+    deprecated["claims"]["P31"][0]["rank"] = "deprecated"
+    assert wikidata.entity_record(deprecated) is None
+    assert wikidata.entity_record({"type": "property", "id": "P31", "claims": {}}) is None
+
+
+@pytest.mark.shared
+def test_mock_dump_layout_and_numeric_ids() -> None:
+    from conftest import shared_path
+
+    path = shared_path("wikidata-fixtures", "mock-dump-for-testing.json")
+    entities = [e for _n, line, _pos in wikidata.iter_dump(path) if (e := wikidata.parse_line(line))]
+    assert [e["id"] for e in entities] == ["Q1", "Q8", "P16"]
+    assert wikidata.claim_ids(entities[0], "P31") == ["Q1454986"]  # "numeric-id" only, no "id"
+    assert all(wikidata.entity_record(e) is None for e in entities)  # German labels only
+    universe = wikidata.entity_record(entities[0], {"Q1454986": ("place", "universe")}, lang="de")
+    assert universe.label == "Universum" and universe.aliases == ["Weltall", "All", "Kosmos", "Weltraum"]
+
+
+def test_class_list_file(tmp_path: Path) -> None:
+    good = tmp_path / "classes.tsv"
+    good.write_text("# extra classes\nQ11424\torg\tfilm_studio\nhttp://www.wikidata.org/entity/Q7889\tweapon\n")
+    assert wikidata.read_classes(good) == {"Q11424": ("org", "film_studio"), "Q7889": ("weapon", "weapon")}
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("Q1\tplanet\n")
+    with pytest.raises(ValueError, match="bad.tsv:1"):
+        wikidata.read_classes(bad)
+
+
+# --------------------------------------------------------------------------- the dump import
+@pytest.mark.shared
+@pytest.mark.parametrize("suffix", [".json", ".json.gz", ".json.bz2"])
+def test_dump_import_merges_with_the_starter_kb(tmp_path: Path, session_home: Path, suffix: str) -> None:
+    dump = write_dump(tmp_path / f"dump{suffix}", fixture_entities())
+    target = tmp_path / "kb.sqlite"
+    seen = []
+    result = wikidata.build_from_dump(target, dump, progress=lambda read, total, kept: seen.append((read, total)))
+    assert result["staged"] == 4 and seen and seen[-1][0] == seen[-1][1]
+    assert kb_entity(target, "Q42").label == "Douglas Adams"
+    portugal = kb_entity(target, "Q45")
+    assert portugal.popularity == 330  # the dump's sitelinks over the starter's estimate
+    kb = KnowledgeBase(target)
+    assert {c.entity.qid for c in kb.candidates("Portuguese")} == {"Q45"}
+    assert kb.entity("Q794") is not None  # the starter KB is still there
+    assert json.loads(kb.meta["sources"]) == ["starter", f"wikidata-dump:{dump.name}"]
+    kb.close()
+    assert not wikidata.staging_path(target).exists()
+
+
+@pytest.mark.parametrize("suffix", [".json", ".json.gz"])
+def test_dump_import_resumes_after_an_interruption(tmp_path: Path, session_home: Path, suffix: str) -> None:
+    people = [item(f"Q{900000 + i}", f"Person Number{i}", ["Q5"], sitelinks=5) for i in range(10)]
+    dump = write_dump(tmp_path / f"dump{suffix}", people)
+    target = tmp_path / "kb.sqlite"
+
+    def crash(read: int, total: int, kept: int) -> None:
+        if kept >= 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        wikidata.DumpImport(target, dump, checkpoint_every=2).run(crash)
+    assert not target.exists() and wikidata.staging_path(target).exists()
+    again = wikidata.DumpImport(target, dump, checkpoint_every=2)
+    assert again.resumed_at > 0
+    result = again.run()
+    assert result["staged"] == 10 and result["resumed_at_line"] == again.resumed_at
+    assert kb_entity(target, "Q900009").label == "Person Number9"
+    # --restart ignores what was staged
+    with pytest.raises(KeyboardInterrupt):
+        wikidata.DumpImport(target, dump, checkpoint_every=2).run(crash)
+    assert wikidata.DumpImport(target, dump, checkpoint_every=2, resume=False).resumed_at == 0
+
+
+def test_dump_import_expands_subclasses(tmp_path: Path, session_home: Path) -> None:
+    entities = [
+        item("Q900100", "news agency type", [], subclass_of=["Q43229"]),  # a subclass of organization
+        item("Q900101", "Wire Service Example", ["Q900100"], description="news agency"),
+    ]
+    dump = write_dump(tmp_path / "dump.json", entities)
+    plain = wikidata.build_from_dump(tmp_path / "a.sqlite", dump)
+    assert plain["staged"] == 0
+    expanded = wikidata.build_from_dump(tmp_path / "b.sqlite", dump, expand_classes=True)
+    assert expanded["staged"] == 1
+    assert kb_entity(tmp_path / "b.sqlite", "Q900101").type == "org"
+
+
+def test_cli_kb_build_dump(tmp_path: Path, session_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newslink.search.cli import cli
+
+    monkeypatch.setenv("NEWSLINK_KB", str(tmp_path / "cli-kb.sqlite"))
+    dump = write_dump(tmp_path / "d.json.gz", [item("Q900200", "Zorblax Quentaro", ["Q5"], description="fictional test politician")])
+    result = CliRunner().invoke(cli, ["kb", "build", "--dump", str(dump), "--json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["staged"] == 1
+    lookup = CliRunner().invoke(cli, ["kb", "lookup", "Zorblax Quentaro", "--json"])
+    assert json.loads(lookup.output)[0]["qid"] == "Q900200"
+    assert CliRunner().invoke(cli, ["kb", "build", "--dump", str(dump), "--sparql"]).exit_code == 2
+
+
+# --------------------------------------------------------------------------- a local Wikidata
+class FakeWikidata:
+    """Answers like query.wikidata.org/sparql and www.wikidata.org/w/api.php."""
+
+    def __init__(self, entities: list[dict]) -> None:
+        self.entities = {e["id"]: e for e in entities}
+        self.requests: list[tuple[str, str, dict]] = []  # (method, path, params)
+        self.user_agents: list[str] = []
+        self.fail_next = 0  # answer 429 this many times first
+
+    # -- SPARQL ------------------------------------------------------------------
+    def sparql(self, query: str) -> dict:
+        uri = "http://www.wikidata.org/entity/"
+        if "wikibase:sitelinks" in query:
+            classes = [c for c in query.split("VALUES ?class {")[1].split("}")[0].split()]
+            classes = [c.replace("wd:", "") for c in classes]
+            limit = int(query.split("LIMIT")[1].split()[0])
+            offset = int(query.split("OFFSET")[1].split()[0])
+            rows = []
+            for e in sorted(self.entities.values(), key=lambda e: (-len(e["sitelinks"]), e["id"])):
+                for c in wikidata.claim_ids(e, "P31"):
+                    if c in classes:
+                        rows.append(
+                            {
+                                "item": {"type": "uri", "value": uri + e["id"]},
+                                "class": {"type": "uri", "value": uri + c},
+                                "sitelinks": {"datatype": "http://www.w3.org/2001/XMLSchema#integer", "type": "literal", "value": str(len(e["sitelinks"]))},
+                            }
+                        )
+            return {"head": {"vars": ["item", "class", "sitelinks"]}, "results": {"bindings": rows[offset : offset + limit]}}
+        ids = [v.replace("wd:", "") for v in query.split("VALUES ?item {")[1].split("}")[0].split()]
+        rows = []
+
+        def lit(what: str, value: str) -> dict:
+            return {"item": {"type": "uri", "value": uri + qid}, "what": {"type": "literal", "value": what}, "value": {"xml:lang": "en", "type": "literal", "value": value}}
+
+        for qid in ids:
+            e = self.entities[qid]
+            if "en" in e["labels"]:
+                rows.append(lit("label", e["labels"]["en"]["value"]))
+            if "en" in e["descriptions"]:
+                rows.append(lit("description", e["descriptions"]["en"]["value"]))
+            for a in e["aliases"].get("en", []):
+                rows.append(lit("alias", a["value"]))
+            for st in e["claims"].get("P1549", []):
+                v = st["mainsnak"]["datavalue"]["value"]
+                if v["language"] == "en":
+                    rows.append(lit("demonym", v["text"]))
+        return {"head": {"vars": ["item", "what", "value"]}, "results": {"bindings": rows}}
+
+    # -- the MediaWiki API ---------------------------------------------------------------
+    def api(self, params: dict) -> dict:
+        action = params.get("action")
+        if action == "wbsearchentities":
+            term = params["search"].lower()
+            hits = []
+            for e in self.entities.values():
+                label = e["labels"].get("en", {}).get("value", "")
+                names = [label] + [a["value"] for a in e["aliases"].get("en", [])]
+                match = next((n for n in names if n.lower().startswith(term)), None)
+                if match:
+                    hits.append(
+                        {
+                            "id": e["id"], "title": e["id"], "pageid": 1, "repository": "wikidata",
+                            "url": f"//www.wikidata.org/wiki/{e['id']}", "concepturi": f"http://www.wikidata.org/entity/{e['id']}",
+                            "label": label, "description": e["descriptions"].get("en", {}).get("value", ""),
+                            "match": {"type": "label" if match == label else "alias", "language": "en", "text": match},
+                            **({"aliases": [match]} if match != label else {}),
+                        }
+                    )
+            return {"searchinfo": {"search": params["search"]}, "search": hits, "success": 1}
+        if action == "wbgetentities":
+            out = {}
+            for qid in params["ids"].split("|"):
+                out[qid] = self.entities.get(qid, {"id": qid, "missing": ""})
+            return {"entities": out, "success": 1}
+        return {"error": {"code": "badvalue", "info": f"Unrecognized value for parameter action: {action}"}}
+
+
+@pytest.fixture()
+def wikidata_server():
+    fake = FakeWikidata([])
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+        def _answer(self, status: int, body: dict, content_type: str, headers: dict | None = None) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _handle(self, params: dict) -> None:
+            path = urlparse(self.path).path
+            fake.requests.append((self.command, path, params))
+            fake.user_agents.append(self.headers.get("User-Agent", ""))
+            if fake.fail_next:
+                fake.fail_next -= 1
+                self._answer(429, {"error": "too many requests"}, "application/json", {"Retry-After": "0"})
+                return
+            if path == "/sparql":
+                assert "application/sparql-results+json" in self.headers.get("Accept", "")
+                self._answer(200, fake.sparql(params["query"]), "application/sparql-results+json")
+            elif path == "/w/api.php":
+                self._answer(200, fake.api(params), "application/json; charset=utf-8")
+            else:
+                self._answer(404, {"error": "not found"}, "application/json")
+
+        def do_GET(self) -> None:
+            self._handle({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            self._handle({k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+def quick_http() -> Http:
+    return Http(pause=0, backoff=0, retries=3, timeout=5)
+
+
+SAMPLE = [
+    item("Q900300", "Ruritania", ["Q6256"], description="country in fiction", aliases=["Republic of Ruritania"], sitelinks=50, demonyms=["Ruritanian"]),
+    item("Q900301", "Strelsau", ["Q515"], description="capital of Ruritania", sitelinks=20),
+    item("Q900302", "Rudolf Rassendyll", ["Q5"], description="Ruritanian politician", aliases=["Rudolf Elphberg"], sitelinks=12),
+    item("Q900303", "The Prisoner of Zenda", ["Q11424"], description="film", sitelinks=40),  # not faceted
+    item("Q900304", "Zenda Castle Guard", ["Q900305"], description="armed group", sitelinks=4),
+    item("Q900305", "palace guard unit", [], subclass_of=["Q17149090"]),
+]
+
+
+# --------------------------------------------------------------------------- SPARQL
+def test_sparql_pages_and_retries(wikidata_server, tmp_path: Path, session_home: Path) -> None:
+    wikidata_server.entities.update({e["id"]: e for e in SAMPLE})
+    wikidata_server.fail_next = 1  # a 429 first: retried after Retry-After
+    client = SparqlClient(wikidata_server.url + "/sparql", http=quick_http())
+    target = tmp_path / "kb.sqlite"
+    result = SparqlImport(target, client=client, min_sitelinks=0, page_size=1).run()
+    assert result["staged"] == 3  # country, city, person; not the film
+    assert all(ua.startswith("newslink/") for ua in wikidata_server.user_agents)
+    assert all(method == "POST" for method, _path, _params in wikidata_server.requests)
+    listing = [p["query"] for _m, _path, p in wikidata_server.requests if "wikibase:sitelinks" in p.get("query", "")]
+    assert any("OFFSET 1" in q for q in listing)  # paged
+    kb = KnowledgeBase(target)
+    assert kb.entity("Q900300").type == "country"
+    assert {c.entity.qid for c in kb.candidates("Ruritanian")} == {"Q900300"}
+    assert {c.entity.qid for c in kb.candidates("Rudolf Elphberg")} == {"Q900302"}
+    assert kb.entity("Q900303") is None and kb.entity("Q794") is not None
+    kb.close()
+
+
+def test_sparql_gives_up_with_a_clear_error(wikidata_server) -> None:
+    wikidata_server.fail_next = 10
+    client = SparqlClient(wikidata_server.url + "/sparql", http=quick_http())
+    with pytest.raises(WikidataError, match="HTTP 429"):
+        client.select("SELECT ?item WHERE { ?item wdt:P31 wd:Q5 } LIMIT 1")
+
+
+def test_cli_kb_build_sparql(wikidata_server, tmp_path: Path, session_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newslink.search.cli import cli
+
+    wikidata_server.entities.update({e["id"]: e for e in SAMPLE})
+    monkeypatch.setenv("NEWSLINK_KB", str(tmp_path / "cli-kb.sqlite"))
+    monkeypatch.setenv("NEWSLINK_SPARQL_URL", wikidata_server.url + "/sparql")
+    monkeypatch.setenv("NEWSLINK_WIKIDATA_PAUSE", "0")
+    result = CliRunner().invoke(cli, ["kb", "build", "--sparql", "--min-sitelinks", "0", "--limit", "10", "--json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["staged"] == 3
+    monkeypatch.setenv("NEWSLINK_SPARQL_URL", "http://127.0.0.1:9/sparql")  # nothing listens there
+    monkeypatch.setenv("NEWSLINK_WIKIDATA_BACKOFF", "0")
+    result = CliRunner().invoke(cli, ["kb", "build", "--sparql", "--restart", "--no-progress"])
+    assert result.exit_code == 4 and "rerun to resume" in result.output
+
+
+# --------------------------------------------------------------------------- online look-ups
+def resolver_for(server: FakeWikidata, tmp_path: Path, **kwargs) -> OnlineResolver:
+    api = WikidataAPI(server.url + "/w/api.php", http=quick_http())
+    return OnlineResolver(api, OnlineCache(tmp_path / "kb.online.sqlite"), **kwargs)
+
+
+def test_online_lookup_is_type_checked_and_cached(wikidata_server, tmp_path: Path) -> None:
+    wikidata_server.entities.update({e["id"]: e for e in SAMPLE})
+    resolver = resolver_for(wikidata_server, tmp_path)
+    found = resolver.candidates("Rudolf Rassendyll", frozenset({"person"}))
+    assert [(c.entity.qid, c.alias_kind) for c in found] == [("Q900302", "label")]
+    assert [c.entity.qid for c in resolver.candidates("Rudolf Elphberg")] == ["Q900302"]
+    asked = len(wikidata_server.requests)
+    assert resolver.candidates("Rudolf Rassendyll")[0].entity.label == "Rudolf Rassendyll"
+    assert len(wikidata_server.requests) == asked  # cached: no request
+    assert resolver.candidates("The Prisoner of Zenda") == []  # a film is no facet
+    assert resolver.candidates("Rudolf") == []  # a prefix match is not a name
+    # an unknown class whose parent (P279) is a known one: one more look-up, then cached
+    guard = resolver.candidates("Zenda Castle Guard")
+    assert guard and guard[0].entity.type == "org"
+    assert resolver.cache.class_type("Q900305") == ("org", "armed_group")
+    # nobody of that name: remembered too
+    assert resolver.candidates("Nobody Atall") == []
+    asked = len(wikidata_server.requests)
+    assert resolver.candidates("Nobody Atall") == [] and len(wikidata_server.requests) == asked
+    assert resolver.cache.stats()["entities"] == 2
+
+
+def test_online_lookup_respects_its_budget_and_survives_outages(wikidata_server, tmp_path: Path) -> None:
+    wikidata_server.entities.update({e["id"]: e for e in SAMPLE})
+    resolver = resolver_for(wikidata_server, tmp_path, budget=1)
+    assert resolver.candidates("Strelsau")
+    assert resolver.candidates("Ruritania") == []  # over budget: cache only
+    wikidata_server.fail_next = 100
+    down = resolver_for(wikidata_server, tmp_path / "down")
+    assert down.candidates("Ruritania") == [] and down.errors == 1
+    assert down.cache.lookup("ruritania") is None  # a failure is not cached as "unknown"
+
+
+def test_linker_uses_online_candidates_and_kb_build_merges_them(wikidata_server, tmp_path: Path, pipeline, session_home: Path) -> None:
+    from newslink.indexer.kb.wikidata import build_starter
+    from newslink.indexer.linker import Linker
+
+    wikidata_server.entities.update({e["id"]: e for e in SAMPLE})
+    resolver = resolver_for(wikidata_server, tmp_path)
+    text = "Rudolf Rassendyll spoke in Strelsau on Monday."
+    offline = {l.mention.text: l.qid for l in pipeline.link_text(text)}
+    assert offline.get("Rudolf Rassendyll") is None
+    linker = Linker(pipeline.kb, online=resolver)
+    from newslink.indexer.mentions import extract_mentions
+
+    links = linker.link(extract_mentions(pipeline.nlp(text), pipeline.kb), text)
+    got = {l.mention.text: (l.qid, l.method) for l in links}
+    assert got["Rudolf Rassendyll"] == ("Q900302", "online")
+    # the next `kb build` puts the cached entities into the KB itself
+    target = tmp_path / "kb.sqlite"
+    assert cache_path(target) == tmp_path / "kb.online.sqlite"
+    result = build_starter(target)
+    assert kb_entity(target, "Q900302").label == "Rudolf Rassendyll"
+    assert json.loads(sqlite3.connect(target).execute("SELECT value FROM meta WHERE key='sources'").fetchone()[0]) == ["starter", "online-cache"]
+    assert result["entities"] > 1000
+
+
+def test_api_errors_are_reported(wikidata_server) -> None:
+    api = WikidataAPI(wikidata_server.url + "/w/api.php", http=quick_http())
+    with pytest.raises(WikidataError, match="badvalue"):
+        api._get({"action": "nonsense"})
+    assert api.entities(["Q1"]) == {}  # missing entities are left out
