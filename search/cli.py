@@ -113,6 +113,7 @@ def cli(ctx: click.Context, home: str | None, engine: str | None, index_name: st
 @click.option("--errors", "errors_file", type=click.Path(dir_okay=False, writable=True), help="Write rejected records with their reasons to this JSONL file (a dead letter: fix the records in it, then index it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
+@click.option("--online", is_flag=True, expose_value=False, callback=lambda ctx, _p, v: ctx.meta.__setitem__("newslink.online", v), help="Look names the KB cannot resolve up on Wikidata (cached next to the KB; off by default).")
 @click.pass_obj
 def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size: int, errors_file: str | None, as_json: bool, progress: bool | None) -> None:
     """Read articles from PATHS (JSONL, CSV, TXT files or folders), link entities, index them."""
@@ -139,6 +140,8 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
 
     with Progress(total=estimate or None, enabled=show, unit="articles") as bar:
         pipeline = EntityPipeline(kb, n_process=max(1, n_process), batch_size=batch_size)
+        if click.get_current_context().meta.get("newslink.online"):
+            attach_online(pipeline, kb)
         try:
             items = read_paths(paths, skip=[errors_file] if errors_file else [])
             summary = run_index(items, pipeline, engine, on_problem=on_problem, on_progress=bar.update)

@@ -466,3 +466,25 @@ def test_api_errors_are_reported(wikidata_server) -> None:
     with pytest.raises(WikidataError, match="badvalue"):
         api._get({"action": "nonsense"})
     assert api.entities(["Q1"]) == {}  # missing entities are left out
+
+
+def test_cli_index_online(wikidata_server, tmp_path: Path, session_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newslink.search.cli import cli
+
+    wikidata_server.entities.update({e["id"]: e for e in SAMPLE})
+    monkeypatch.setenv("NEWSLINK_WIKIDATA_API", wikidata_server.url + "/w/api.php")
+    monkeypatch.setenv("NEWSLINK_WIKIDATA_PAUSE", "0")
+    monkeypatch.setenv("NEWSLINK_KB", str(tmp_path / "kb.sqlite"))
+    source = tmp_path / "articles.jsonl"
+    source.write_text(json.dumps({"id": "a1", "title": "Talks", "text": "Rudolf Rassendyll met officials in Iran on Monday."}) + "\n")
+    home = tmp_path / "home"
+    runner = CliRunner()
+    offline = runner.invoke(cli, ["--home", str(home), "index", str(source), "--json", "--no-progress"])
+    assert offline.exit_code == 0, offline.output
+    assert not wikidata_server.requests  # off by default
+    result = runner.invoke(cli, ["--home", str(home), "index", str(source), "--online", "--json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert wikidata_server.requests  # looked up
+    found = runner.invoke(cli, ["--home", str(home), "search", "--person", "Q900302", "--json"])
+    assert json.loads(found.output)["total"] == 1
+    assert OnlineCache(cache_path(tmp_path / "kb.sqlite")).record("Q900302").label == "Rudolf Rassendyll"
