@@ -311,7 +311,9 @@ class EmbeddedEngine(Engine):
                 present = {q for q, _ in buckets}
                 for selected in query.filters.get(facet, []):
                     if selected not in present:  # a selected value is always shown
-                        sel_q = self._combine(text_q, self._filter_queries(query, {**dict((t, list(v)) for t, v in key), facet: [selected]}))
+                        own = dict((t, list(v)) for t, v in key)
+                        own[facet] = own.get(facet, []) + [selected]  # in "all" mode the facet's own filter stays
+                        sel_q = self._combine(text_q, self._filter_queries(query, own))
                         buckets.append((selected, searcher.search(sel_q, 1, count=True).count or 0))
                 out[facet] = buckets
         return out
