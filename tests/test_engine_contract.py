@@ -261,6 +261,8 @@ FACET_QUERIES = {
     "two-selected-any": dict(filters={"country": ["Q794", "Q159"], "person": ["Q22686"]}),
     "two-selected-all": dict(filters={"country": ["Q794", "Q159"]}, match="all"),
     "rare-selected-outside-top": dict(filters={"person": ["Q1058", "Q99999"]}, facet_size=1),
+    "all-selected-outside-top": dict(filters={"country": ["Q30", "Q148"], "person": ["Q6279"]}, match="all", facet_size=1),
+    "all-no-hits-selected": dict(text="treaty", filters={"country": ["Q30", "Q148", "Q810"], "person": ["Q6279", "Q2563"]}, match="all"),
     "small-buckets": dict(facet_size=2, sources=["Daily C"]),
     "dates-and-text": dict(text="attack", since="2025-01-05"),
     "some-facets": dict(facets=("weapon", "org")),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import time
 import warnings
@@ -41,7 +42,16 @@ from .embedded import _lead
 from .es_client import ServerInfo, connect, redact, unreachable
 from .es_query import facet_field, search_body
 
-MAPPING_FILE = Path(__file__).resolve().parents[2] / "mappings" / "articles.json"
+
+
+def _mapping_file() -> Path:
+    """``$NEWSLINK_MAPPINGS/articles.json``, else the repository's ``mappings/`` folder."""
+    folder = os.environ.get("NEWSLINK_MAPPINGS")
+    base = Path(folder) if folder else Path(__file__).resolve().parents[2] / "mappings"
+    return base / "articles.json"
+
+
+MAPPING_FILE = _mapping_file()
 MAPPING_MARK = "newslink_mapping"  # in _meta: this index was made by newslink from the file
 BUILD_MARK = "newslink_build"  # in _meta while a generation is being filled
 HEARTBEAT_EVERY = 30.0

@@ -1,0 +1,206 @@
+"""Embedded (tantivy) vs Elasticsearch engine: indexing docs/s and faceted-search latency.
+
+What is compared is the *engine* cost, not newslink's NLP: the corpus is read and
+linked ONCE (spaCy + gazetteer + linker; timed and reported separately, and cached
+under ~/.cache/newslink-bench so reruns skip it), then the very same linked documents
+are written to each engine in batches of 500 (``Engine.write`` + a final ``commit``,
+what ``newslink index`` does after linking). Then the same five faceted searches
+(text, entity filters, multi-select facet counts, date sort) run on each engine:
+3 warm-up rounds, then ``--rounds`` timed rounds; the median latency is reported.
+Totals and facet counts are checked to agree between the engines.
+
+Elasticsearch side: ``--es-url`` / ``NEWSLINK_ES_URL`` (e.g. the docker-compose
+cluster); without one, an ``osmem-server`` (in-memory OpenSearch-API server, written
+in Go, NOT Lucene) is started on 127.0.0.1 -- its figures say nothing about a real
+Elasticsearch cluster's speed, only that the same requests work end to end.
+
+    .venv/bin/python bench/engines.py [--limit N] [--workers 2] [--rounds 21] [--es-url URL]
+
+The last line holds the key figures.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("NEWSLINK_SHARED", REPO.parent / "shared"))
+CORPUS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
+CACHE = Path(os.environ.get("NEWSLINK_BENCH_CACHE", Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "newslink-bench"))
+WRITE_BATCH = 500
+
+
+def link_corpus(corpus: Path, home: Path, limit: int | None, workers: int) -> tuple[list[dict[str, Any]], float, bool]:
+    """Linked documents (cached per KB version and limit), the linking docs/s, and whether cached."""
+    os.environ["NEWSLINK_HOME"] = str(home)
+    from newslink.indexer.document import build_document
+    from newslink.indexer.kb.loader import open_kb
+    from newslink.indexer.pipeline import EntityPipeline
+    from newslink.indexer.readers import read_paths
+
+    kb = open_kb()
+    cache = CACHE / f"engines-{corpus.stem.split('.')[0]}-{kb.version}-{limit or 'all'}.jsonl.gz"
+    if cache.exists():
+        with gzip.open(cache, "rt", encoding="utf-8") as fh:
+            meta = json.loads(fh.readline())
+            return [json.loads(line) for line in fh], meta["link_docs_per_s"], True
+
+    def articles():
+        n = 0
+        for article, _problems in read_paths([corpus]):
+            if article is None:
+                continue
+            yield article
+            n += 1
+            if limit and n >= limit:
+                return
+
+    pipeline = EntityPipeline(kb, n_process=workers, batch_size=64)
+    started = time.perf_counter()
+    docs = [build_document(a, links, kb.version) for a, links in pipeline.process(articles())]
+    rate = len(docs) / (time.perf_counter() - started)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"link_docs_per_s": rate}) + "\n")
+        for doc in docs:
+            fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    tmp.replace(cache)
+    return docs, rate, False
+
+
+def index_into(engine, docs: list[dict[str, Any]]) -> float:
+    """Seconds to write every document and make it searchable."""
+    started = time.perf_counter()
+    for i in range(0, len(docs), WRITE_BATCH):
+        failed = engine.write(docs[i:i + WRITE_BATCH])
+        if failed:
+            sys.exit(f"{engine.name}: {len(failed)} documents rejected, e.g. {failed[:3]}")
+    engine.commit()
+    return time.perf_counter() - started
+
+
+def five_searches(top_countries: list[str], top_person: str):
+    """The same five faceted searches for every engine (QIDs picked from the corpus)."""
+    from newslink.search.query import SearchQuery
+
+    a, b = top_countries[:2]
+    return {
+        "facets of everything": SearchQuery(size=10),
+        "text + facets": SearchQuery(text="oil prices", size=10),
+        "country filter, newest": SearchQuery(filters={"country": [a]}, sort="newest", size=10),
+        "text + 2 countries (any)": SearchQuery(text="trade OR deficit", filters={"country": [a, b]}, size=10),
+        "text + person + countries (all)": SearchQuery(text="talks", filters={"country": [a, b], "person": [top_person]}, match="all", size=10),
+    }
+
+
+def median_ms(fn: Callable[[], Any], rounds: int) -> float:
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *map(line, rows)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
+    parser.add_argument("--workers", type=int, default=2, help="linking processes (linking is done once, not compared)")
+    parser.add_argument("--rounds", type=int, default=21, help="timed rounds per search")
+    parser.add_argument("--es-url", default=os.environ.get("NEWSLINK_ES_URL"), help="Elasticsearch/OpenSearch URL (default: start osmem-server)")
+    args = parser.parse_args()
+    if not CORPUS.exists():
+        print(f"SKIPPED: {CORPUS} not found (set NEWSLINK_SHARED to a copy of ../shared)")
+        return
+
+    from newslink.search.engines.elasticsearch import ElasticsearchEngine
+    from newslink.search.engines.embedded import EmbeddedEngine
+
+    with tempfile.TemporaryDirectory(prefix="newslink-bench-engines-") as tmp:
+        home = Path(tmp)
+        docs, link_rate, cached = link_corpus(CORPUS, home, args.limit, args.workers)
+        print(f"corpus: {CORPUS.name}, {len(docs):,} linked documents "
+              f"(linking {link_rate:.1f} docs/s with {args.workers} workers{', from cache' if cached else ''}; done once, not part of the engine figures)")
+
+        server = None
+        if args.es_url:
+            url, es_label = args.es_url, "elasticsearch"
+        else:
+            from osmem_server import OsmemServer
+
+            server = OsmemServer.start(addr="127.0.0.1:0", japanese=False)
+            url, es_label = server.url, "es-engine on osmem"
+        embedded = EmbeddedEngine(home / "engine")
+        es = ElasticsearchEngine(url, f"bench{uuid.uuid4().hex[:8]}")
+        try:
+            print(f"elasticsearch engine: {es.server.describe()} at {url}" + (" (osmem-server: in-memory fake, not Lucene)" if server else ""))
+            seconds = {"embedded": index_into(embedded, docs), es_label: index_into(es, docs)}
+            assert embedded.count() == es.count() == len(docs), (embedded.count(), es.count())
+
+            from newslink.search.query import SearchQuery
+
+            probe = embedded.search(SearchQuery(size=0, facets=("country", "person"), facet_size=5))
+            countries = [q for q, _ in probe.facets["country"]]
+            person = probe.facets["person"][0][0]
+            queries = five_searches(countries, person)
+            rows, medians = [], {"embedded": [], es_label: []}
+            for label, query in queries.items():
+                a, b = embedded.search(query), es.search(query)
+                agree = a.total == b.total and a.facets == b.facets
+                if query.sort != "relevance":
+                    agree = agree and [h.id for h in a.hits] == [h.id for h in b.hits]
+                ms_a = median_ms(lambda q=query: embedded.search(q), args.rounds)
+                ms_b = median_ms(lambda q=query: es.search(q), args.rounds)
+                medians["embedded"].append(ms_a)
+                medians[es_label].append(ms_b)
+                rows.append([label, f"{a.total:,}", f"{ms_a:.2f}", f"{ms_b:.2f}", "yes" if agree else "NO"])
+        finally:
+            embedded.close()
+            try:
+                es.drop()
+            finally:
+                es.close()
+                if server is not None:
+                    server.close()
+
+    n = len(docs)
+    print()
+    print(table(["engine", "docs", "index s", "docs/s"], [[name, f"{n:,}", f"{s:.1f}", f"{n / s:,.0f}"] for name, s in seconds.items()]))
+    print()
+    print(table(["faceted search (all 5 facet types, 10 buckets)", "hits", "embedded ms", f"{es_label} ms", "same totals+facets"], rows))
+    print()
+    print("median latency over the 5 searches: " + ", ".join(f"{k} {statistics.median(v):.2f} ms" for k, v in medians.items()))
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (a shared machine makes these noisy)")
+    figures = {
+        "docs": n,
+        "embedded_docs_per_s": round(n / seconds["embedded"]),
+        "es_docs_per_s": round(n / seconds[es_label]),
+        "es_server": "osmem" if server else "url",
+        "embedded_median_ms": round(statistics.median(medians["embedded"]), 2),
+        "es_median_ms": round(statistics.median(medians[es_label]), 2),
+        "agree": all(r[-1] == "yes" for r in rows),
+    }
+    print("KEY engines " + " ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()
