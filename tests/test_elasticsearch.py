@@ -311,3 +311,15 @@ def test_cli_engine_down_exit_code():
     env = {"NEWSLINK_ENGINE": "elasticsearch", "NEWSLINK_ES_URL": f"http://127.0.0.1:{_free_port()}"}
     out = CliRunner(env=env).invoke(cli, ["search", "iran"])
     assert out.exit_code == 3 and "cannot reach" in out.output
+
+
+def test_index_job_refuses_to_write_while_a_reindex_builds(filled, docs):
+    building = filled.create_generation()  # a reindex in progress (fresh heartbeat)
+    writer = ElasticsearchEngine(filled.url, filled.index_name)  # an index job in another process
+    try:
+        with pytest.raises(EngineError, match="a reindex is building"):
+            writer.write(docs[:1])
+        filled.discard(building)
+        assert writer.write(docs[:1]) == []  # the build is gone: writing is fine again
+    finally:
+        writer.close()

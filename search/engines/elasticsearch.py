@@ -122,6 +122,7 @@ class ElasticsearchEngine(Engine):
         self.client, self.server = _connection or connect(url)
         self._pinned = generation  # a generation being built, not the live alias
         self._last_heartbeat = 0.0
+        self._write_checked = False
         if generation is None:
             self._ensure_live()
 
@@ -182,7 +183,29 @@ class ElasticsearchEngine(Engine):
                 self.client.indices.delete(index=name, ignore_unavailable=True)
 
     # -- writing ----------------------------------------------------------------------
+    def _refuse_during_rebuild(self) -> None:
+        """A live write while a reindex fills a new generation would be lost at the swap
+        (the old generation is dropped), so an index job refuses to start then -- the
+        counterpart of the embedded engine's writer lock."""
+        live = set(self._live_indices())
+        building = [n for n in self.generations() if n not in live]
+        if not building:
+            return
+        with self._errors("reading generations"):
+            mappings = self.client.indices.get_mapping(index=",".join(building)).body
+        for name in building:
+            beat = (mappings.get(name, {}).get("mappings", {}).get("_meta") or {}).get(BUILD_MARK, {}).get("heartbeat")
+            if beat is not None and time.time() - float(beat) < self.stale_after:
+                raise EngineError(
+                    f"a reindex is building {name} (last heartbeat {time.time() - float(beat):.0f} s ago); documents "
+                    f"written to {self.alias} now would be dropped when it is swapped in. Wait for it to finish "
+                    f"(a reindex that died stops blocking after {self.stale_after / 60:.0f} minutes)."
+                )
+
     def write(self, docs: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        if not self._pinned and not self._write_checked:
+            self._refuse_during_rebuild()
+            self._write_checked = True
         failed: list[tuple[str, str]] = []
         target = self.target
 

@@ -105,7 +105,7 @@ def sort_clause(query: SearchQuery) -> list[dict[str, Any]] | None:
     return [{"published": {"order": order}}, {"id": {"order": "asc"}}]
 
 
-def highlight(query: SearchQuery) -> dict[str, Any]:
+def highlight() -> dict[str, Any]:
     """``<b>`` tags around matches, the rest HTML-escaped, like tantivy's ``to_html``."""
     return {
         "pre_tags": ["<b>"],
@@ -142,5 +142,5 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     if sort:
         body["sort"] = sort
     if query.highlight and text_q is not None and query.size:
-        body["highlight"] = highlight(query)
+        body["highlight"] = highlight()
     return body
