@@ -51,6 +51,13 @@ _STOP = frozenset(
 )
 _DESC_TOKEN = re.compile(r"[A-Z][\w.'’-]*|[a-z][\w'’-]*|,|\(|\)")
 GEO_TYPES = ("country", "place")
+# Description words too common to tell namesakes apart ("state of the United
+# States" vs "city in New York, United States"): geography is the coherence's job.
+_GENERIC = frozenset(
+    """state states united america american city country capital town village region province county district
+    largest populous most sovereign area republic kingdom federal located part northern southern eastern western
+    north south east west central""".split()
+)
 
 # Sports metonymy: a place named where a team is meant.
 _SPORTS_STRONG = re.compile(
@@ -479,7 +486,7 @@ class Linker:
             if m.label is None and c.alias_kind == "label":
                 score += 0.5
             score += 1.5 * math.log1p(ctx.others(e.qid, surface_key))
-            overlap = len((_words(e.description) - own_words) & context)
+            overlap = len((_words(e.description) - own_words - _GENERIC) & context)
             score += 0.5 * min(overlap, 4)
             score += self._coherence(e.qid, surface_key, ctx)
             evidence = 1.0

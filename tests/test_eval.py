@@ -212,4 +212,6 @@ def test_pipeline_predictions_score_like_score_py(pipeline, tmp_path: Path) -> N
     ev.write_predictions(pred, pred_path)
     report = ev.evaluate(gold, pred, pipeline.kb)
     assert ev.score_py_line(pred_path.name, report) == score_py(gold_path, pred_path)
-
+    # precision first: a regression guard (figures in bench/README.md, "Linking quality")
+    assert report["facet"]["p"] >= 0.88, report["facet"]
+    assert report["kb"]["in_kb_accuracy"] >= 0.93, report["kb"]
