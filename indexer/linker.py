@@ -149,6 +149,8 @@ class Linker:
         self.online = online
         self._geo_cache: dict[tuple[str, int], _Geo] = {}
         self._text = ""  # the document being linked
+        self._sports_story = False
+        self._spelled: dict[str, dict[str, set[str]]] = {}
 
     # ------------------------------------------------------------------ candidates
     def _forms(self, m: Mention) -> tuple[list[str], bool]:
@@ -191,7 +193,11 @@ class Linker:
         letters = re.sub(r"[^A-Za-z]", "", form)
         if len(letters) > 6 or not cands:
             return cands
-        spelled = self.kb.alias_surfaces(form)
+        spelled = self._spelled.get(form)
+        if spelled is None:
+            spelled = self.kb.alias_surfaces(form)
+            if len(self._spelled) < 100_000:
+                self._spelled[form] = spelled
         address = m.start >= 0 and bool(_ADDRESS.search(self._text[max(0, m.start - 40) : m.start])) if self._text else False
         out = []
         for c in cands:
@@ -271,13 +277,12 @@ class Linker:
         return out
 
     # ------------------------------------------------------------------ context
-    @staticmethod
-    def _sports_context(text: str, m: Mention) -> bool:
+    def _sports_context(self, text: str, m: Mention) -> bool:
         """Is a place named here as a team? A sports role right after it
         ("Cleveland coach", "England captain"), or sports words around it."""
         if _SPORTS_ROLE.match(text, m.end):
             return True
-        if len(_SPORTS_STRONG.findall(text)) >= 6:
+        if self._sports_story:
             return True  # a sports story: its places are teams more often than not
         lo = max(0, m.start - 160)
         hi = min(len(text), m.end + 160)
@@ -314,6 +319,7 @@ class Linker:
         """Link the mentions of one document (``text`` is what their offsets index)."""
         context = _words(text)
         self._text = text
+        self._sports_story = len(_SPORTS_STRONG.findall(text)) >= 6
         ctx = _Context()
         links: dict[int, Link] = {}
         cands: dict[int, tuple[list[Candidate], str]] = {i: self._candidates(m) for i, m in enumerate(mentions)}

@@ -145,17 +145,29 @@ def _starts_sentence(doc: Doc, i: int) -> bool:
     return prev.text in (".", "!", "?", ":", ";", '"', "“", "”", "``", "''", "(", "-", "—", "–") or "\n" in prev.text or "\n" in prev.whitespace_
 
 
-def _headline(doc: Doc, span: Span) -> bool:
+def _headline(text: str, span: Span, memo: dict[tuple[int, int], bool]) -> bool:
     """Is the span on a Title Case or ALL CAPS line, where capitals say nothing?"""
-    text = doc.text
     lo = text.rfind("\n", 0, span.start_char) + 1
     hi = text.find("\n", span.end_char)
-    line = text[lo : hi if hi >= 0 else len(text)]
-    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", line) if len(w) > 3 or w[0].isupper()]
-    if len(words) < 4:
-        return False
+    hi = hi if hi >= 0 else len(text)
+    if (lo, hi) in memo:
+        return memo[lo, hi]
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text[lo:hi]) if len(w) > 3 or w[0].isupper()]
     capital = sum(1 for w in words if w[0].isupper())
-    return capital >= 0.7 * len(words)
+    memo[lo, hi] = result = len(words) >= 4 and capital >= 0.7 * len(words)
+    return result
+
+
+class _Lazy:
+    """A per-token flag computed on demand (a name extension looks at a few tokens)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def __getitem__(self, i: int) -> bool:
+        return self.fn(i)
 
 
 def _extend_name(doc: Doc, start: int, end: int, name_ok: list[bool], head_ok: list[bool] | None = None) -> tuple[int, int]:
@@ -239,6 +251,8 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
                 name_ok[i] = False
 
     taken_label: dict[int, str | None] = {}
+    doc_text = doc.text  # Doc.text joins every token: once
+    headline_memo: dict[tuple[int, int], bool] = {}
 
     def take(span: Span, label: str | None, source: str) -> None:
         start, end, text = _clean(span)
@@ -258,12 +272,12 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
 
     def longer_name(span: Span) -> Span | None:
         """The longer name a place or demonym is glued into, if any."""
-        if _headline(doc, span):
+        if _headline(doc_text, span, headline_memo):
             return None
         # Tokens of an organisation already taken may be the head of "X of Y".
-        ok = [name_ok[i] and (not taken[i] or taken_label.get(i) in ("ORG", "FAC")) for i in range(len(doc))]
-        head = [head_ok[i] and (not taken[i] or taken_label.get(i) in ("ORG", "FAC", None)) for i in range(len(doc))]
-        s2, e2 = _extend_name(doc, span.start, span.end, ok, head)
+        ok = _Lazy(lambda i: name_ok[i] and (not taken[i] or taken_label.get(i) in ("ORG", "FAC")))
+        head = _Lazy(lambda i: head_ok[i] and (not taken[i] or taken_label.get(i) in ("ORG", "FAC", None)))
+        s2, e2 = _extend_name(doc, span.start, span.end, ok, head)  # type: ignore[arg-type]
         return doc[s2:e2] if (s2, e2) != (span.start, span.end) else None
 
     def take_weapon(span: Span, label: str | None, source: str) -> None:
