@@ -26,7 +26,6 @@ from typing import Any
 import pytest
 from es_server import es_targets, osmem, unique_index  # noqa: F401 - fixtures
 
-from newslink.indexer.kb import FACET_TYPES
 from newslink.search.engines import EngineError
 from newslink.search.engines.embedded import _analyzer
 from newslink.search.query import QueryError, SearchQuery
