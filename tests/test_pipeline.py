@@ -1,0 +1,65 @@
+"""The indexing pipeline: the worker pool gives the same links as one process,
+in input order, and streams (bounded work in flight)."""
+from __future__ import annotations
+
+import itertools
+
+from newslink.indexer.document import build_document
+from newslink.indexer.pipeline import EntityPipeline, run_index
+from newslink.indexer.readers import read_paths
+
+from conftest import DATA
+
+
+def _articles(n: int = 1):
+    base = [a for a, _ in read_paths([DATA / "articles.jsonl"]) if a is not None]
+    out = []
+    for k in range(n):
+        for a in base:
+            copy = type(a)(**{f: getattr(a, f) for f in a.__slots__})
+            copy.id = f"{a.id}~{k}" if k else a.id
+            out.append(copy)
+    return out
+
+
+def _docs(pairs, kb) -> list[dict]:
+    return [build_document(a, links, kb.version) for a, links in pairs]
+
+
+def test_process_matches_link_text(pipeline, corpus_docs, kb) -> None:
+    assert _docs(pipeline.process(_articles()), kb) == corpus_docs
+
+
+def test_worker_pool_matches_one_process_in_order(pipeline, corpus_docs, kb) -> None:
+    articles = _articles(3)  # several chunks of batch_size 4, spread over 2 workers
+    pool = EntityPipeline(kb, n_process=2, batch_size=4)
+    docs = _docs(pool.process(iter(articles)), kb)
+    assert [d["id"] for d in docs] == [a.id for a in articles]
+    single = {d["id"]: d for d in corpus_docs}
+    for doc in docs:
+        expected = dict(single[doc["id"].split("~")[0]], id=doc["id"])
+        assert doc == expected
+
+
+def test_worker_pool_streams_and_stops_cleanly(kb) -> None:
+    pool = EntityPipeline(kb, n_process=2, batch_size=2)
+    consumed = 0
+
+    def endless():
+        nonlocal consumed
+        for a in itertools.cycle(_articles()):
+            consumed += 1
+            yield a
+
+    gen = pool.process(endless())
+    first = list(itertools.islice(gen, 5))
+    gen.close()  # the workers are stopped, nothing hangs
+    assert len(first) == 5
+    assert consumed <= 5 + (2 * 2 + 2) * 2 + 2  # only a bounded window was read ahead
+
+
+def test_run_index_with_the_pool(kb, embedded_engine) -> None:
+    items = ((a, []) for a in _articles(2))
+    summary = run_index(items, EntityPipeline(kb, n_process=2, batch_size=4), embedded_engine, write_batch=5, commit_every=7)
+    assert summary.indexed == len(_articles(2)) == embedded_engine.count()
+    assert summary.entities_linked > 0
