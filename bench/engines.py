@@ -14,7 +14,7 @@ cluster); without one, an ``osmem-server`` (in-memory OpenSearch-API server, wri
 in Go, NOT Lucene) is started on 127.0.0.1 -- its figures say nothing about a real
 Elasticsearch cluster's speed, only that the same requests work end to end.
 
-    .venv/bin/python bench/engines.py [--limit N] [--workers 2] [--rounds 21] [--es-url URL]
+    .venv/bin/python bench/engines.py [--limit N] [--workers 2] [--rounds 21] [--es-url URL] [--relink]
 
 The last line holds the key figures.
 """
@@ -40,8 +40,12 @@ CACHE = Path(os.environ.get("NEWSLINK_BENCH_CACHE", Path(os.environ.get("XDG_CAC
 WRITE_BATCH = 500
 
 
-def link_corpus(corpus: Path, home: Path, limit: int | None, workers: int) -> tuple[list[dict[str, Any]], float, bool]:
-    """Linked documents (cached per KB version and limit), the linking docs/s, and whether cached."""
+def link_corpus(corpus: Path, home: Path, limit: int | None, workers: int, relink: bool) -> tuple[list[dict[str, Any]], float, str]:
+    """Linked documents, the linking docs/s, and where they came from.
+
+    Cached per corpus and limit (not per KB version: the starter KB grows often, and
+    the engines only need the same documents on both sides); ``--relink`` refreshes it.
+    """
     os.environ["NEWSLINK_HOME"] = str(home)
     from newslink.indexer.document import build_document
     from newslink.indexer.kb.loader import open_kb
@@ -49,11 +53,12 @@ def link_corpus(corpus: Path, home: Path, limit: int | None, workers: int) -> tu
     from newslink.indexer.readers import read_paths
 
     kb = open_kb()
-    cache = CACHE / f"engines-{corpus.stem.split('.')[0]}-{kb.version}-{limit or 'all'}.jsonl.gz"
-    if cache.exists():
+    cache = CACHE / f"engines-{corpus.stem.split('.')[0]}-{limit or 'all'}.jsonl.gz"
+    if cache.exists() and not relink:
         with gzip.open(cache, "rt", encoding="utf-8") as fh:
             meta = json.loads(fh.readline())
-            return [json.loads(line) for line in fh], meta["link_docs_per_s"], True
+            docs = [json.loads(line) for line in fh]
+        return docs, meta["link_docs_per_s"], f"cached {cache}, KB {meta.get('kb_version', '?')}"
 
     def articles():
         n = 0
@@ -72,11 +77,11 @@ def link_corpus(corpus: Path, home: Path, limit: int | None, workers: int) -> tu
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp")
     with gzip.open(tmp, "wt", encoding="utf-8") as fh:
-        fh.write(json.dumps({"link_docs_per_s": rate}) + "\n")
+        fh.write(json.dumps({"link_docs_per_s": rate, "kb_version": kb.version}) + "\n")
         for doc in docs:
             fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
     tmp.replace(cache)
-    return docs, rate, False
+    return docs, rate, f"KB {kb.version}"
 
 
 def index_into(engine, docs: list[dict[str, Any]]) -> float:
@@ -125,6 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
     parser.add_argument("--workers", type=int, default=2, help="linking processes (linking is done once, not compared)")
+    parser.add_argument("--relink", action="store_true", help="link the corpus again instead of using the cached documents")
     parser.add_argument("--rounds", type=int, default=21, help="timed rounds per search")
     parser.add_argument("--es-url", default=os.environ.get("NEWSLINK_ES_URL"), help="Elasticsearch/OpenSearch URL (default: start osmem-server)")
     args = parser.parse_args()
@@ -137,9 +143,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="newslink-bench-engines-") as tmp:
         home = Path(tmp)
-        docs, link_rate, cached = link_corpus(CORPUS, home, args.limit, args.workers)
+        docs, link_rate, origin = link_corpus(CORPUS, home, args.limit, args.workers, args.relink)
         print(f"corpus: {CORPUS.name}, {len(docs):,} linked documents "
-              f"(linking {link_rate:.1f} docs/s with {args.workers} workers{', from cache' if cached else ''}; done once, not part of the engine figures)")
+              f"(linking {link_rate:.1f} docs/s with {args.workers} workers, {origin}; done once, not part of the engine figures)")
 
         server = None
         if args.es_url:
