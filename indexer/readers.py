@@ -57,15 +57,21 @@ MAX_TXT_BYTES = 16 * 1024 * 1024  # a .txt article; the text is cut far below th
 
 
 def _is_utf16(head: bytes) -> bool:
-    """A UTF-16 BOM followed by an ASCII character ('{', a letter): what Windows
-    tools write. A BOM alone could be the first bytes of binary garbage."""
-    if len(head) < 4:
-        return False
+    """A UTF-16 BOM, then text that reads as UTF-16 (what Windows tools write).
+
+    The BOM alone is not enough: binary garbage may start with the same two bytes.
+    """
     if head[:2] == codecs.BOM_UTF16_LE:
-        return head[2] != 0 and head[3] == 0
-    if head[:2] == codecs.BOM_UTF16_BE:
-        return head[2] == 0 and head[3] != 0
-    return False
+        codec = "utf-16-le"
+    elif head[:2] == codecs.BOM_UTF16_BE:
+        codec = "utf-16-be"
+    else:
+        return False
+    body = head[2 : 2 + (len(head) - 2) // 2 * 2]
+    text = body.decode(codec, "replace")
+    if text.endswith("\ufffd"):  # a character cut by the sample's end
+        text = text[:-1]
+    return "\ufffd" not in text and ("\n" in text or all(ch.isprintable() or ch in "\r\t" for ch in text))
 
 
 class _Lines:
@@ -85,7 +91,7 @@ class _Lines:
         self.latin1 = False  # the line just read was not UTF-8
         self.any_latin1 = False
         self.error: BaseException | None = None
-        self.utf16 = _is_utf16(handle.peek(4)[:4] if hasattr(handle, "peek") else b"")
+        self.utf16 = _is_utf16(handle.peek(512)[:512] if hasattr(handle, "peek") else b"")
 
     def __iter__(self) -> Iterator[str | None]:
         try:
@@ -399,7 +405,7 @@ def _looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if not head:
         return False
-    if b"\x00" in head and not _is_utf16(head[:4]):
+    if b"\x00" in head and not _is_utf16(head[:512]):
         return True
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     return control > len(head) * 0.1
@@ -407,7 +413,7 @@ def _looks_binary(data: bytes) -> bool:
 
 def _decode_prefix(data: bytes, complete: bool) -> tuple[str, bool]:
     """Decode a whole file, or the first ``MAX_TXT_BYTES`` of one (a cut UTF-8 character is dropped)."""
-    if _is_utf16(data[:4]):
+    if _is_utf16(data[:512]):
         return data.decode("utf-16", "replace"), False
     if not complete:
         try:

@@ -111,11 +111,12 @@ def cli(ctx: click.Context, home: str | None, engine: str | None, index_name: st
 @click.option("--workers", type=int, default=None, help="spaCy processes (default: 2 for large jobs, else 1).")
 @click.option("--batch-size", type=int, default=64, show_default=True, help="Articles per spaCy batch.")
 @click.option("--errors", "errors_file", type=click.Path(dir_okay=False, writable=True), help="Write rejected records with their reasons to this JSONL file (a dead letter: fix the records in it, then index it).")
+@click.option("--commit-every", type=click.IntRange(min=1), default=2000, show_default=True, help="Commit after this many articles: a crash loses at most this much work (rerun to finish).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
 @click.option("--online", is_flag=True, expose_value=False, callback=lambda ctx, _p, v: ctx.meta.__setitem__("newslink.online", v), help="Look names the KB cannot resolve up on Wikidata (cached next to the KB; off by default).")
 @click.pass_obj
-def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size: int, errors_file: str | None, as_json: bool, progress: bool | None) -> None:
+def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size: int, errors_file: str | None, commit_every: int, as_json: bool, progress: bool | None) -> None:
     """Read articles from PATHS (JSONL, CSV, TXT files or folders), link entities, index them."""
     from newslink.indexer.pipeline import EntityPipeline, run_index
     from newslink.indexer.readers import count_records, read_paths
@@ -127,6 +128,12 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
     n_process = workers if workers is not None else (2 if estimate >= 2000 and (os.cpu_count() or 1) >= 2 else 1)
     kb = obj.kb
     engine = obj.engine
+    lock = getattr(engine, "lock_for_writing", None)
+    if lock is not None:
+        try:  # before any work: a second job on the same index fails now, not minutes later
+            lock()
+        except EngineError as exc:
+            fail(str(exc), EXIT_ENGINE)
     try:  # line-buffered: a job killed half-way leaves every rejection so far on disk
         dead_letter = open(errors_file, "w", encoding="utf-8", buffering=1) if errors_file else None
     except OSError as exc:
@@ -144,7 +151,7 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
             attach_online(pipeline, kb)
         try:
             items = read_paths(paths, skip=[errors_file] if errors_file else [])
-            summary = run_index(items, pipeline, engine, on_problem=on_problem, on_progress=bar.update)
+            summary = run_index(items, pipeline, engine, on_problem=on_problem, on_progress=bar.update, commit_every=commit_every)
         except EngineError as exc:
             fail(str(exc), EXIT_ENGINE)
         finally:

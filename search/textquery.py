@@ -13,6 +13,9 @@ MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+# Lone surrogates cannot be encoded for the engines (tantivy raised
+# UnicodeEncodeError: a 500 in the API); control characters are never meant.
+_UNSAFE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class QuerySyntaxError(ValueError):
@@ -42,7 +45,7 @@ class ParsedText:
 
 def parse_text(text: str) -> ParsedText:
     """Parse user text; unbalanced quotes close at the end, stray operators are words."""
-    text = (text or "").strip()
+    text = _UNSAFE.sub(" ", text or "").strip()
     if len(text) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
     parsed = ParsedText()

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from newslink.indexer.readers import read_paths
@@ -141,6 +141,7 @@ def _read(paths):
 def test_jsonl_every_good_record_read_every_bad_one_reported_once(tmp_path_factory, case) -> None:
     lines, encoding, ensure_ascii, newline, gz = case
     data, expected = _encode(lines, encoding, ensure_ascii, newline)
+    note(f"file bytes: {data[:300]!r}")
     folder = tmp_path_factory.mktemp("jsonl")
     path = folder / ("in.jsonl.gz" if gz else "in.jsonl")
     path.write_bytes(gzip.compress(data) if gz else data)
@@ -418,3 +419,12 @@ def test_dead_letter_of_csv_and_jsonl_refeeds_after_fixing_the_text(tmp_path: Pa
     dead.write_text(json.dumps(entry) + "\n")
     articles, problems = _read([dead])
     assert problems == [] and [a.id for a in articles] == [f"{fmt[0]}1"]
+
+
+def test_utf16_is_told_from_garbage_that_starts_like_it(tmp_path: Path) -> None:
+    good = json.dumps({"id": "w", "title": "Wide", "text": "t"}, ensure_ascii=False)
+    (tmp_path / "cjk-first.jsonl").write_bytes(("\u4e00\u0100 not json\n" + good + "\n").encode("utf-16"))  # low bytes 00
+    (tmp_path / "garbage.jsonl").write_bytes(b"\xff\xfe\x00\xd8\x01\x02 binary\n" + json.dumps({"id": "g", "title": "G", "text": "t"}).encode() + b"\n")
+    articles, problems = _read([tmp_path / "cjk-first.jsonl", tmp_path / "garbage.jsonl"])
+    assert [a.id for a in articles] == ["w", "g"]
+    assert [(Path(p.path).name, p.line, p.fatal) for p in problems if p.fatal] == [("cjk-first.jsonl", 1, True), ("garbage.jsonl", 1, True)]

@@ -81,8 +81,17 @@ class KnowledgeBase:
         self.path = Path(path)
         if not self.path.exists():
             raise KBError(f"no knowledge base at {self.path}: run `newslink kb build`")
+        if not self.path.is_file():
+            raise KBError(f"knowledge base {self.path} is not a file: run `newslink kb build`")
         try:
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            # as_uri() percent-escapes '#', '?' and '%' in the path; pasted raw into
+            # the URI they cut it short, and SQLite opened (and created!) another file.
+            uri = self.path.absolute().as_uri() + "?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            missing = {"entities", "aliases", "meta"} - tables
+            if missing:
+                raise KBError(f"{self.path} is not a newslink knowledge base (no {', '.join(sorted(missing))} table): run `newslink kb build`")
             self._db.execute("SELECT count(*) FROM entities").fetchone()
             self._meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
@@ -90,18 +99,26 @@ class KnowledgeBase:
         self._entity_cache: dict[str, Entity | None] = {}
         self._alias_cache: dict[str, list[Candidate]] = {}
 
+    def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """A query whose failure (a KB damaged after it was opened) is a KBError with the fix."""
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise KBError(f"knowledge base {self.path} is damaged ({exc}): run `newslink kb build`") from exc
+
     # -- lookups -----------------------------------------------------------------
     def entity(self, qid: str) -> Entity | None:
         if qid in self._entity_cache:
             return self._entity_cache[qid]
-        row = self._db.execute(
+        rows = self._rows(
             "SELECT qid, type, label, kind, description, popularity FROM entities WHERE qid = ?", (qid,)
-        ).fetchone()
+        )
+        row = rows[0] if rows else None
         entity = None
         if row:
             aliases = tuple(
                 r[0]
-                for r in self._db.execute(
+                for r in self._rows(
                     "SELECT DISTINCT surface FROM aliases WHERE qid = ? AND kind IN ('alias','demonym') ORDER BY surface",
                     (qid,),
                 )
@@ -122,7 +139,7 @@ class KnowledgeBase:
         cached = self._alias_cache.get(key)
         if cached is not None:
             return cached
-        rows = self._db.execute("SELECT qid, kind FROM aliases WHERE alias = ?", (key,)).fetchall()
+        rows = self._rows("SELECT qid, kind FROM aliases WHERE alias = ?", (key,))
         best: dict[str, str] = {}
         for qid, kind in rows:
             if qid not in best or ALIAS_KINDS.index(kind) < ALIAS_KINDS.index(best[qid]):
@@ -160,21 +177,24 @@ class KnowledgeBase:
         key = normalize_alias(prefix)
         if not key:
             return []
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT DISTINCT a.qid FROM aliases a JOIN entities e ON e.qid = a.qid "
             "WHERE a.alias >= ? AND a.alias < ? AND a.kind != 'surname' AND (? IS NULL OR e.type = ?) "
             "ORDER BY e.popularity DESC LIMIT ?",
             (key, key + "\U0010ffff", type_, type_, limit),
-        ).fetchall()
+        )
         return [e for (q,) in rows if (e := self.entity(q)) is not None]
 
     def iter_aliases(self, kinds: tuple[str, ...] = ("label", "alias", "demonym")):
         """(surface form, qid, type, alias kind) for every alias: feeds the gazetteer."""
         marks = ",".join("?" * len(kinds))
-        yield from self._db.execute(
-            f"SELECT a.surface, a.qid, e.type, a.kind FROM aliases a JOIN entities e ON e.qid = a.qid WHERE a.kind IN ({marks})",
-            kinds,
-        )
+        try:
+            yield from self._db.execute(
+                f"SELECT a.surface, a.qid, e.type, a.kind FROM aliases a JOIN entities e ON e.qid = a.qid WHERE a.kind IN ({marks})",
+                kinds,
+            )
+        except sqlite3.DatabaseError as exc:
+            raise KBError(f"knowledge base {self.path} is damaged ({exc}): run `newslink kb build`") from exc
 
     # -- facts about the KB --------------------------------------------------------
     @property
@@ -182,18 +202,27 @@ class KnowledgeBase:
         return dict(self._meta)
 
     @property
+    def sources(self) -> list[str]:
+        """What the KB was built from (``["starter"]``, …); ``["unknown"]`` if its meta is damaged."""
+        try:
+            sources = json.loads(self._meta.get("sources", "[]"))
+        except json.JSONDecodeError:
+            return ["unknown"]
+        return [str(s) for s in sources] if isinstance(sources, list) else ["unknown"]
+
+    @property
     def version(self) -> str:
         return self._meta.get("version", "unknown")
 
     def stats(self) -> dict:
-        by_type = dict(self._db.execute("SELECT type, count(*) FROM entities GROUP BY type").fetchall())
-        by_origin = dict(self._db.execute("SELECT origin, count(*) FROM entities GROUP BY origin").fetchall())
-        aliases = self._db.execute("SELECT count(*) FROM aliases").fetchone()[0]
+        by_type = dict(self._rows("SELECT type, count(*) FROM entities GROUP BY type"))
+        by_origin = dict(self._rows("SELECT origin, count(*) FROM entities GROUP BY origin"))
+        aliases = self._rows("SELECT count(*) FROM aliases")[0][0]
         return {
             "path": str(self.path),
             "version": self.version,
             "built_at": self._meta.get("built_at"),
-            "sources": json.loads(self._meta.get("sources", "[]")),
+            "sources": self.sources,
             "entities": sum(by_type.values()),
             "by_type": {t: by_type.get(t, 0) for t in FACET_TYPES},
             "by_origin": by_origin,

@@ -66,12 +66,10 @@ class EmbeddedEngine(Engine):
         self.index_name = index_name
         self.root.mkdir(parents=True, exist_ok=True)
         self._pinned = generation is not None  # a generation being built, not the live one
-        self.generation = generation or self._live_generation() or self._new_generation_name()
+        self.generation = generation or self._live_generation() or self._claim_first_generation()
         self.schema = _schema()
         self.analyzer = _analyzer()
         self._open()
-        if not self._pinned and self._live_generation() is None:
-            self._write_live(self.generation)
 
     # -- opening ------------------------------------------------------------------
     @property
@@ -109,6 +107,31 @@ class EmbeddedEngine(Engine):
         tmp.write_text(json.dumps({"generation": generation, "since": time.time()}))
         os.replace(tmp, self._live_file())
 
+    def _claim_first_generation(self) -> str:
+        """Name the live generation of an index that has none, atomically.
+
+        Two jobs starting at once on a fresh index must agree on one generation,
+        or the loser would fill a folder nobody reads. ``live.json`` is created
+        with a hard link (fails if it exists), so exactly one name wins. A data
+        directory whose ``live.json`` was lost gets its newest generation back
+        instead of an empty new one.
+        """
+        existing = sorted(d.name for d in self.root.glob("gen-*") if (d / "meta.json").exists())
+        name = existing[-1] if existing else self._new_generation_name()
+        tmp = self.root / f".live.{os.getpid()}.{time.monotonic_ns()}.tmp"
+        tmp.write_text(json.dumps({"generation": name, "since": time.time()}))
+        try:
+            os.link(tmp, self._live_file())
+        except FileExistsError:
+            winner = self._live_generation()
+            if winner is None:  # live.json exists but is unreadable: repair it
+                os.replace(tmp, self._live_file())
+                return name
+            return winner
+        finally:
+            tmp.unlink(missing_ok=True)
+        return name
+
     @staticmethod
     def _new_generation_name() -> str:
         return "gen-" + datetime.now().strftime("%Y%m%d%H%M%S%f")
@@ -124,7 +147,15 @@ class EmbeddedEngine(Engine):
             self._opened_live_mtime = self._live_mtime()
         now = time.monotonic()
         if now - self._last_reload > 0.2:
-            self.index.reload()
+            try:
+                self.index.reload()
+            except ValueError as exc:
+                # A reindex promoted another generation and deleted this one
+                # between the live.json check above and this reload: follow it.
+                before = self.generation
+                self._follow_live()
+                if self.generation == before:
+                    raise EngineError(f"cannot read index at {self.path}: {exc}") from exc
             self._last_reload = now
         return self.index.searcher()
 
@@ -132,21 +163,60 @@ class EmbeddedEngine(Engine):
     def _lock_file(self) -> Path:
         return self.path / "newslink-writer.pid"
 
+    def lock_for_writing(self) -> None:
+        """Take the writer lock now (a job fails fast, before any work, if another holds it)."""
+        self._get_writer()
+
+    def _follow_live(self) -> None:
+        """Switch to the live generation if a reindex promoted another one."""
+        live = self._live_generation()
+        if not self._pinned and live and live != self.generation:
+            self.close()
+            self.generation = live
+            self._open()
+
     def _get_writer(self) -> tantivy.IndexWriter:
-        if self._writer is None:
+        """The one writer of this generation, with its lock.
+
+        The lock is tantivy's: an OS file lock on ``.tantivy-writer.lock``, so
+        it dies with its process and a job killed with SIGKILL never blocks the
+        next one. ``newslink-writer.pid`` only names the holder for the error
+        message; a PID file left by a dead process is stale and replaced.
+        """
+        for _attempt in range(3):
+            if self._writer is not None:
+                return self._writer
+            self._follow_live()
             try:
-                self._writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+                writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
             except ValueError as exc:
-                holder = ""
-                try:
-                    holder = f" by PID {int(self._lock_file().read_text().strip())}"
-                except (OSError, ValueError):
-                    pass
-                raise EngineError(
-                    f"index {self.path} is locked{holder}: another newslink job is writing to it"
-                ) from exc
-            self._lock_file().write_text(str(os.getpid()))
-        return self._writer
+                if not self._pinned and self._live_generation() not in (None, self.generation):
+                    continue  # promoted away meanwhile: lock the new live generation
+                raise EngineError(self._locked_message()) from exc
+            if not self._pinned and self._live_generation() not in (None, self.generation):
+                # A reindex swapped generations between our check and the lock: the
+                # one we hold is about to be deleted. Release it and follow.
+                writer.rollback()
+                del writer
+                continue
+            _write_pid(self._lock_file())
+            self._writer = writer
+            return writer
+        raise EngineError(f"index {self.root} keeps changing generation under this job; retry when the reindex is done")
+
+    def _locked_message(self) -> str:
+        pid = _read_pid(self._lock_file())
+        deadline = time.monotonic() + 0.5
+        while pid is None and time.monotonic() < deadline:  # the holder writes it right after locking
+            time.sleep(0.02)
+            pid = _read_pid(self._lock_file())
+        advice = "wait for it to finish or stop it"
+        if pid == os.getpid():
+            return f"index {self.path} is locked by PID {pid} (this process): another open engine is writing to it"
+        if pid is not None and _pid_alive(pid):
+            return f"index {self.path} is locked by PID {pid}: another newslink job is writing to it; {advice}"
+        named = f" (its PID file names {pid}, which is not running)" if pid is not None else ""
+        return f"index {self.path} is locked by another process{named}: another job is writing to it; {advice}"
 
     def _to_tantivy(self, doc: dict[str, Any]) -> tantivy.Document:
         fields: dict[str, Any] = {
@@ -189,8 +259,9 @@ class EmbeddedEngine(Engine):
                 self._writer.commit()
                 self._writer.wait_merging_threads()
             finally:
-                self._writer = None
-                self._lock_file().unlink(missing_ok=True)
+                self._writer = None  # dropping the writer releases the lock
+                if _read_pid(self._lock_file()) == os.getpid():
+                    self._lock_file().unlink(missing_ok=True)
 
     # -- queries ------------------------------------------------------------------
     def _term_queries(self, term: Term) -> tantivy.Query | None:
@@ -359,14 +430,20 @@ class EmbeddedEngine(Engine):
 
     # -- generations --------------------------------------------------------------
     def create_generation(self) -> "EmbeddedEngine":
+        # Hold the live generation's writer lock until the swap: an index job
+        # writing meanwhile would fill the generation the swap deletes (its
+        # documents lost), so it is refused with "locked by PID" instead.
+        self.lock_for_writing()
         return EmbeddedEngine(self.root.parent.parent, self.index_name, generation=self._new_generation_name())
 
     def promote(self, generation: Engine) -> None:
         assert isinstance(generation, EmbeddedEngine)
         generation.close()
-        self.close()  # before the old generation's folder goes: its open writer commits into it
         old = self._live_generation()
         self._write_live(generation.generation)
+        # Released only now: a job that takes the old generation's lock from here
+        # on sees it is no longer live and follows the new one (_get_writer).
+        self.close()  # before the old generation's folder goes: its open writer commits into it
         if old and old != generation.generation:
             shutil.rmtree(self.root / old, ignore_errors=True)
         self.generation = generation.generation
@@ -378,11 +455,42 @@ class EmbeddedEngine(Engine):
             raise EngineError("refusing to discard the live generation")
         generation._writer = None
         shutil.rmtree(generation.path, ignore_errors=True)
+        self.close()  # the lock create_generation took
 
     def drop(self) -> None:
         """Delete the whole index (every generation)."""
         self._writer = None
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _write_pid(path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(str(os.getpid()))
+    os.replace(tmp, path)
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process runs under ``pid`` (a zombie is dead)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _stored_json(stored: tantivy.Document) -> dict[str, Any]:
