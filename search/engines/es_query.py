@@ -33,7 +33,7 @@ def facet_field(facet: str) -> str:
 
 def has_tokens(text: str) -> bool:
     """Whether a term survives analysis (else it is ignored, as in the embedded engine)."""
-    return any(len(tok.encode("utf-8")) < 40 for tok in _TOKEN.findall(text))
+    return any(len(tok.encode("utf-8", "surrogatepass")) < 40 for tok in _TOKEN.findall(text))
 
 
 def term_clause(term: Term) -> dict[str, Any] | None:
