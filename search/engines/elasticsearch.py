@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import json
 import os
+from importlib import resources
 import re
 import time
 import warnings
@@ -45,9 +46,9 @@ from .es_query import facet_field, search_body
 
 
 def _mapping_file() -> Path:
-    """``$NEWSLINK_MAPPINGS/articles.json``, else the repository's ``mappings/`` folder."""
+    """``$NEWSLINK_MAPPINGS/articles.json``, else the file shipped as ``newslink.mappings``."""
     folder = os.environ.get("NEWSLINK_MAPPINGS")
-    base = Path(folder) if folder else Path(__file__).resolve().parents[2] / "mappings"
+    base = Path(folder) if folder else Path(str(resources.files("newslink.mappings")))
     return base / "articles.json"
 
 
