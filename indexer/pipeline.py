@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .article import Article
-from .document import build_document
+from .document import article_from_document, build_document
 from .kb import KnowledgeBase
 from .linker import Link, Linker
 from .mentions import extract_mentions
@@ -246,6 +246,13 @@ class EntityPipeline:
                 q.close()
 
 
+def _record_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """The source record of a document, as a reader would read it back."""
+    article = article_from_document(doc)
+    fields = {k: v for k, v in article.to_dict().items() if k != "meta" and v is not None}
+    return {**article.meta, **fields}
+
+
 def run_index(
     items: Iterable[ReadItem],
     pipeline: EntityPipeline,
@@ -287,8 +294,11 @@ def run_index(
             return
         failed = sink.write(batch)
         failed_ids = {doc_id for doc_id, _ in failed}
+        by_id = {doc["id"]: doc for doc in batch} if failed else {}
         for doc_id, reason in failed:
-            report(Problem("engine", None, f"document {doc_id} rejected: {reason}"))
+            # the article travels with the problem, so a dead letter can re-feed it
+            record = _record_of(by_id[doc_id]) if doc_id in by_id else None
+            report(Problem("engine", None, f"document {doc_id} rejected: {reason}", record=record))
         for doc in batch:
             if doc["id"] in failed_ids:
                 continue

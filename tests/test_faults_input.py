@@ -120,3 +120,38 @@ def test_errors_file_that_cannot_be_written_is_a_usage_error(run, tmp_path: Path
     (tmp_path / "a.jsonl").write_text(json.dumps({"id": "a", "title": "A", "text": "a"}) + "\n")
     result = run("index", str(tmp_path / "a.jsonl"), "--errors", str(tmp_path / "no" / "such" / "dir" / "e.jsonl"), code=2)
     assert "errors file" in result.stderr or "Error" in result.output
+
+
+def test_documents_the_engine_rejects_are_in_the_dead_letter_and_refeed(tmp_path: Path, pipeline) -> None:
+    """A rejection by the engine (a mapping conflict on Elasticsearch, say) is a rejected record too."""
+    from newslink.indexer.records import Problem
+
+    class PickySink:
+        def __init__(self) -> None:
+            self.docs: dict[str, dict] = {}
+
+        def write(self, docs):
+            ok = [d for d in docs if "reject" not in d["id"]]
+            self.docs.update((d["id"], d) for d in ok)
+            return [(d["id"], "mapper_parsing_exception: simulated") for d in docs if d not in ok]
+
+        def commit(self) -> None:
+            pass
+
+    src = tmp_path / "a.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": "keep", "title": "Iran", "text": "Iran talks"},
+        {"id": "reject-me", "title": "Yemen", "text": "Yemen war", "published": "2024-03-01", "source": "DW", "url": "http://x/1", "category": "world"},
+    ]))
+    problems: list[Problem] = []
+    sink = PickySink()
+    summary = run_index(read_paths([src]), pipeline, sink, on_problem=problems.append)
+    assert summary.indexed == 1 and [p.fatal for p in problems] == [True]
+    dead = tmp_path / "dead.jsonl"
+    dead.write_text(problems[0].dead_letter_line())
+    entry = json.loads(dead.read_text())
+    assert entry["record"]["title"] == "Yemen" and entry["record"]["category"] == "world"
+    entry["record"]["id"] = "fixed"  # whatever the fix is, the record goes back in whole
+    dead.write_text(json.dumps(entry) + "\n")
+    [(article, probs)] = list(read_paths([dead]))
+    assert probs == [] and (article.title, article.published, article.source, article.url, article.meta) == ("Yemen", "2024-03-01T00:00:00", "DW", "http://x/1", {"category": "world"})
