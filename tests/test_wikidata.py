@@ -479,6 +479,7 @@ def test_cli_index_online(wikidata_server, tmp_path: Path, session_home: Path, m
     source.write_text(json.dumps({"id": "a1", "title": "Talks", "text": "Rudolf Rassendyll met officials in Iran on Monday."}) + "\n")
     home = tmp_path / "home"
     runner = CliRunner()
+    assert runner.invoke(cli, ["kb", "build"]).exit_code == 0  # a KB named by NEWSLINK_KB is never built implicitly
     offline = runner.invoke(cli, ["--home", str(home), "index", str(source), "--json", "--no-progress"])
     assert offline.exit_code == 0, offline.output
     assert not wikidata_server.requests  # off by default
