@@ -233,7 +233,7 @@ def test_two_jobs_starting_on_a_fresh_index_agree_on_one_generation(tmp_path: Pa
         "while time.time() < t: pass\n"
         "print(EmbeddedEngine(sys.argv[1]).generation)\n"
     )
-    for _ in range(3):
+    for _ in range(2):
         home = tmp_path / f"h{_}"
         start = time.time() + 1.0
         procs = [subprocess.Popen([sys.executable, "-c", code, str(home), str(start)], stdout=subprocess.PIPE, text=True) for _ in range(4)]
@@ -310,3 +310,29 @@ def test_searches_keep_answering_while_a_reindex_swaps_generations(tmp_path: Pat
     assert errors == []
     assert set(totals) == {3000}, sorted(set(totals))
     assert reader.generation != old and not (home / "indexes" / "articles" / old).exists()
+
+
+def test_a_reindex_killed_half_way_leaves_the_live_index_and_the_next_one_reclaims_its_folder(tmp_path: Path) -> None:
+    live = EmbeddedEngine(tmp_path)
+    live.write(_docs(5))
+    live.close()
+    code = (
+        "import os, signal, sys\n"
+        "from newslink.search.engines.embedded import EmbeddedEngine\n"
+        "e = EmbeddedEngine(sys.argv[1])\n"
+        "g = e.create_generation()\n"
+        "g.write([{'id': 'half', 'title': 'half', 'text': 'x', 'entities': {}}]); g.commit()\n"
+        "print(g.generation, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    orphan = proc.stdout.strip()
+    assert proc.returncode == -signal.SIGKILL and (tmp_path / "indexes" / "articles" / orphan).is_dir()
+    engine = EmbeddedEngine(tmp_path)
+    assert engine.count() == 5 and engine.generation != orphan  # the live index never saw it
+    target = engine.create_generation()  # the next reindex
+    assert not (tmp_path / "indexes" / "articles" / orphan).exists()
+    target.write(_docs(5))
+    engine.promote(target)
+    assert engine.count() == 5
+    assert sorted(d.name for d in (tmp_path / "indexes" / "articles").glob("gen-*")) == [target.generation]

@@ -434,6 +434,11 @@ class EmbeddedEngine(Engine):
         # writing meanwhile would fill the generation the swap deletes (its
         # documents lost), so it is refused with "locked by PID" instead.
         self.lock_for_writing()
+        # Holding that lock, no other rebuild can be running: any generation that
+        # is not live was left by a rebuild that died (kill -9). Reclaim its disk.
+        for folder in self.root.glob("gen-*"):
+            if folder.name != self.generation and folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
         return EmbeddedEngine(self.root.parent.parent, self.index_name, generation=self._new_generation_name())
 
     def promote(self, generation: Engine) -> None:
