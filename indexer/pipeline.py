@@ -7,6 +7,7 @@ protocol here means the indexer never imports the search package.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import time
 import traceback
@@ -26,6 +27,7 @@ from .mentions import extract_mentions
 from .nlp import load_pipeline, pattern_surfaces
 from .readers import ReadItem
 from .records import Problem
+from .workers import exit_with_parent
 
 
 class DocumentSink(Protocol):
@@ -90,7 +92,7 @@ class _Linking:
         return [self.links(doc, text) for doc, text in zip(self.nlp.pipe(texts, batch_size=batch_size), texts)]
 
 
-def _worker(kb_path: str, kb_version: str, threshold: float, batch_size: int, tasks: Any, results: Any) -> None:
+def _worker(parent_pid: int, kb_path: str, kb_version: str, threshold: float, batch_size: int, tasks: Any, results: Any) -> None:
     """A linking process: texts in, compact links out (never whole spaCy Docs).
 
     Parsing, gazetteer matching, mention extraction and linking all happen here,
@@ -98,6 +100,7 @@ def _worker(kb_path: str, kb_version: str, threshold: float, batch_size: int, ta
     Link objects (a few hundred bytes per article) instead of serialized Docs
     keeps the parent from becoming the bottleneck.
     """
+    exit_with_parent(parent_pid)
     try:
         kb = KnowledgeBase(Path(kb_path))  # its own connection: never one shared across fork
         if kb.version != kb_version:
@@ -175,7 +178,7 @@ class EntityPipeline:
         workers = [
             ctx.Process(
                 target=_worker,
-                args=(str(self.kb.path), self.kb.version, self.linker.threshold, self.batch_size, tasks, results),
+                args=(os.getpid(), str(self.kb.path), self.kb.version, self.linker.threshold, self.batch_size, tasks, results),
                 name=f"newslink-linker-{i}",
                 daemon=True,
             )

@@ -8,6 +8,7 @@ linker sees the same mentions and the same text).
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from .document import article_from_document, build_document
 from .kb import KnowledgeBase
 from .linker import DEFAULT_THRESHOLD, Linker
 from .mentions import Mention
+from .workers import exit_with_parent
 
 
 def stored_mentions(doc: dict[str, Any]) -> list[Mention]:
@@ -37,8 +39,9 @@ _worker_linker: Linker | None = None
 _worker_version = ""
 
 
-def _init_worker(kb_path: str, kb_version: str, threshold: float) -> None:
+def _init_worker(parent_pid: int, kb_path: str, kb_version: str, threshold: float) -> None:
     global _worker_linker, _worker_version
+    exit_with_parent(parent_pid)
     kb = KnowledgeBase(Path(kb_path))  # its own connection: never one shared across fork
     if kb.version != kb_version:
         raise RuntimeError(f"knowledge base {kb_path} changed during the reindex (version {kb.version}, expected {kb_version})")
@@ -78,7 +81,7 @@ def relink_documents(
 
     ctx = mp.get_context(_start_method())
     window = 2 * workers + 2
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(str(kb.path), kb.version, threshold)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(os.getpid(), str(kb.path), kb.version, threshold)) as pool:
         in_flight: list[Any] = []
         batch: list[dict[str, Any]] = []
         for doc in docs:

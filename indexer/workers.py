@@ -1,0 +1,32 @@
+"""What every worker process of a job shares: it dies with the job.
+
+A linking or re-linking worker blocks on its task queue. If the parent is
+killed with SIGKILL (the OOM killer, ``kill -9``, a closed terminal's process
+group not reaching it), nothing ever puts the end-of-work marker on that
+queue, and the worker would wait forever holding a spaCy pipeline's memory.
+A daemon thread in each worker watches its parent and ends the process when
+the parent is gone: the reparenting shows in ``os.getppid()``. Polling is
+portable (``prctl(PR_SET_PDEATHSIG)`` is Linux-only and fires when the
+*thread* that forked ends, which would kill the workers of a pipeline built in
+a short-lived thread).
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+POLL_SECONDS = 0.5
+
+
+def exit_with_parent(parent_pid: int, poll: float = POLL_SECONDS) -> threading.Thread:
+    """Start the watchdog thread; the process ``_exit``s once ``parent_pid`` is not its parent."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll)
+        os._exit(1)  # no cleanup to do: the parent owned every result and file
+
+    thread = threading.Thread(target=watch, name="newslink-parent-watchdog", daemon=True)
+    thread.start()
+    return thread
