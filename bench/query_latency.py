@@ -1,0 +1,194 @@
+"""Query latency on 100,000 documents: a faceted newslink search against the bare
+keyword query of the same engine (embedded tantivy).
+
+The 100,000 documents are the real corpora in ../shared/corpora (Reuters-21578,
+News Articles 2017, BBC, HuffPost, AG News: ~45k distinct articles) replicated
+with suffixed ids (``<id>~r1``, ``<id>~r2`` …) until there are 100,000. They are
+indexed cheaply: spaCy and the linker run over each distinct article once
+(cached in ~/.cache/newslink-bench), and the copies are written as documents.
+
+Timed in one process, interleaved query by query, after a warm-up pass:
+
+* ``tantivy bare``: the engine's own keyword query: the same BM25 query
+  newslink builds (title^2 OR text), top 10, stored documents loaded;
+* ``newslink keyword``: ``NewsLink.search`` (what the CLI and API call) with
+  the text only: hits, snippets, no facets;
+* ``newslink faceted`` (the mark): the text, one entity filter (the most
+  frequent country) and three facet types counted (person, country, org) with
+  labels, plus hits and snippets.
+
+Marks (issue 7): faceted median ≤ 5 ms, p99 ≤ 20 ms, and faceted median ≤ 2 ×
+the bare keyword query's median.
+
+    .venv/bin/python bench/query_latency.py [--docs 100000] [--rounds 20] [--home DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    REPLICATE,
+    dir_size,
+    key_line,
+    machine,
+    machine_line,
+    mib,
+    require_shared,
+    replicated_documents,
+    table,
+    tree_memory,
+)
+
+QUERIES = [
+    "oil prices", "election", "president", "government", "minister", "bank", "trade", "missile", "police",
+    "war", "talks", "market", "attack", "court", "security", "company profit", "football", "refugees",
+    "nuclear", "\"prime minister\"",
+]
+MARK_MEDIAN_MS, MARK_P99_MS, MARK_RATIO = 5.0, 20.0, 2.0
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def build(engine, kb, total: int) -> tuple[float, int]:
+    started = time.perf_counter()
+    batch: list[dict] = []
+    written = 0
+    peak = 0
+    for doc in replicated_documents(total, kb):
+        batch.append(doc)
+        if len(batch) >= 1000:
+            failed = engine.write(batch)
+            assert not failed, failed[:3]
+            written += len(batch)
+            batch = []
+            if written % 20_000 == 0:
+                engine.commit()
+                peak = max(peak, tree_memory(os.getpid())[0])
+                print(f"  wrote {written:,} documents", flush=True)
+    if batch:
+        engine.write(batch)
+        written += len(batch)
+    engine.commit()
+    engine.close()  # waits for merges: the index is in its steady state
+    return time.perf_counter() - started, peak
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=100_000)
+    ap.add_argument("--rounds", type=int, default=20, help="passes over the query list (samples = rounds x queries)")
+    ap.add_argument("--home", type=Path, help="data directory to keep the index in (reused when it holds --docs documents)")
+    args = ap.parse_args()
+    for name in REPLICATE:
+        require_shared("corpora", name)
+    print(machine_line())
+
+    tmp = None
+    home = args.home
+    if home is None:
+        tmp = tempfile.TemporaryDirectory(prefix="newslink-bench-query-")
+        home = Path(tmp.name)
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["NEWSLINK_HOME"] = str(home)
+
+    import tantivy
+
+    from newslink.indexer.kb.loader import open_kb
+    from newslink.search.engines.embedded import EmbeddedEngine
+    from newslink.search.query import SearchQuery
+    from newslink.search.service import NewsLink
+
+    kb = open_kb()
+    engine = EmbeddedEngine(home, "bench100k")
+    if engine.count() != args.docs:
+        if engine.count():
+            engine.drop()
+            engine = EmbeddedEngine(home, "bench100k")
+        print(f"building the index: {args.docs:,} documents = {', '.join(REPLICATE)} replicated with suffixed ids (<id>~rN)", flush=True)
+        build_s, _peak = build(engine, kb, args.docs)
+        print(f"  indexed {args.docs:,} documents in {build_s:.0f} s (documents already linked: engine write + commit + merge only)")
+        engine = EmbeddedEngine(home, "bench100k")
+    else:
+        print(f"reusing {engine.count():,} documents in {engine.path}")
+    docs = engine.count()
+    size = dir_size(engine.path)
+    app = NewsLink(engine, kb)
+
+    # The entity filter: the most frequent country in the index.
+    top = engine.search(SearchQuery(text="", size=0, facets=("country",), facet_size=1)).facets["country"][0]
+    country = top[0]
+    print(f"index: {docs:,} documents (the corpora replicated with suffixed ids), {mib(size):.0f} MiB on disk; "
+          f"entity filter country={country} ({kb.entity(country).label if kb.entity(country) else '?'}, in {top[1]:,} documents)")
+
+    searcher = engine._searcher()
+
+    def bare(text: str) -> None:
+        query = SearchQuery(text=text)
+        q = engine._text_query(query.parsed)
+        result = searcher.search(q, 10, count=True)
+        for _score, address in result.hits:
+            searcher.doc(address)
+
+    def keyword(text: str):
+        return app.search(SearchQuery(text=text, facets=()))
+
+    def faceted(text: str):
+        return app.search(SearchQuery(text=text, filters={"country": [country]}, facets=("person", "country", "org")))
+
+    variants = {"tantivy bare keyword": bare, "newslink keyword": keyword, "newslink faceted + filter": faceted}
+    for text in QUERIES:  # warm-up: first touches of each posting list and fast field
+        for fn in variants.values():
+            fn(text)
+    sample = faceted(QUERIES[0])
+    assert sample.facets and all(sample.facets.get(f) for f in ("person", "country", "org")), "facets came back empty"
+
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(args.rounds):
+        for text in QUERIES:
+            for name, fn in variants.items():
+                t0 = time.perf_counter()
+                fn(text)
+                times[name].append((time.perf_counter() - t0) * 1000)
+
+    rows = []
+    for name, ms in times.items():
+        rows.append([name, len(ms), statistics.median(ms), pct(ms, 0.9), pct(ms, 0.99), max(ms)])
+    print()
+    print(table(["query (ms)", "n", "median", "p90", "p99", "max"], rows))
+    med = statistics.median(times["newslink faceted + filter"])
+    p99 = pct(times["newslink faceted + filter"], 0.99)
+    bare_med = statistics.median(times["tantivy bare keyword"])
+    kw_med = statistics.median(times["newslink keyword"])
+    ratio = med / bare_med
+    print()
+    print(f"faceted median {med:.2f} ms (mark ≤ {MARK_MEDIAN_MS}: {'MET' if med <= MARK_MEDIAN_MS else 'MISSED'}), "
+          f"p99 {p99:.2f} ms (mark ≤ {MARK_P99_MS}: {'MET' if p99 <= MARK_P99_MS else 'MISSED'}), "
+          f"faceted / bare keyword = {ratio:.2f} (mark ≤ {MARK_RATIO}: {'MET' if ratio <= MARK_RATIO else 'MISSED'}); "
+          f"faceted / newslink keyword = {med / kw_med:.2f}")
+    print(f"index size: {mib(size) / docs * 1000:.2f} MiB per 1,000 documents (embedded engine, {docs:,} documents)")
+    m = machine()
+    print(key_line("query_latency", {
+        "docs": docs, "replicated": True, "faceted_median_ms": med, "faceted_p99_ms": p99, "bare_median_ms": bare_med,
+        "keyword_median_ms": kw_med, "ratio": ratio,
+        "met": med <= MARK_MEDIAN_MS and p99 <= MARK_P99_MS and ratio <= MARK_RATIO,
+        "index_mib_per_1k": mib(size) / docs * 1000, "cores": m["cores"], "load1": m["load1"],
+    }))
+    engine.close()
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
