@@ -248,9 +248,8 @@ def replica_id(doc_id: str, copy: int) -> str:
     return doc_id if copy == 0 else f"{doc_id}~r{copy}"
 
 
-def replicated_records(total: int) -> Iterator[dict[str, Any]]:
-    """Raw records of the real corpora, cycled with suffixed ids until ``total``."""
-    files = [corpus_file(name) for name in REPLICATE]
+def _replicated(files: list[Path], total: int) -> Iterator[dict[str, Any]]:
+    """The records of ``files``, cycled with suffixed ids until ``total``."""
     n = 0
     copy = 0
     while n < total:
@@ -258,10 +257,15 @@ def replicated_records(total: int) -> Iterator[dict[str, Any]]:
             for record in iter_records(path):
                 if n >= total:
                     return
-                record = dict(record, id=replica_id(str(record["id"]), copy))
+                record["id"] = replica_id(str(record["id"]), copy)
                 yield record
                 n += 1
         copy += 1
+
+
+def replicated_records(total: int) -> Iterator[dict[str, Any]]:
+    """Raw records of the real corpora, cycled with suffixed ids until ``total``."""
+    return _replicated([corpus_file(name) for name in REPLICATE], total)
 
 
 def linked_corpus(name: str, kb: Any, workers: int = 2) -> Path:
@@ -300,15 +304,4 @@ def linked_corpus(name: str, kb: Any, workers: int = 2) -> Path:
 
 def replicated_documents(total: int, kb: Any) -> Iterator[dict[str, Any]]:
     """Linked documents of the real corpora, cycled with suffixed ids until ``total``."""
-    files = [linked_corpus(name, kb) for name in REPLICATE]
-    n = 0
-    copy = 0
-    while n < total:
-        for path in files:
-            for doc in iter_records(path):
-                if n >= total:
-                    return
-                doc["id"] = replica_id(doc["id"], copy)
-                yield doc
-                n += 1
-        copy += 1
+    return _replicated([linked_corpus(name, kb) for name in REPLICATE], total)

@@ -161,6 +161,7 @@ def main() -> None:
             print(f"elasticsearch engine: {es.server.describe()} at {url}" + (" (osmem-server: in-memory fake, not Lucene)" if server else ""))
             seconds = {"embedded": index_into(embedded, docs), es_label: index_into(es, docs)}
             assert embedded.count() == es.count() == len(docs), (embedded.count(), es.count())
+            sizes = {"embedded": embedded.info()["size_bytes"], es_label: es.info()["size_bytes"]}
 
             from newslink.search.query import SearchQuery
 
@@ -190,7 +191,11 @@ def main() -> None:
 
     n = len(docs)
     print()
-    print(table(["engine", "docs", "index s", "docs/s"], [[name, f"{n:,}", f"{s:.1f}", f"{n / s:,.0f}"] for name, s in seconds.items()]))
+    print(table(["engine", "docs", "index s", "docs/s", "index MiB", "MiB per 1,000 docs"],
+                [[name, f"{n:,}", f"{s:.1f}", f"{n / s:,.0f}", f"{sizes[name] / 2**20:.1f}", f"{sizes[name] / 2**20 / n * 1000:.2f}"]
+                 for name, s in seconds.items()]))
+    if server is not None:
+        print("(osmem-server's store size is its own in-memory estimate; a real Elasticsearch reports Lucene's segments on disk)")
     print()
     print(table(["faceted search (all 5 facet types, 10 buckets)", "hits", "embedded ms", f"{es_label} ms", "same totals+facets"], rows))
     print()
@@ -203,6 +208,8 @@ def main() -> None:
         "es_server": "osmem" if server else "url",
         "embedded_median_ms": round(statistics.median(medians["embedded"]), 2),
         "es_median_ms": round(statistics.median(medians[es_label]), 2),
+        "embedded_mib_per_1k": round(sizes["embedded"] / 2**20 / n * 1000, 2),
+        "es_mib_per_1k": round(sizes[es_label] / 2**20 / n * 1000, 2),
         "agree": all(r[-1] == "yes" for r in rows),
     }
     print("KEY engines " + " ".join(f"{k}={v}" for k, v in figures.items()))

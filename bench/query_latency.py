@@ -103,7 +103,6 @@ def main() -> None:
     home.mkdir(parents=True, exist_ok=True)
     os.environ["NEWSLINK_HOME"] = str(home)
 
-    import tantivy
 
     from newslink.indexer.kb.loader import open_kb
     from newslink.search.engines.embedded import EmbeddedEngine

@@ -164,19 +164,25 @@ def score(gold: dict[str, dict], pred: dict[str, dict], types: set[str] | None =
         tp += len(gset & pset)
         fp += len(pset - gset)
         fn += len(gset - pset)
-        used: set[int] = set()
-        for m in counted:
-            hit = next(
-                (i for i, l in enumerate(keep) if i not in used and overlaps(m["span"], l["span"]) and l["entity_id"] == m["id"]),
-                None,
-            )
-            if hit is None:
-                mfp += 1
-            else:
-                used.add(hit)
-                mtp += 1
-        mfn += len(keep) - len(used)
+        right = _matched_mentions(counted, keep)
+        mtp += right
+        mfp += len(counted) - right
+        mfn += len(keep) - right
     return prf(tp, fp, fn), prf(mtp, mfp, mfn)
+
+
+def _matched_mentions(predicted: list[dict[str, Any]], labels: list[dict[str, Any]]) -> int:
+    """How many predictions hit a gold label of the same QID, each label used once
+    (score.py's mention rule: a second link on one label is a false positive)."""
+    used: set[int] = set()
+    for m in predicted:
+        hit = next(
+            (i for i, l in enumerate(labels) if i not in used and overlaps(m["span"], l["span"]) and l["entity_id"] == m["id"]),
+            None,
+        )
+        if hit is not None:
+            used.add(hit)
+    return len(used)
 
 
 def annotated_precision(gold: dict[str, dict], pred: dict[str, dict]) -> dict[str, Any]:
@@ -247,18 +253,10 @@ def typed_score(gold: dict[str, dict], pred: dict[str, dict], target: str, kb: A
         tp += len(gset & pset)
         fp += len(pset - gset)
         fn += len(gset - pset)
-        used: set[int] = set()
-        for m in counted:
-            hit = next(
-                (i for i, l in enumerate(mine) if i not in used and overlaps(m["span"], l["span"]) and l["entity_id"] == m["id"]),
-                None,
-            )
-            if hit is None:
-                mfp += 1
-            else:
-                used.add(hit)
-                mtp += 1
-        mfn += len(mine) - len(used)
+        right = _matched_mentions(counted, mine)
+        mtp += right
+        mfp += len(counted) - right
+        mfn += len(mine) - right
     return prf(tp, fp, fn), prf(mtp, mfp, mfn)
 
 

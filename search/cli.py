@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from newslink.indexer.kb import FACET_TYPES, KBError
-from newslink.indexer.kb.build import KBDataError, build_starter_kb
+from newslink.indexer.kb.build import KBDataError
 from newslink.indexer.kb.loader import open_kb
 from newslink.indexer.paths import kb_path, newslink_home
 

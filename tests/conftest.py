@@ -20,6 +20,18 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def read_all(paths: list[Path]) -> tuple[list, list]:
+    """Every article and every problem the readers give for ``paths``, in order."""
+    from newslink.indexer.readers import read_paths
+
+    articles, problems = [], []
+    for article, probs in read_paths(paths):
+        problems.extend(probs)
+        if article is not None:
+            articles.append(article)
+    return articles, problems
+
+
 @pytest.fixture(scope="session")
 def session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("newslink-home")

@@ -22,8 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from newslink.indexer.readers import read_paths
 from newslink.indexer.records import MAX_TITLE_CHARS, Problem
+
+from conftest import read_all
 
 # NEWSLINK_FUZZ_EXAMPLES=2000 for a deep run; CI keeps it small and fast.
 PROPS = settings(max_examples=int(os.environ.get("NEWSLINK_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -127,15 +128,6 @@ def _encode(lines, encoding: str, ensure_ascii: bool, newline: str) -> tuple[byt
     return out.getvalue(), expected
 
 
-def _read(paths):
-    articles, problems = [], []
-    for article, probs in read_paths(paths):
-        problems.extend(probs)
-        if article is not None:
-            articles.append(article)
-    return articles, problems
-
-
 @PROPS
 @given(case=jsonl_case())
 def test_jsonl_every_good_record_read_every_bad_one_reported_once(tmp_path_factory, case) -> None:
@@ -146,7 +138,7 @@ def test_jsonl_every_good_record_read_every_bad_one_reported_once(tmp_path_facto
     path = folder / ("in.jsonl.gz" if gz else "in.jsonl")
     path.write_bytes(gzip.compress(data) if gz else data)
 
-    articles, problems = _read([path])
+    articles, problems = read_all([path])
 
     good = {n: v for n, (k, v) in expected.items() if k == "good"}
     bad = {n for n, (k, _v) in expected.items() if k == "bad"}
@@ -207,7 +199,7 @@ def test_csv_every_good_row_read_every_bad_one_reported_once(tmp_path_factory, c
     path = tmp_path_factory.mktemp("csv") / ("in.csv.gz" if gz else "in.csv")
     path.write_bytes(gzip.compress(data) if gz else data)
 
-    articles, problems = _read([path])
+    articles, problems = read_all([path])
 
     assert [a.id for a in articles] == [cells[0] for kind, cells in rows if kind == "good"]
     fatal = [p for p in problems if p.fatal]
@@ -227,7 +219,7 @@ def test_any_json_object_is_read_or_rejected_never_raises(tmp_path_factory, reco
     """Arbitrary JSON objects (any field names and value types) never crash a reader."""
     path = tmp_path_factory.mktemp("any") / "a.jsonl"
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    articles, problems = _read([path])
+    articles, problems = read_all([path])
     assert len(articles) + sum(p.fatal for p in problems) == 1
     for article in articles:  # whatever was accepted can be stored: valid UTF-8, JSON without NaN
         json.dumps(article.to_dict(), allow_nan=False).encode("utf-8")
@@ -239,13 +231,13 @@ def test_dead_letter_reads_back_to_the_same_rejection_and_refeeds_once_fixed(tmp
     folder = tmp_path_factory.mktemp("dead")
     source = folder / "src.jsonl"
     source.write_text("".join(line + "\n" for line in rejected), encoding="utf-8")
-    _articles, problems = _read([source])
+    _articles, problems = read_all([source])
     fatal = [p for p in problems if p.fatal]
     assert len(fatal) == len(rejected)
 
     dead = folder / "dead.jsonl"
     dead.write_text("".join(p.dead_letter_line() for p in fatal), encoding="utf-8")
-    articles, again = _read([dead])
+    articles, again = read_all([dead])
     assert articles == []
     assert [p.message for p in again if p.fatal] == [p.message for p in fatal]  # still rejected, same reason
     assert all(json.loads(p.dead_letter_line())["origin"] == {"path": str(source), "line": p0.line} for p, p0 in zip([p for p in again if p.fatal], fatal))
@@ -258,7 +250,7 @@ def test_dead_letter_reads_back_to_the_same_rejection_and_refeeds_once_fixed(tmp
             entry["record"] = {"id": f"fixed-{i}", "title": "Fixed", "text": "Now fine"}
             want.append(f"fixed-{i}")
     dead.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
-    articles, again = _read([dead])
+    articles, again = read_all([dead])
     assert [a.id for a in articles] == want
     assert sum(p.fatal for p in again) == len(entries) - len(want)
 
@@ -273,7 +265,7 @@ def test_huge_fields_are_cut_with_a_warning_and_the_rest_kept(tmp_path: Path) ->
         fh.write(json.dumps({"id": "before", "title": "Before", "text": "ok"}) + "\n")
         fh.write(json.dumps({"id": "huge", "title": "T" * 3_000_000, "text": huge, "source": "S" * 100_000}) + "\n")
         fh.write(json.dumps({"id": "after", "title": "After", "text": "ok"}) + "\n")
-    articles, problems = _read([path])
+    articles, problems = read_all([path])
     assert [a.id for a in articles] == ["before", "huge", "after"]
     big = articles[1]
     assert len(big.text) <= MAX_TEXT_CHARS and len(big.title) <= MAX_TITLE_CHARS and len(big.source or "") <= 200
@@ -293,19 +285,19 @@ def test_overlong_line_is_skipped_without_reading_it_into_memory(tmp_path: Path,
     monkeypatch.setattr(readers, "MAX_LINE_BYTES", 1000)
     path = tmp_path / "a.jsonl"
     path.write_text(json.dumps({"id": "a", "title": "A", "text": "a"}) + "\n" + "x" * 5000 + "\n" + json.dumps({"id": "b", "title": "B", "text": "b"}) + "\n")
-    articles, problems = _read([path])
+    articles, problems = read_all([path])
     assert [a.id for a in articles] == ["a", "b"]
     assert [(p.line, p.fatal) for p in problems] == [(2, True)] and "longer than" in problems[0].message
     csv_path = tmp_path / "a.csv"
     csv_path.write_text("id,title,text\n1,A,a\n2,B," + "y" * 5000 + "\n3,C,c\n")
-    articles, problems = _read([csv_path])
+    articles, problems = read_all([csv_path])
     assert [a.id for a in articles] == ["1", "3"] and [(p.line, p.fatal) for p in problems] == [(3, True)]
 
 
 def test_lone_surrogates_are_replaced_and_stored(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text('{"title": "bad \\ud800 title", "text": "x", "extra": "\\udfff", "n": NaN}\n{"id": "ok", "title": "fine", "text": "t"}\n')
-    articles, problems = _read([path])
+    articles, problems = read_all([path])
     assert [a.title for a in articles] == ["bad \ufffd title", "fine"]
     assert articles[0].meta == {"extra": "\ufffd"}  # NaN dropped: no engine stores it
     assert all(not p.fatal for p in problems) and len(problems) == 2
@@ -318,7 +310,7 @@ def test_gz_cut_short_keeps_what_is_before_the_cut_and_says_where(tmp_path: Path
     for name, cut in (("half", len(data) // 2), ("header", 5), ("tail", len(data) - 4)):
         path = tmp_path / f"{name}.jsonl.gz"
         path.write_bytes(data[:cut])
-        articles, problems = _read([path])
+        articles, problems = read_all([path])
         assert [a.id for a in articles] == [str(i) for i in range(len(articles))]  # a clean prefix
         assert len(articles) < 300 or name == "tail"
         [problem] = problems
@@ -344,7 +336,7 @@ def test_empty_files_empty_folders_and_odd_paths(tmp_path: Path) -> None:
     os.symlink("dangling-target.jsonl", tmp_path / "files" / "dangling.jsonl")
     os.symlink("self.jsonl", tmp_path / "files" / "self.jsonl")
     os.mkfifo(tmp_path / "files" / "fifo.jsonl")
-    articles, problems = _read([tmp_path / "empty", tmp_path / "only-md", tmp_path / "files", tmp_path / "missing"])
+    articles, problems = read_all([tmp_path / "empty", tmp_path / "only-md", tmp_path / "files", tmp_path / "missing"])
     assert [a.id for a in articles] == ["ok"]
     by_path: dict[str, list[Problem]] = {}
     for p in problems:
@@ -365,7 +357,7 @@ def test_symlink_loops_are_read_once(tmp_path: Path) -> None:
     os.symlink("../..", root / "a" / "b" / "up")  # a loop back to root
     os.symlink("b", root / "a" / "b2")  # a second way into the same folder
     os.symlink("b/x.jsonl", root / "a" / "x-link.jsonl")  # a second way to the same file
-    articles, problems = _read([root, root / "a" / "b" / "x.jsonl"])
+    articles, problems = read_all([root, root / "a" / "b" / "x.jsonl"])
     assert [a.id for a in articles] == ["x"]
     assert problems and all(not p.fatal and "already read" in p.message for p in problems)
 
@@ -375,7 +367,7 @@ def test_bom_crlf_latin1_and_utf16_csv(tmp_path: Path) -> None:
     (tmp_path / "bom.csv").write_bytes(rows.encode("utf-8-sig"))
     (tmp_path / "latin.csv").write_bytes(rows.replace("1,", "3,").replace("2,", "4,").encode("latin-1"))
     (tmp_path / "wide.csv").write_bytes(rows.replace("1,", "5,").replace("2,", "6,").encode("utf-16"))
-    articles, problems = _read([tmp_path])
+    articles, problems = read_all([tmp_path])
     assert sorted((a.id, a.title) for a in articles) == [("1", "Café"), ("2", "Naïve"), ("3", "Café"), ("4", "Naïve"), ("5", "Café"), ("6", "Naïve")]
     assert next(a for a in articles if a.id == "1").text == "two\r\nlines"
     assert [(Path(p.path).name, p.fatal) for p in problems] == [("latin.csv", False)]
@@ -394,7 +386,7 @@ def test_a_record_that_trips_a_bug_costs_only_itself(tmp_path: Path, monkeypatch
     monkeypatch.setattr(readers, "record_to_article", flaky)
     path = tmp_path / "a.jsonl"
     path.write_text("".join(json.dumps({"id": i, "title": i, "text": i}) + "\n" for i in ("a", "boom", "b")))
-    articles, problems = _read([path])
+    articles, problems = read_all([path])
     assert [a.id for a in articles] == ["a", "b"]
     assert [(p.line, p.fatal) for p in problems] == [(2, True)] and "simulated bug" in problems[0].message
 
@@ -409,7 +401,7 @@ def test_dead_letter_of_csv_and_jsonl_refeeds_after_fixing_the_text(tmp_path: Pa
     else:
         src.write_text('id,title,text\n"c1","Row, one"\n')
         fix = lambda text: text.rstrip("\r\n") + ',"the text"\n'  # noqa: E731
-    _a, problems = _read([src])
+    _a, problems = read_all([src])
     [problem] = problems
     dead = tmp_path / "dead.jsonl"
     dead.write_text(problem.dead_letter_line())
@@ -417,7 +409,7 @@ def test_dead_letter_of_csv_and_jsonl_refeeds_after_fixing_the_text(tmp_path: Pa
     assert isinstance(entry["record"], str)
     entry["record"] = fix(entry["record"])
     dead.write_text(json.dumps(entry) + "\n")
-    articles, problems = _read([dead])
+    articles, problems = read_all([dead])
     assert problems == [] and [a.id for a in articles] == [f"{fmt[0]}1"]
 
 
@@ -425,6 +417,6 @@ def test_utf16_is_told_from_garbage_that_starts_like_it(tmp_path: Path) -> None:
     good = json.dumps({"id": "w", "title": "Wide", "text": "t"}, ensure_ascii=False)
     (tmp_path / "cjk-first.jsonl").write_bytes(("\u4e00\u0100 not json\n" + good + "\n").encode("utf-16"))  # low bytes 00
     (tmp_path / "garbage.jsonl").write_bytes(b"\xff\xfe\x00\xd8\x01\x02 binary\n" + json.dumps({"id": "g", "title": "G", "text": "t"}).encode() + b"\n")
-    articles, problems = _read([tmp_path / "cjk-first.jsonl", tmp_path / "garbage.jsonl"])
+    articles, problems = read_all([tmp_path / "cjk-first.jsonl", tmp_path / "garbage.jsonl"])
     assert [a.id for a in articles] == ["w", "g"]
     assert [(Path(p.path).name, p.line, p.fatal) for p in problems if p.fatal] == [("cjk-first.jsonl", 1, True), ("garbage.jsonl", 1, True)]
