@@ -272,7 +272,7 @@ def linked_corpus(name: str, kb: Any, workers: int = 2) -> Path:
     """Every article of a corpus linked once by the real pipeline, as documents.
 
     Cached under ``$NEWSLINK_BENCH_CACHE`` (default ~/.cache/newslink-bench), keyed
-    by the corpus file only: spaCy runs over each distinct article once, ever,
+    by the corpus name and size (not its mtime: a remount changes that): spaCy runs over each distinct article once, ever,
     and the 100k-document benches write suffixed copies of the result. (Links
     made with an older KB are as good as any for timing queries; delete the
     cache to relink.)
@@ -282,8 +282,7 @@ def linked_corpus(name: str, kb: Any, workers: int = 2) -> Path:
     from newslink.indexer.readers import read_paths
 
     source = corpus_file(name)
-    st = source.stat()
-    out = CACHE / f"linked-{name}-{st.st_size}-{int(st.st_mtime)}.jsonl.gz"
+    out = CACHE / f"linked-{name}-{source.stat().st_size}.jsonl.gz"
     if out.exists():
         return out
     CACHE.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "‐": "-", "‑": "-", "–": "-", "—": "-"})
 _POSSESSIVE = re.compile(r"(?:'s|')$")
@@ -15,6 +16,7 @@ _SPACES = re.compile(r"\s+")
 _LEADING_THE = re.compile(r"^the\s+")
 
 
+@lru_cache(maxsize=262_144)  # pure, and linking asks for the same few thousand names again and again
 def normalize_alias(text: str) -> str:
     """Case-, accent-, punctuation- and article-insensitive key for an alias."""
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
