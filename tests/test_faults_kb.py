@@ -156,3 +156,32 @@ def test_a_rebuild_does_not_disturb_a_reader_that_has_the_kb_open(tmp_path: Path
     assert reader.resolve("Iran").qid == "Q794"  # the old file, still whole, until reopened
     assert KnowledgeBase(target).stats()["by_type"]["person"] == 0
     reader.close()
+
+
+def test_a_build_killed_with_sigkill_leaves_the_kb_and_the_next_build_removes_its_temp_file(tmp_path: Path) -> None:
+    """SIGKILL runs no cleanup: the killed build's temp file stays until the next build removes it."""
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "kb.sqlite"
+    build_kb(target, starter_records(), sources=["starter"])
+    version = KnowledgeBase(target).version
+    code = (
+        "import os, signal, sys\n"
+        "from newslink.indexer.kb.build import build_kb, starter_records\n"
+        "def records():\n"
+        "    for n, rec in enumerate(starter_records()):\n"
+        "        if n == 300:\n"
+        "            os.kill(os.getpid(), signal.SIGKILL)\n"
+        "        yield rec\n"
+        "build_kb(sys.argv[1], records(), sources=['starter'])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    left = list(tmp_path.glob(".kb-*.sqlite.tmp"))
+    assert len(left) == 1 and KnowledgeBase(target).version == version  # the live KB untouched
+    running = tmp_path / f".kb-{os.getpid()}-other.sqlite.tmp"  # a build of a live process: not ours to delete
+    running.write_bytes(b"")
+    build_kb(target, starter_records(), sources=["starter"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["kb.sqlite", running.name])

@@ -129,6 +129,34 @@ def _alias_rows(rec: EntityRecord) -> Iterator[tuple[str, str, str, str]]:
             yield normalize_alias(short), rec.qid, "surname", short
 
 
+def remove_abandoned_builds(folder: Path) -> list[Path]:
+    """Delete the temp files of KB builds whose process is gone.
+
+    A build killed with SIGKILL cannot clean up its ``.kb-<pid>-*.sqlite.tmp``
+    (a full Wikidata import leaves gigabytes); the next build removes it. A temp
+    file of a build still running (its PID alive) is left alone.
+    """
+    removed = []
+    for tmp in folder.glob(".kb-*.sqlite.tmp"):
+        parts = tmp.name.split("-")
+        pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+        if pid is not None and _process_alive(pid):
+            continue
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def build_kb(
     target: Path,
     records: Iterable[EntityRecord],
@@ -140,7 +168,8 @@ def build_kb(
     with the same QID add aliases and keep the higher popularity."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".kb-", suffix=".sqlite.tmp", dir=target.parent)
+    remove_abandoned_builds(target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".kb-{os.getpid()}-", suffix=".sqlite.tmp", dir=target.parent)
     os.close(fd)
     started = time.time()
     count = 0
