@@ -10,6 +10,10 @@ Same contract as the embedded engine (``base.Engine``), on a cluster:
 * An interrupted rebuild never touches the alias. A generation being built carries a
   heartbeat in its mapping ``_meta``; the next ``create_generation`` deletes unaliased
   generations whose heartbeat is older than ``stale_after`` (left by a killed job).
+* An index job and a reindex never overlap (the job's documents would be lost at the
+  swap): the job records a writer heartbeat in the live generation's ``_meta`` and then
+  looks for a build heartbeat; a reindex records its build heartbeat and then looks for
+  a writer heartbeat. Each marks before it looks, so one of the two always sees the other.
 * Writes go through ``helpers.streaming_bulk`` in chunks: 429 and 502/503/504 are retried
   with exponential backoff, per-document rejections come back as ``(id, reason)``, and a
   lost connection raises :class:`EngineError` saying how many documents the server had
@@ -22,6 +26,8 @@ from __future__ import annotations
 import html
 import json
 import os
+import socket
+import uuid
 from importlib import resources
 import re
 import time
@@ -55,6 +61,7 @@ def _mapping_file() -> Path:
 MAPPING_FILE = _mapping_file()
 MAPPING_MARK = "newslink_mapping"  # in _meta: this index was made by newslink from the file
 BUILD_MARK = "newslink_build"  # in _meta while a generation is being filled
+WRITER_MARK = "newslink_writer"  # in the live generation's _meta: {job id: epoch seconds} per index job
 HEARTBEAT_EVERY = 30.0
 STALE_AFTER = 15 * 60.0
 _INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -123,7 +130,9 @@ class ElasticsearchEngine(Engine):
         self.client, self.server = _connection or connect(url)
         self._pinned = generation  # a generation being built, not the live alias
         self._last_heartbeat = 0.0
-        self._write_checked = False
+        # An index job's identity in WRITER_MARK; host and PID say who it is to a person reading _meta.
+        self._writer_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._writer_beat: float | None = None  # monotonic time of our last writer heartbeat
         if generation is None:
             self._ensure_live()
 
@@ -203,10 +212,85 @@ class ElasticsearchEngine(Engine):
                     f"(a reindex that died stops blocking after {self.stale_after / 60:.0f} minutes)."
                 )
 
+    def _live_meta(self) -> dict[str, dict[str, Any]]:
+        """The mapping ``_meta`` of each generation the alias points at."""
+        live = self._live_indices()
+        if not live:
+            return {}
+        with self._errors("reading the live mapping"):
+            mappings = self.client.indices.get_mapping(index=",".join(live)).body
+        return {name: dict(mappings.get(name, {}).get("mappings", {}).get("_meta") or {}) for name in live}
+
+    def _other_writers(self, meta: dict[str, Any], now: float) -> dict[str, float]:
+        """Writer heartbeats in ``meta`` younger than ``stale_after``, ours left out (a
+        job's own writes are finished when it reindexes, so they cannot be lost)."""
+        beats: dict[str, float] = {}
+        for job, beat in (meta.get(WRITER_MARK) or {}).items():
+            try:
+                age = now - float(beat)
+            except (TypeError, ValueError):
+                continue  # not ours to interpret; it never blocks
+            if job != self._writer_id and age < self.stale_after:
+                beats[job] = float(beat)
+        return beats
+
+    def _writer_heartbeat(self) -> None:
+        """Tell a reindex that an index job writes through the alias (see ``create_generation``).
+
+        The heartbeat goes in before the check for a build, so a reindex that starts in
+        between sees it. The check is repeated whenever a reindex may have missed us:
+        our heartbeat had gone stale, or it is gone from the live ``_meta`` (the alias moved,
+        or another job's read-modify-write of ``_meta`` overwrote it).
+        """
+        if self._writer_beat is not None and time.monotonic() - self._writer_beat < HEARTBEAT_EVERY:
+            return
+        lapsed = self._writer_beat is None or time.monotonic() - self._writer_beat >= self.stale_after / 2
+        now = time.time()
+        for name, meta in self._live_meta().items():
+            lapsed = lapsed or self._writer_id not in (meta.get(WRITER_MARK) or {})
+            # put_mapping replaces the whole _meta: keep MAPPING_MARK and everything else
+            meta[WRITER_MARK] = {**self._other_writers(meta, now), self._writer_id: now}
+            with self._errors("writer heartbeat"):
+                self.client.indices.put_mapping(index=name, meta=meta)
+        self._writer_beat = time.monotonic()
+        if lapsed:
+            try:
+                self._refuse_during_rebuild()
+            except EngineError:
+                self._withdraw_writer()  # refused: we will not write, so do not block a reindex
+                raise
+
+    def _withdraw_writer(self) -> None:
+        """Remove our writer heartbeat, best effort: one left behind (server gone, job
+        killed) blocks a reindex only until it is ``stale_after`` old."""
+        if self._writer_beat is None:
+            return
+        self._writer_beat = None
+        try:
+            client = self.client.options(request_timeout=5.0, max_retries=0)  # never hang a closing job
+            live = sorted(client.indices.get_alias(name=self.alias).body)
+            mappings = client.indices.get_mapping(index=",".join(live)).body if live else {}
+            for name in live:
+                meta = dict(mappings.get(name, {}).get("mappings", {}).get("_meta") or {})
+                writers = dict(meta.get(WRITER_MARK) or {})
+                if writers.pop(self._writer_id, None) is None:
+                    continue
+                if writers:
+                    meta[WRITER_MARK] = writers
+                else:
+                    meta.pop(WRITER_MARK, None)
+                client.indices.put_mapping(index=name, meta=meta)
+        except NotFoundError:
+            pass  # the index is gone (dropped), and our heartbeat with it
+        except (TransportError, ApiError) as exc:
+            warnings.warn(
+                f"could not remove the writer heartbeat from {self.alias} ({exc}); a reindex refuses to start "
+                f"until it is {self.stale_after / 60:.0f} minutes old", stacklevel=2,
+            )
+
     def write(self, docs: list[dict[str, Any]]) -> list[tuple[str, str]]:
-        if not self._pinned and not self._write_checked:
-            self._refuse_during_rebuild()
-            self._write_checked = True
+        if not self._pinned:
+            self._writer_heartbeat()
         failed: list[tuple[str, str]] = []
         target = self.target
 
@@ -269,6 +353,8 @@ class ElasticsearchEngine(Engine):
             self.client.indices.refresh(index=self.target)
 
     def close(self) -> None:
+        if not self._pinned:
+            self._withdraw_writer()
         if self._owns_client:
             self.client.close()
 
@@ -409,10 +495,37 @@ class ElasticsearchEngine(Engine):
                 dropped.append(name)
         return dropped
 
+    def _refuse_during_write(self, name: str) -> None:
+        """A reindex while an index job writes through the alias would drop the job's
+        later documents with the old generation, so it does not start then. Called with
+        the build heartbeat of ``name`` already in place (an index job starting from now
+        on refuses), it deletes ``name`` again if it refuses."""
+        try:
+            now = time.time()
+            beats = [beat for meta in self._live_meta().values() for beat in self._other_writers(meta, now).values()]
+        except EngineError:
+            self._delete_unfinished(name)
+            raise
+        if beats:
+            self._delete_unfinished(name)
+            raise EngineError(
+                f"an index job is writing to {self.alias} (last heartbeat {max(0.0, now - max(beats)):.0f} s ago); wait for it "
+                f"to finish, then rerun the reindex (a job that died stops blocking after {self.stale_after / 60:.0f} minutes)"
+            )
+
+    def _delete_unfinished(self, name: str) -> None:
+        """Delete a generation that will not be promoted, best effort: the caller is
+        reporting a failure already, and the next reindex removes it once stale."""
+        try:
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+        except (TransportError, ApiError) as exc:
+            warnings.warn(f"could not delete unfinished generation {name} ({exc}); the next reindex removes it", stacklevel=3)
+
     def create_generation(self) -> "ElasticsearchEngine":
         self._drop_stale()
         name = self._new_generation_name()
-        self._create_index(name, building=True)
+        self._create_index(name, building=True)  # first: from here on an index job refuses to start
+        self._refuse_during_write(name)
         return ElasticsearchEngine(
             self.url, self.index_name, generation=name, chunk_size=self.chunk_size, max_retries=self.max_retries,
             initial_backoff=self.initial_backoff, stale_after=self.stale_after, mapping_file=self.mapping_file,
@@ -441,6 +554,7 @@ class ElasticsearchEngine(Engine):
         for name in old:
             with self._errors(f"deleting old generation {name}"):
                 self.client.indices.delete(index=name, ignore_unavailable=True)
+        self._writer_beat = None  # our writer heartbeat went with the old generation
 
     def discard(self, generation: Engine) -> None:
         if not isinstance(generation, ElasticsearchEngine) or not generation._pinned:
@@ -453,10 +567,7 @@ class ElasticsearchEngine(Engine):
             return
         if name in live:
             raise EngineError("refusing to discard the live generation")
-        try:
-            self.client.indices.delete(index=name, ignore_unavailable=True)
-        except (TransportError, ApiError) as exc:  # best effort: the caller is handling a failure already
-            warnings.warn(f"could not delete unfinished generation {name} ({exc}); the next reindex removes it", stacklevel=2)
+        self._delete_unfinished(name)
 
     def drop(self) -> None:
         """Delete the alias and every generation of this index."""
@@ -464,3 +575,4 @@ class ElasticsearchEngine(Engine):
         if names:
             with self._errors("dropping index"):
                 self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
+        self._writer_beat = None  # our writer heartbeat went with the index
