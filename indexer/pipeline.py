@@ -27,7 +27,7 @@ from .mentions import extract_mentions
 from .nlp import load_pipeline, pattern_surfaces
 from .readers import ReadItem
 from .records import Problem
-from .workers import exit_with_parent
+from .processes import exit_with_parent
 
 
 class DocumentSink(Protocol):

@@ -17,7 +17,7 @@ from .document import article_from_document, build_document
 from .kb import KnowledgeBase
 from .linker import DEFAULT_THRESHOLD, Linker
 from .mentions import Mention
-from .workers import exit_with_parent
+from .processes import exit_with_parent
 
 
 def stored_mentions(doc: dict[str, Any]) -> list[Mention]:

@@ -22,7 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 from newslink.search.cli import cli
-from newslink.search.engines.embedded import EmbeddedEngine, _pid_alive
+from newslink.indexer.processes import pid_alive
+from newslink.search.engines.embedded import EmbeddedEngine
 from newslink.search.query import SearchQuery
 
 NAMES = ["Iran", "Germany", "Joe Biden", "Israel", "Yemen", "NATO", "Ukraine", "Russia", "China", "France"]
@@ -174,7 +175,7 @@ def test_after_sigkill_what_was_committed_is_intact_and_searchable(killed_job) -
 
 def test_rerun_completes_with_no_duplicates_despite_the_stale_lock(killed_job) -> None:
     pid = killed_job["pid"]
-    assert killed_job["stale_pid_file"] == str(pid) and not _pid_alive(pid)  # left behind by the kill
+    assert killed_job["stale_pid_file"] == str(pid) and not pid_alive(pid)  # left behind by the kill
     proc = newslink(killed_job["home"], killed_job["kb_file"], *killed_job["command"], log=killed_job["base"] / "rerun")
     try:
         assert proc.wait(timeout=DEADLINE) == 0, (killed_job["base"] / "rerun.err").read_text()

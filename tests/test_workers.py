@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from newslink.indexer.processes import pid_alive
+
 DEADLINE = 30.0
 
 INDEX_SCRIPT = """
@@ -54,18 +56,6 @@ for _ in relink_documents(docs(), KnowledgeBase(sys.argv[1]), workers=2, chunk=8
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie has exited; its reaper (init here) may not have collected it yet.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except (FileNotFoundError, IndexError):
-        return os.path.exists(f"/proc/{pid}") if os.path.isdir("/proc") else True
-
-
 def _workers_of_a_killed_job(script: str, kb_path: Path, out: Path) -> list[int]:
     # Output to a file, not a pipe: an orphaned worker would hold a pipe open.
     with open(out, "w") as stdout, open(out.with_suffix(".err"), "w") as stderr:
@@ -80,9 +70,9 @@ def _workers_of_a_killed_job(script: str, kb_path: Path, out: Path) -> list[int]
 def test_workers_exit_when_their_job_is_killed(script: str, kb, tmp_path: Path) -> None:
     pids = _workers_of_a_killed_job(script, kb.path, tmp_path / "job.out")
     deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+    while time.monotonic() < deadline and any(pid_alive(p) for p in pids):
         time.sleep(0.1)
-    left = [p for p in pids if _alive(p)]
+    left = [p for p in pids if pid_alive(p)]
     for p in left:  # never leave them behind, whatever the verdict
         os.kill(p, signal.SIGKILL)
     assert not left, f"workers {left} outlived their killed job by {DEADLINE:.0f} s"

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..normalize import normalize_alias
+from ..processes import pid_alive
 from .store import FACET_TYPES, SCHEMA
 
 TSV_COLUMNS = ("qid", "type", "label", "kind", "popularity", "description", "aliases", "demonyms")
@@ -140,21 +141,11 @@ def remove_abandoned_builds(folder: Path) -> list[Path]:
     for tmp in folder.glob(".kb-*.sqlite.tmp"):
         parts = tmp.name.split("-")
         pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
-        if pid is not None and _process_alive(pid):
+        if pid is not None and pid_alive(pid):
             continue
         tmp.unlink(missing_ok=True)
         removed.append(tmp)
     return removed
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 
 def build_kb(

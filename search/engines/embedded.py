@@ -21,6 +21,7 @@ import tantivy
 
 from newslink.indexer.dates import to_datetime
 from newslink.indexer.kb import FACET_TYPES
+from newslink.indexer.processes import pid_alive
 
 from ..query import SearchQuery
 from ..results import Hit, RawResults
@@ -213,7 +214,7 @@ class EmbeddedEngine(Engine):
         advice = "wait for it to finish or stop it"
         if pid == os.getpid():
             return f"index {self.path} is locked by PID {pid} (this process): another open engine is writing to it"
-        if pid is not None and _pid_alive(pid):
+        if pid is not None and pid_alive(pid):
             return f"index {self.path} is locked by PID {pid}: another newslink job is writing to it; {advice}"
         named = f" (its PID file names {pid}, which is not running)" if pid is not None else ""
         return f"index {self.path} is locked by another process{named}: another job is writing to it; {advice}"
@@ -479,23 +480,6 @@ def _write_pid(path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(str(os.getpid()))
     os.replace(tmp, path)
-
-
-def _pid_alive(pid: int) -> bool:
-    """Whether a process runs under ``pid`` (a zombie is dead)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def _stored_json(stored: tantivy.Document) -> dict[str, Any]:

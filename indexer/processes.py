@@ -1,4 +1,4 @@
-"""What every worker process of a job shares: it dies with the job.
+"""Process bookkeeping the jobs share: is a PID alive, and workers that die with their job.
 
 A linking or re-linking worker blocks on its task queue. If the parent is
 killed with SIGKILL (the OOM killer, ``kill -9``, a closed terminal's process
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 
 POLL_SECONDS = 0.5
 
@@ -30,3 +31,24 @@ def exit_with_parent(parent_pid: int, poll: float = POLL_SECONDS) -> threading.T
     thread = threading.Thread(target=watch, name="newslink-parent-watchdog", daemon=True)
     thread.start()
     return thread
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process runs under ``pid`` (a zombie is dead).
+
+    Lock files and build temp files carry the PID of their job; a job killed with
+    SIGKILL leaves them behind, and this is how the next job tells them stale.
+    """
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc: os.kill said it exists
