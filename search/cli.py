@@ -22,7 +22,7 @@ from newslink.indexer.paths import kb_path, newslink_home
 from . import __version__
 from .engines import ENGINES, EngineError, open_engine
 from .query import MATCH_MODES, SORTS, QueryError
-from .render import render_facets, render_results, render_table
+from .render import count_of, render_facets, render_results, render_table
 from .service import NewsLink
 
 EXIT_EMPTY, EXIT_USAGE, EXIT_ENGINE, EXIT_KB = 1, 2, 3, 4
@@ -163,10 +163,10 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
         emit_json(result)
     else:
         click.echo(
-            f"indexed {result['indexed']:,} articles in {result['seconds']:.1f} s ({result['articles_per_second']:.1f}/s); "
+            f"indexed {count_of(result['indexed'], 'article')} in {result['seconds']:.1f} s ({result['articles_per_second']:.1f}/s); "
             f"skipped {result['skipped']:,}, warnings {result['warnings']:,}; "
             f"entities linked {result['entities_linked']:,} ({result['entities_per_article']} per article); "
-            f"index now holds {result['index']['documents']:,} documents"
+            f"index now holds {count_of(result['index']['documents'], 'document')}"
         )
     if summary.indexed == 0:
         fail("nothing could be indexed", EXIT_EMPTY)
@@ -286,7 +286,7 @@ def reindex(obj: Context, reparse: bool, as_json: bool, progress: bool | None) -
         emit_json(summary)
     else:
         click.echo(
-            f"reindexed {summary['indexed']:,} articles in {summary['seconds']:.1f} s into {summary['generation']} "
+            f"reindexed {count_of(summary['indexed'], 'article')} in {summary['seconds']:.1f} s into {summary['generation']} "
             f"({summary['changed']:,} changed their links)"
         )
 

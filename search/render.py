@@ -14,6 +14,11 @@ _BOLD = re.compile(r"<b>(.*?)</b>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 
 
+def count_of(n: int, noun: str) -> str:
+    """``1 article``, ``2,345 articles``: summaries read as sentences."""
+    return f"{n:,} {noun if n == 1 else noun + 's'}"
+
+
 def highlight_for_terminal(fragment: str, color: bool) -> str:
     """Turn the engine's <b>…</b> HTML snippet into terminal text."""
     marked = _BOLD.sub(lambda m: click.style(m.group(1), bold=True, fg="yellow") if color else f"[{m.group(1)}]", fragment)
@@ -25,7 +30,7 @@ def render_results(results: SearchResults, *, color: bool, show_facets: bool = T
     lines: list[str] = []
     first = (results.page - 1) * results.size + 1 if results.hits else 0
     last = first + len(results.hits) - 1 if results.hits else 0
-    lines.append(f"{results.total:,} articles" + (f" — showing {first}–{last}" if results.hits else "") + f" ({results.took_ms:.1f} ms)")
+    lines.append(count_of(results.total, "article") + (f" — showing {first}–{last}" if results.hits else "") + f" ({results.took_ms:.1f} ms)")
     for n, hit in enumerate(results.hits, start=first):
         title = highlight_for_terminal(hit.title_html, color) if hit.title_html else hit.title
         lines.append("")
