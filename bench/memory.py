@@ -8,9 +8,12 @@ of its worker processes: RSS (what ``ps`` shows; pages a forked worker shares
 with its parent are counted in both) and PSS (shared pages split between the
 processes that share them: what the tree really occupies).
 
-Marks (issue 7): peak RSS ≤ 1.5 GB, and flat: memory at the end of the job
-is no higher than a quarter of the way through (the job streams; it never
-holds the corpus).
+Marks (issue 7): peak RSS ≤ 1.5 GB, and flat: the peak of the second half of
+the job is no higher than the peak of the first half (+10 %). Memory swings
+with what is being parsed (a batch of 5,000-word articles costs more than one
+of 30-word headlines, and the replicated corpus cycles through both), so two
+points of the run are not comparable; a job that holds on to what it read
+would show a second-half peak above the first, as the corpus repeats.
 
 This is the slow bench: spaCy runs over ~100k articles (~14 M words), about
 30-60 minutes on 2 cores. ``--docs`` makes it shorter.
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -30,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPLICATE, check, key_line, machine, machine_line, mib, newslink_cmd, prepare_home, replicated_records, require_shared, run_child, table  # noqa: E402
 
 MARK_GB = 1.5
-FLAT_TOLERANCE = 0.10  # end-of-job memory may exceed the quarter mark by at most 10 %
+FLAT_TOLERANCE = 0.10  # the second half's peak may exceed the first half's by at most 10 %
 
 
 def main() -> None:
@@ -60,24 +62,24 @@ def main() -> None:
     samples = run.samples
     end = samples[-1][0] if samples else 0.0
     rows = []
-    for pct in (5, 10, 25, 50, 75, 90, 100):
-        window = [s for s in samples if (pct - 5) / 100 * end <= s[0] <= pct / 100 * end] or samples[-1:]
-        rows.append([f"{pct:3d} % of the run ({window[-1][0]:.0f} s)", mib(max(s[1] for s in window)), mib(max(s[2] for s in window))])
-    quarter = [s for s in samples if 0.20 * end <= s[0] <= 0.30 * end]
-    last = [s for s in samples if s[0] >= 0.90 * end]
-    q_pss = statistics.median(s[2] for s in quarter) if quarter else 0
-    l_pss = statistics.median(s[2] for s in last) if last else 0
+    for pct in range(10, 101, 10):  # the peak of each tenth of the run
+        window = [s for s in samples if (pct - 10) / 100 * end < s[0] <= pct / 100 * end] or samples[-1:]
+        rows.append([f"{pct - 10:3d}-{pct} % of the run (to {window[-1][0]:.0f} s)", mib(max(s[1] for s in window)), mib(max(s[2] for s in window))])
+    first = [s for s in samples if s[0] <= 0.5 * end]
+    second = [s for s in samples if s[0] > 0.5 * end]
+    q_pss = max((s[2] for s in first), default=0)
+    l_pss = max((s[2] for s in second), default=0)
     growth = (l_pss - q_pss) / q_pss if q_pss else 0.0
     print()
-    print(table(["moment", "tree RSS MiB", "tree PSS MiB"], rows))
+    print(table(["part of the run", "peak tree RSS MiB", "peak tree PSS MiB"], rows))
     peak_gb = run.peak_rss / 1024**3
     flat = growth <= FLAT_TOLERANCE
     print()
     print(f"indexed {summary['indexed']:,} documents in {run.wall:.0f} s ({summary['indexed'] / run.wall:.0f}/s, {words / run.wall:,.0f} words/s); "
           f"index {mib(summary['index']['size_bytes']) / max(summary['indexed'], 1) * 1000:.2f} MiB per 1,000 documents")
     print(f"peak RSS {peak_gb:.2f} GB (sum over the process tree; PSS {run.peak_pss / 1024**3:.2f} GB) — mark ≤ {MARK_GB} GB: "
-          f"{'MET' if peak_gb <= MARK_GB else 'MISSED'}; memory over the run: median PSS {mib(q_pss):.0f} MiB at 20-30 %, "
-          f"{mib(l_pss):.0f} MiB at 90-100 % ({100 * growth:+.1f} %) — flat (≤ +{100 * FLAT_TOLERANCE:.0f} %): {'MET' if flat else 'MISSED'}")
+          f"{'MET' if peak_gb <= MARK_GB else 'MISSED'}; memory over the run: peak PSS {mib(q_pss):.0f} MiB in the first half, "
+          f"{mib(l_pss):.0f} MiB in the second ({100 * growth:+.1f} %) — flat (≤ +{100 * FLAT_TOLERANCE:.0f} %): {'MET' if flat else 'MISSED'}")
     m = machine()
     print(key_line("memory", {
         "docs": summary["indexed"], "replicated": True, "peak_rss_gb": peak_gb, "peak_pss_gb": run.peak_pss / 1024**3, "mark_gb": MARK_GB,
