@@ -80,14 +80,16 @@ class ApiError(Exception):
 
 
 class Backend:
-    """The engine and KB behind the app: given, or opened on first use; one lock.
+    """The engine and KB behind the app: given, or opened on first use.
 
-    The lock serializes calls into engine and KB. Neither was written for
-    concurrent threads (the embedded engine swaps its tantivy index object when a
-    new generation is promoted, the KB keeps plain-dict caches over one SQLite
-    connection), and a query takes milliseconds, so serializing costs little and
-    rules out a whole class of races. Opening failures are not cached: the next
-    request tries again, which is what lets the API recover from an engine outage.
+    Requests run concurrently in FastAPI's thread pool, and they should: tantivy
+    releases the GIL while it searches and counts, so two cores answer two
+    searches at once. What is shared is made for it: the embedded engine swaps
+    its index object under its own lock and hands out searchers (snapshots), the
+    KB runs each SQLite statement under a lock and its caches only ever gain
+    entries, the Elasticsearch client pools its connections. ``lock`` only guards
+    opening and closing. Opening failures are not cached: the next request tries
+    again, which is what lets the API recover from an engine outage.
     """
 
     def __init__(self, engine: Engine | None, kb: KnowledgeBase | None, *, engine_name: str | None, index: str | None, es_url: str | None) -> None:
@@ -99,6 +101,12 @@ class Backend:
 
     def engine(self) -> Engine:
         if self._engine is None:
+            with self.lock:
+                return self._open_engine()
+        return self._engine
+
+    def _open_engine(self) -> Engine:
+        if self._engine is None:
             try:
                 self._engine = open_engine(self._open_args["name"], index=self._open_args["index"], url=self._open_args["url"])
             except EngineError:
@@ -109,6 +117,12 @@ class Backend:
         return self._engine
 
     def kb(self) -> KnowledgeBase:
+        if self._kb is None:
+            with self.lock:
+                return self._open_kb()
+        return self._kb
+
+    def _open_kb(self) -> KnowledgeBase:
         if self._kb is None:
             from newslink.indexer.kb.build import KBDataError
             from newslink.indexer.kb.loader import open_kb
@@ -236,8 +250,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:  # warm up; a failure here is reported per request (503), not fatal
-            with backend.lock:
-                backend.service()
+            backend.service()
         except Exception as exc:  # noqa: BLE001
             log.warning("newslink API starting without a working backend: %s", exc)
         yield
@@ -256,9 +269,8 @@ def create_app(
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"], allow_headers=["*"])
 
-    def locked(fn: Callable[[NewsLink], Any]) -> Any:
-        with backend.lock:
-            return fn(backend.service())
+    def served(fn: Callable[[NewsLink], Any]) -> Any:
+        return fn(backend.service())
 
     @app.get("/", response_model=ServiceInfo, include_in_schema=False)
     def root() -> dict[str, str]:
@@ -299,7 +311,7 @@ def create_app(
 
         # Validated straight from the result dataclasses and dumped by pydantic-core:
         # about 6 ms less per request than asdict() + FastAPI's generic serialization.
-        return _json(SearchResponse.model_validate(locked(run), from_attributes=True))
+        return _json(SearchResponse.model_validate(served(run), from_attributes=True))
 
     @app.get("/entities", response_model=EntityListResponse, responses=_ERRORS, tags=["entities"])
     def complete(
@@ -308,8 +320,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=MAX_COMPLETIONS)] = 10,
     ) -> Any:
         """Autocomplete over KB labels and aliases, most popular first (a search box's suggestions)."""
-        with backend.lock:
-            found = backend.kb().complete(prefix, limit=limit, type_=type_)
+        found = backend.kb().complete(prefix, limit=limit, type_=type_)
         return {
             "prefix": prefix,
             "type": type_,
@@ -319,7 +330,7 @@ def create_app(
     @app.get("/entities/{qid}", response_model=EntityResponse, responses={**_NOT_FOUND, **_ERRORS}, tags=["entities"])
     def entity(qid: Annotated[str, Path(pattern=r"^[Qq][1-9][0-9]{0,11}$", description="A Wikidata QID, e.g. Q794.")]) -> Any:
         """One KB entity and how many indexed articles are linked to it."""
-        data = locked(lambda app_: app_.entity("Q" + qid[1:]))
+        data = served(lambda app_: app_.entity("Q" + qid[1:]))
         if data is None:
             raise ApiError(404, f"no entity {qid} in the knowledge base", "qid")
         return data
@@ -336,7 +347,7 @@ def create_app(
             labels = {q: e.label for q, e in app_.kb.entities(qids).items()}
             return _article_view(doc, labels)
 
-        data = locked(fetch)
+        data = served(fetch)
         if data is None:
             raise ApiError(404, f"no article {id!r} in the index", "id")
         return data
@@ -345,9 +356,8 @@ def create_app(
     def health() -> Any:
         """Whether the engine answers, which index it serves, how many documents, and the KB version."""
         try:
-            with backend.lock:
-                info = backend.engine().info()
-                kb_version = backend.kb().version
+            info = backend.engine().info()
+            kb_version = backend.kb().version
         except (EngineError, ApiError) as exc:
             message = exc.message if isinstance(exc, ApiError) else f"search engine unavailable: {exc}"
             body = HealthResponse(status="unavailable", error=message, **backend.describe())

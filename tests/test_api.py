@@ -376,6 +376,7 @@ def test_real_uvicorn_process(api_home: Path, client: TestClient) -> None:
         assert without_timing(live.json()) == without_timing(client.get("/search", params=params).json())
         assert_error(httpx.get(f"{base}/search", params={"size": "500"}, timeout=10), 422, "size")
         assert "access-control-allow-origin" not in httpx.get(f"{base}/health", headers={"Origin": "https://x.example"}).headers
+        _concurrent_requests_agree_with_serial_ones(base, client)
     finally:
         proc.terminate()
         try:
@@ -383,6 +384,36 @@ def test_real_uvicorn_process(api_home: Path, client: TestClient) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def _concurrent_requests_agree_with_serial_ones(base: str, client: TestClient) -> None:
+    """Searches run unlocked in the server's thread pool: many at once must give
+    exactly what one at a time gives (the KB's shared SQLite connection, the
+    engine's searcher swap and the caches are what is exercised)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = [h["id"] for h in client.get("/search", params={"size": "20"}).json()["hits"]]
+    requests: list[tuple[str, dict[str, str]]] = []
+    for i, prefix in enumerate(["i", "is", "ir", "ira", "u", "un", "j", "jo", "b", "be", "n", "ne", "s", "sy", "y", "ye"]):
+        requests.append(("/entities", {"prefix": prefix}))
+        requests.append(("/search", {"q": ["iran", "israel", "strike", "talks"][i % 4], "country": [IRAN, "Israel", "United States"][i % 3]}))
+        requests.append((f"/articles/{ids[i % len(ids)]}", {}))
+        requests.append((f"/entities/{[IRAN, ISRAEL, USA][i % 3]}", {}))
+    expected = [client.get(path, params=params) for path, params in requests]
+    assert all(r.status_code == 200 for r in expected), [r.text for r in expected if r.status_code != 200][:3]
+
+    def ask(k: int) -> tuple[int, int, Any]:
+        path, params = requests[k % len(requests)]
+        with httpx.Client(base_url=base, timeout=30) as http:
+            r = http.get(path, params=params)
+        return k, r.status_code, r.json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(ask, range(4 * len(requests))))
+    for k, status, body in answers:
+        want = expected[k % len(requests)].json()
+        assert status == 200, (requests[k % len(requests)], body)
+        assert without_timing(body) == without_timing(want), requests[k % len(requests)]
 
 
 # --------------------------------------------------------------------------- property-based, from the OpenAPI

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,13 +97,18 @@ class KnowledgeBase:
             self._meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             raise KBError(f"knowledge base {self.path} is unreadable ({exc}): run `newslink kb build`") from exc
+        # One connection, shared by the threads of an API server: SQLite serialises
+        # statements on it, but a cursor must not be stepped by two threads at once,
+        # so every statement runs and is fetched whole under this lock.
+        self._db_lock = threading.Lock()
         self._entity_cache: dict[str, Entity | None] = {}
         self._alias_cache: dict[str, list[Candidate]] = {}
 
     def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
         """A query whose failure (a KB damaged after it was opened) is a KBError with the fix."""
         try:
-            return self._db.execute(sql, args).fetchall()
+            with self._db_lock:
+                return self._db.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:
             raise KBError(f"knowledge base {self.path} is damaged ({exc}): run `newslink kb build`") from exc
 
@@ -156,7 +162,7 @@ class KnowledgeBase:
         key = normalize_alias(surface)
         out: dict[str, set[str]] = {}
         if key:
-            for qid, spelled in self._db.execute("SELECT qid, surface FROM aliases WHERE alias = ?", (key,)):
+            for qid, spelled in self._rows("SELECT qid, surface FROM aliases WHERE alias = ?", (key,)):
                 out.setdefault(qid, set()).add(spelled)
         return out
 

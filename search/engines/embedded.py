@@ -11,6 +11,7 @@ import html
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -70,6 +71,10 @@ class EmbeddedEngine(Engine):
         self.generation = generation or self._live_generation() or self._claim_first_generation()
         self.schema = _schema()
         self.analyzer = _analyzer()
+        # Guards the swap of ``self.index`` (a new commit, a promoted generation):
+        # threads of an API server share this engine. A searcher, once taken, is a
+        # snapshot that stays valid, so the searches themselves run unlocked.
+        self._reader_lock = threading.RLock()
         self._open()
 
     # -- opening ------------------------------------------------------------------
@@ -139,6 +144,10 @@ class EmbeddedEngine(Engine):
 
     def _searcher(self) -> tantivy.Searcher:
         """A fresh-enough searcher: follows a promoted generation and new commits."""
+        with self._reader_lock:
+            return self._fresh_searcher()
+
+    def _fresh_searcher(self) -> tantivy.Searcher:
         if not self._pinned and self._live_mtime() != self._opened_live_mtime:
             live = self._live_generation()
             if live and live != self.generation:
