@@ -23,7 +23,7 @@ Timed in one process, interleaved query by query, after a warm-up pass:
 Marks (issue 7): faceted median ≤ 5 ms, p99 ≤ 20 ms, and faceted median ≤ 2 ×
 the bare keyword query's median.
 
-    .venv/bin/python bench/query_latency.py [--docs 100000] [--rounds 20] [--home DIR]
+    .venv/bin/python bench/query_latency.py [--docs 100000] [--rounds 20] [--home DIR] [--profile]
 """
 from __future__ import annotations
 
@@ -88,11 +88,26 @@ def build(engine, kb, total: int) -> tuple[float, int]:
     return time.perf_counter() - started, peak
 
 
+def profile_faceted(faceted) -> None:
+    """Where a faceted query's time goes: pyinstrument's call tree over 10 passes of the queries."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0001)
+    profiler.start()
+    for _ in range(10):
+        for text in QUERIES:
+            faceted(text)
+    profiler.stop()
+    print()
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=20, help="passes over the query list (samples = rounds x queries)")
     ap.add_argument("--home", type=Path, help="data directory to keep the index in (reused when it holds --docs documents)")
+    ap.add_argument("--profile", action="store_true", help="then profile 200 faceted queries with pyinstrument (pip install -e '.[bench]')")
     args = ap.parse_args()
     for name in REPLICATE:
         require_shared("corpora", name)
@@ -191,6 +206,8 @@ def main() -> None:
           f"faceted / newslink keyword = {med / kw_med:.2f}; the engine's own count of 3 facet types alone = "
           f"{floor_med / bare_med:.2f} × the bare keyword query")
     print(f"index size: {mib(size) / docs * 1000:.2f} MiB per 1,000 documents (embedded engine, {docs:,} documents)")
+    if args.profile:
+        profile_faceted(faceted)
     m = machine()
     print(key_line("query_latency", {
         "docs": docs, "replicated": True, "faceted_median_ms": med, "faceted_p99_ms": p99, "bare_median_ms": bare_med,
