@@ -95,3 +95,27 @@ def test_get_and_iter(filled_embedded, corpus_docs) -> None:
     assert filled_embedded.get("nope") is None
     assert sorted(d["id"] for d in filled_embedded.iter_documents(batch_size=2)) == sorted(d["id"] for d in corpus_docs)
     assert filled_embedded.count_entity("country", "Q794") == 4
+
+
+def test_stored_documents_round_trip_whole_in_both_layouts(tmp_path, corpus_docs, kb, monkeypatch) -> None:
+    """Documents are stored as hit fields + the rest (two JSON texts); ones stored before
+    that, as one JSON text, still read back whole and still make the same hits."""
+    import json
+    from dataclasses import asdict
+
+    from newslink.search.engines import embedded
+
+    new = embedded.EmbeddedEngine(tmp_path / "new")
+    assert new.write(corpus_docs) == []
+    new.commit()
+    monkeypatch.setattr(embedded, "_stored_bytes", lambda doc: json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+    old = embedded.EmbeddedEngine(tmp_path / "old")
+    assert old.write(corpus_docs) == []
+    old.commit()
+    monkeypatch.undo()
+    for engine in (new, old):
+        assert {d["id"]: d for d in engine.iter_documents()} == {d["id"]: d for d in corpus_docs}
+    for query in (SearchQuery(text="iran"), SearchQuery(filters={"country": ["Q794"]}), SearchQuery(text="iran", highlight=False)):
+        a, b = NewsLink(new, kb).search(query), NewsLink(old, kb).search(query)
+        assert a.total and [asdict(h) for h in a.hits] == [asdict(h) for h in b.hits]
+        assert all(h.snippet and h.title for h in a.hits)

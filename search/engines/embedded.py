@@ -233,7 +233,7 @@ class EmbeddedEngine(Engine):
             "id": doc["id"],
             "title": doc.get("title") or "",
             "text": doc.get("text") or "",
-            "doc": json.dumps(doc, ensure_ascii=False).encode("utf-8"),
+            "doc": _stored_bytes(doc),
         }
         for facet in FACET_TYPES:
             qids = (doc.get("entities") or {}).get(facet) or []
@@ -353,7 +353,7 @@ class EmbeddedEngine(Engine):
         return text_gen, title_gen
 
     def _hit(self, stored: tantivy.Document, score: float | None, snippets) -> Hit:
-        doc = _stored_json(stored)
+        doc = _stored_hit(stored)
         snippet = title_html = None
         if snippets is not None:
             text_snip = snippets[0].snippet_from_doc(stored)
@@ -361,7 +361,8 @@ class EmbeddedEngine(Engine):
             title_snip = snippets[1].snippet_from_doc(stored)
             title_html = title_snip.to_html() if title_snip.highlighted() else None
         if not snippet:
-            snippet = html.escape(_lead(doc.get("text") or ""))
+            text = stored["text"]  # its own stored field: no need for the JSON's copy
+            snippet = html.escape(_lead(text[0] if text else ""))
         return Hit(
             id=doc["id"],
             score=round(float(score), 4) if score is not None else None,
@@ -491,8 +492,34 @@ def _write_pid(path: Path) -> None:
     os.replace(tmp, path)
 
 
+# The stored document is two JSON texts joined by a newline: first what a search
+# hit shows, then the rest (text, mentions, facets). A hit decodes only the first,
+# ~1 KB instead of the whole article with every mention (a sixth of a faceted
+# query's time before). json.dumps escapes control characters, so the newline is
+# unambiguous; a document stored before this layout is one JSON text, and reads
+# back the same way.
+_HIT_KEYS = ("id", "title", "published", "source", "url", "entity_list")
+
+
+def _stored_bytes(doc: dict[str, Any]) -> bytes:
+    head = {k: doc[k] for k in _HIT_KEYS if k in doc}
+    rest = {k: v for k, v in doc.items() if k not in head}
+    return (json.dumps(head, ensure_ascii=False) + "\n" + json.dumps(rest, ensure_ascii=False)).encode("utf-8")
+
+
 def _stored_json(stored: tantivy.Document) -> dict[str, Any]:
-    return json.loads(bytes(stored["doc"][0]).decode("utf-8"))
+    """The whole document as it was written."""
+    head, sep, rest = bytes(stored["doc"][0]).partition(b"\n")
+    doc = json.loads(head)
+    if sep:
+        doc.update(json.loads(rest))
+    return doc
+
+
+def _stored_hit(stored: tantivy.Document) -> dict[str, Any]:
+    """At least the fields of ``_HIT_KEYS`` (the whole document if stored in the old layout)."""
+    head, _sep, _rest = bytes(stored["doc"][0]).partition(b"\n")
+    return json.loads(head)
 
 
 def _lead(text: str, chars: int = SNIPPET_CHARS) -> str:
