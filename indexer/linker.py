@@ -94,6 +94,21 @@ CORPORATE_WORDS = frozenset(
     group holdings airlines airways exchange motors industries energy petroleum oil steel telecom utilities
     partners capital securities financial trust savings""".split()
 )
+# Legal-form words a company's name carries in news copy but not in the KB
+# ("General Motors Corp", "Morgan Stanley and Co Inc", "Reuters Holdings Plc").
+LEGAL_FORMS = frozenset(
+    """inc incorporated corp corporation co cos ltd limited plc llc ag sa nv se spa gmbh holdings""".split()
+)
+_LEGAL_JOINERS = frozenset({"and", "&"})
+# Legal forms that name the country of registration: "General Electric Co Plc" is
+# the British GEC, not the American General Electric.
+LEGAL_FORM_COUNTRIES = {
+    "plc": frozenset({"Q145", "Q27"}),  # United Kingdom, Ireland
+    "ag": frozenset({"Q183", "Q39", "Q40"}),  # Germany, Switzerland, Austria
+    "gmbh": frozenset({"Q183", "Q39", "Q40"}),
+    "nv": frozenset({"Q55", "Q31"}),  # Netherlands, Belgium
+    "spa": frozenset({"Q38"}),  # Italy
+}
 _SCORE = re.compile(r"\b\d{1,3}-\d{1,3}\b")
 _SPORTS_ROLE = re.compile(
     r"(?:'s|’s)?\s+(?:head\s+)?(?:coach|manager|captain|skipper|star|quarterback|pitcher|striker|goalkeeper|"
@@ -160,6 +175,22 @@ class _SportsWords:
         self.result = _Hits(_SPORTS_RESULT, text)
 
 
+# A capitalised word right before or after a surname makes it part of another name.
+_CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’.-]*[ \t]+$")
+_CAPITALISED_AFTER = re.compile(r"[ \t]+[A-Z]")
+_ARTICLE_PREFIX = re.compile(r"^(?:al|el|ul|ad|ash|as|at|az|ar|an)-(?=\w{3})", re.I)
+
+
+def _name_token_forms(token: str) -> list[str]:
+    """Lower-cased keys one word of a full name answers to later in an article:
+    itself, and without an Arabic article ("al-Maliki" is also "Maliki")."""
+    tok = token.lower().strip(".,")
+    if len(tok) < 3:
+        return []
+    bare = _ARTICLE_PREFIX.sub("", tok)
+    return [tok, bare] if bare != tok else [tok]
+
+
 def _words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text)} - _STOP
 
@@ -209,6 +240,17 @@ class Linker:
             forms.append(noun[:-1])
         return forms, True
 
+    @staticmethod
+    def _without_legal_form(text: str) -> str | None:
+        """The company name without its trailing legal form, or None if it has none."""
+        words = text.split()
+        n = len(words)
+        while n > 1 and words[n - 1].lower().strip(".,") in LEGAL_FORMS | _LEGAL_JOINERS:
+            n -= 1
+        if n == len(words) or n == 0:
+            return None
+        return " ".join(words[:n]).rstrip(",")
+
     def _candidates(self, m: Mention, *, surnames: bool = False) -> tuple[list[Candidate], str]:
         """Type-compatible candidates of the first form that has any."""
         forms, weaponish = self._forms(m)
@@ -218,6 +260,14 @@ class Linker:
             found = self._surface_filter(form, found, m)
             if found:
                 return found, form
+        short = None if weaponish or "org" not in allowed else self._without_legal_form(m.text)
+        if short:  # "Texaco Inc" is Texaco: only an organisation, by its name or alias
+            found = [c for c in self.kb.candidates(short) if c.entity.type == "org" and c.alias_kind in ("label", "alias")]
+            registered = frozenset().union(*(LEGAL_FORM_COUNTRIES.get(w.lower().strip(".,"), frozenset()) for w in m.text.split()))
+            if registered:  # a company whose description places it elsewhere is a namesake
+                found = [c for c in found if not (self.geo(c.entity.qid).countries - registered) or not self.geo(c.entity.qid).countries]
+            if found:
+                return found, short
         return [], m.text
 
     def _surface_filter(self, form: str, cands: list[Candidate], m: Mention) -> list[Candidate]:
@@ -391,8 +441,8 @@ class Linker:
                 if ent is not None:
                     for name in (ent.label, *ent.aliases, link.mention.text):
                         for tok in name.split():
-                            if len(tok) >= 3:
-                                named_people.setdefault(tok.lower().strip(".,"), set()).add(link.qid)
+                            for form in _name_token_forms(tok):
+                                named_people.setdefault(form, set()).add(link.qid)
                 if " " in link.mention.text:
                     named_surnames.setdefault(link.mention.text.split()[-1].lower(), set()).add(link.qid)
         # Names of people the KB does not know: their surnames are theirs, not a
@@ -470,6 +520,51 @@ class Linker:
             elif link.qid and link.confidence < self.threshold:
                 link = Link(m, None, None, None, link.confidence, "nil:low-confidence")
             out.append(link)
+        repeated = self._repeated_surnames(text, mentions, out)
+        if repeated:
+            out = sorted(out + repeated, key=lambda link: link.mention.start)
+        return out
+
+    def _repeated_surnames(self, text: str, mentions: list[Mention], links: list[Link]) -> list[Link]:
+        """A person named in full is usually called by the surname alone afterwards,
+        and spaCy's small model often misses those bare surnames ("Barbara Walters
+        said … Walters added"). Each whole-word, capitalised occurrence of the
+        surname of exactly one person linked in this article, outside every other
+        mention, becomes a mention of that person (source "coref"; re-linking
+        finds them again, so they are not stored as mentions of their own).
+
+        Skipped: a surname that the KB also knows as a place, organisation or
+        weapon ("Jordan", "Washington"), and an occurrence next to another
+        capitalised word ("Vernon Walters", "Walters Street").
+        """
+        people: dict[str, set[str]] = {}
+        for link in links:
+            if not (link.qid and link.type == "person" and link.confidence >= self.threshold and " " in link.mention.text):
+                continue
+            last = link.mention.text.split()[-1].strip(".,")
+            for form in {last, _ARTICLE_PREFIX.sub("", last)}:
+                if len(form) >= 3 and form[:1].isupper() and not form.isupper():
+                    people.setdefault(form, set()).add(link.qid)
+        if not people:
+            return []
+        taken = sorted((m.start, m.end) for m in mentions)
+        out: list[Link] = []
+        for surname, qids in people.items():
+            if len(qids) != 1:
+                continue
+            if any(c.entity.type != "person" and c.alias_kind in ("label", "alias", "demonym") for c in self.kb.candidates(surname)):
+                continue
+            qid = next(iter(qids))
+            ent = self.kb.entity(qid)
+            if ent is None:
+                continue
+            for match in re.finditer(r"(?<![\w-])" + re.escape(surname) + r"(?![\w-])", text):
+                a, b = match.span()
+                if any(s < b and a < e for s, e in taken):
+                    continue
+                if _CAPITALISED_BEFORE.search(text, 0, a) or _CAPITALISED_AFTER.match(text, b):
+                    continue
+                out.append(Link(Mention(a, b, surname, None, "coref"), qid, "person", ent.label, 0.9, "coref"))
         return out
 
     def _online(self, m: Mention) -> list[Candidate]:

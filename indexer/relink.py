@@ -21,8 +21,12 @@ from .processes import exit_with_parent
 
 
 def stored_mentions(doc: dict[str, Any]) -> list[Mention]:
+    """What spaCy and the gazetteer found; the linker's own coreference mentions
+    (source "coref") are left out: linking finds them again from these."""
     out = []
     for m in doc.get("mentions") or []:
+        if m.get("source") == "coref":
+            continue
         start = int(m["offset"])
         out.append(Mention(start, start + len(m["text"]), m["text"], m.get("label"), m.get("source", "ner")))
     return out

@@ -127,3 +127,49 @@ def test_confidence_is_a_probability_and_the_threshold_holds(pipeline) -> None:
     by_text = {l.mention.text: l for l in result}
     assert by_text["Joe Biden"].confidence >= 0.9  # one candidate, named in full
     assert by_text["Georgia"].confidence < by_text["Joe Biden"].confidence  # namesakes share the mass
+
+
+def all_links(pipeline, text: str) -> list[tuple[str, int, str | None, str]]:
+    return [(l.mention.text, l.mention.start, l.qid, l.mention.source) for l in pipeline.link_text(text)]
+
+
+def test_bare_surnames_the_ner_missed_follow_the_full_name(pipeline) -> None:
+    text = (
+        "Barbara Walters stands by Rosie O'Donnell. 'View' host denies the claim. "
+        "Walters said on Wednesday she was not leaving, and Walters added that Vernon Walters was no relation."
+    )
+    got = all_links(pipeline, text)
+    walters = [(start, qid) for surface, start, qid, _ in got if surface == "Walters"]
+    assert [start for start, _ in walters] == [m.start() for m in __import__("re").finditer(r"(?<!Vernon )(?<!Barbara )Walters", text)]
+    assert {qid for _, qid in walters} == {"Q231417"}
+    assert all(qid != "Q231417" for surface, _, qid, _ in got if surface == "Vernon Walters")
+
+
+def test_a_surname_that_is_also_a_place_is_not_taken_for_the_person(pipeline) -> None:
+    got = all_links(pipeline, "Michael Jordan met officials. Later that week the talks moved to Amman and Jordan agreed.")
+    assert not any(source == "coref" and surface == "Jordan" for surface, _, _, source in got)
+
+
+def test_arabic_article_in_a_full_name_and_the_bare_surname(pipeline) -> None:
+    got = links(pipeline, "BAGHDAD - An adviser to Prime Minister Nouri al-Maliki spoke on Sunday. Maliki said the probe would go on.")
+    assert got["Nouri al-Maliki"] == "Q57673" and got["Maliki"] == "Q57673"
+
+
+def test_company_names_with_their_legal_form(pipeline) -> None:
+    got = links(pipeline, "Shares of General Motors Corp rose while International Business Machines Corp fell.")
+    assert got.get("General Motors Corp") == "Q81965" and got.get("International Business Machines Corp") == "Q37156"
+    british = links(pipeline, "General Electric Co Plc of Britain said its defence arm won the order.")
+    assert british.get("General Electric Co Plc") != "Q54173", "a Plc is not the American General Electric"
+
+
+def test_relinking_gives_back_the_coreference_mentions(pipeline, kb) -> None:
+    from newslink.indexer.article import Article
+    from newslink.indexer.document import build_document
+    from newslink.indexer.linker import Linker
+    from newslink.indexer.relink import relink_document
+
+    article = Article(id="w", title="Barbara Walters stands by Rosie O'Donnell", text="'View' host denies the claim. Walters said on Wednesday that she was not leaving. Walters added more.")
+    doc = build_document(article, pipeline.link_text(article.body_for_nlp), kb.version)
+    assert any(m["source"] == "coref" for m in doc["mentions"])
+    again = relink_document(doc, Linker(kb), kb.version)
+    assert again["mentions"] == doc["mentions"] and again["entities"] == doc["entities"]
