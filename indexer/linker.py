@@ -175,10 +175,22 @@ class _SportsWords:
         self.result = _Hits(_SPORTS_RESULT, text)
 
 
+# A dateline: a paragraph that opens with a city in capitals, maybe its state or
+# country, maybe the agency, then a dash ("HOUSTON -", "TUSCALOOSA, Ala. (AP) —").
+_DATELINE = re.compile(r"(?m)^([A-Z][A-Z.'’ -]{2,40}?(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?)(?:\s+\([A-Za-z ]+\))?\s+[-–—]\s")
+_PLACE_PREPOSITION = re.compile(r"\bin\s+$")
 # A capitalised word right before or after a surname makes it part of another name.
 _CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’.-]*[ \t]+$")
 _CAPITALISED_AFTER = re.compile(r"[ \t]+[A-Z]")
 _ARTICLE_PREFIX = re.compile(r"^(?:al|el|ul|ad|ash|as|at|az|ar|an)-(?=\w{3})", re.I)
+
+
+def _acronym(name: str) -> str | None:
+    """"British Airways" -> "BA", "Federal Bureau of Investigation" -> "FBI" (2-6 letters)."""
+    words = [w for w in re.split(r"[\s-]+", name) if w[:1].isupper()]
+    if len(words) < 2 or len(words) > 6:
+        return None
+    return "".join(w[0] for w in words)
 
 
 def _name_token_forms(token: str) -> list[str]:
@@ -218,6 +230,7 @@ class Linker:
         self._text = ""  # the document being linked
         self._sports = _SportsWords("")
         self._sports_story = False
+        self._datelines: list[tuple[int, int]] = []
         self._spelled: dict[str, dict[str, set[str]]] = {}
 
     # ------------------------------------------------------------------ candidates
@@ -364,11 +377,17 @@ class Linker:
         return out
 
     # ------------------------------------------------------------------ context
+    def _in_dateline(self, m: Mention) -> bool:
+        """Inside the dateline that opens a story's body ("HOUSTON -", "TUSCALOOSA, Ala. (AP) -")."""
+        return any(a <= m.start and m.end <= b for a, b in self._datelines)
+
     def _sports_context(self, text: str, m: Mention) -> bool:
         """Is a place named here as a team? A sports role right after it
         ("Cleveland coach", "England captain"), or sports words around it."""
         if _SPORTS_ROLE.match(text, m.end):
             return True
+        if self._in_dateline(m) or _PLACE_PREPOSITION.search(text, max(0, m.start - 4), m.start):
+            return False  # "TUSCALOOSA, Ala. -", "a loss in Chicago": where, not who
         if self._sports_story:
             return True  # a sports story: its places are teams more often than not
         lo = max(0, m.start - 160)
@@ -408,6 +427,7 @@ class Linker:
         self._text = text
         self._sports = _SportsWords(text)
         self._sports_story = len(self._sports.strong) >= 6
+        self._datelines = [match.span(1) for match in _DATELINE.finditer(text)]
         ctx = _Context()
         links: dict[int, Link] = {}
         cands: dict[int, tuple[list[Candidate], str]] = {i: self._candidates(m) for i, m in enumerate(mentions)}
@@ -479,6 +499,19 @@ class Linker:
                     links[i] = self._choose(m, online, context, ctx, text, method="online")
             if i not in links:
                 links[i] = Link(m, None, None, None, 0.0, "nil:no-candidate")
+        # Acronyms of organisations named in full earlier: "British Airways … BA said".
+        acronyms: dict[str, set[str]] = {}
+        for link in links.values():
+            if link.qid and link.type == "org" and link.confidence >= self.threshold:
+                for name in {link.mention.text, link.label or ""}:
+                    short = _acronym(name)
+                    if short:
+                        acronyms.setdefault(short, set()).add(link.qid)
+        for i, m in enumerate(mentions):
+            owners = acronyms.get(m.text) if not links[i].qid else None
+            if owners and len(owners) == 1:
+                qid = next(iter(owners))
+                links[i] = Link(m, qid, "org", self.kb.entity(qid).label, 0.9, "coref")  # type: ignore[union-attr]
         # Short names of companies the KB does not know: "Hanover Insurance Co ...
         # Hanover said", "Georgia Power ... Georgia regulators".
         short_orgs = set()
@@ -487,7 +520,7 @@ class Linker:
             if len(words) >= 2 and not links[i].qid and any(w.lower().strip(".,") in CORPORATE_WORDS for w in words[1:]):
                 for n in range(1, len(words)):
                     if words[n].lower().strip(".,") in CORPORATE_WORDS:
-                        short_orgs.add(normalize_alias(" ".join(words[:n])))
+                        short_orgs.add(" ".join(words[:n]).rstrip(","))  # as spelled: "US Airways" says nothing of "U.S."
                         break
         # "City, State": the city must lie in that state or country ("BIRMINGHAM,
         # Ala." is not the English city, "Paris, Texas" not the French capital).
@@ -515,7 +548,7 @@ class Linker:
         out = []
         for i, m in enumerate(mentions):
             link = links[i]
-            if link.qid and link.type in GEO_TYPES and normalize_alias(m.text) in short_orgs:
+            if link.qid and link.type in GEO_TYPES and m.text in short_orgs:
                 link = Link(m, None, None, None, 0.0, "nil:short-org")
             elif link.qid and link.confidence < self.threshold:
                 link = Link(m, None, None, None, link.confidence, "nil:low-confidence")

@@ -1,7 +1,6 @@
 """Linking decisions on hand-written sentences, on the real spaCy pipeline and KB."""
 from __future__ import annotations
 
-import pytest
 
 
 def links(pipeline, text: str) -> dict[str, str | None]:
@@ -173,3 +172,24 @@ def test_relinking_gives_back_the_coreference_mentions(pipeline, kb) -> None:
     assert any(m["source"] == "coref" for m in doc["mentions"])
     again = relink_document(doc, Linker(kb), kb.version)
     assert again["mentions"] == doc["mentions"] and again["entities"] == doc["entities"]
+
+
+def test_acronym_of_an_organisation_named_in_full(pipeline) -> None:
+    got = all_links(pipeline, "Bags piled up, said British Airways, the airline worst affected. BA said on Wednesday it had more staff.")
+    assert [qid for surface, _, qid, _ in got if surface in ("British Airways", "BA")] == ["Q8766", "Q8766"]
+
+
+def test_datelines_and_places_after_in_are_places_even_in_sports_stories(pipeline) -> None:
+    text = (
+        "Saban takes the Alabama job\n\nTUSCALOOSA, Ala. - Nick Saban was introduced as coach on Thursday. The quarterback "
+        "threw two touchdowns in the playoffs, the pitcher lost in overtime, and the NFL and NBA seasons go on. "
+        "They lost a game in Chicago last week. Boston beat Seattle 5-3."
+    )
+    got = links(pipeline, text)
+    assert got["Ala."] == "Q173" and got["Chicago"] == "Q1297"
+    assert got.get("Boston") is None and got.get("Seattle") is None  # the teams stay NIL
+
+
+def test_a_company_named_with_a_country_abbreviation_does_not_hide_the_country(pipeline) -> None:
+    got = all_links(pipeline, "A passenger flew US Airways. A civil rights group called the U.S. authorities' treatment unfair.")
+    assert [qid for surface, _, qid, _ in got if surface == "U.S."] == ["Q30"]
