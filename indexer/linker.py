@@ -179,6 +179,11 @@ class _SportsWords:
 # country, maybe the agency, then a dash ("HOUSTON -", "TUSCALOOSA, Ala. (AP) —").
 _DATELINE = re.compile(r"(?m)^([A-Z][A-Z.'’ -]{2,40}?(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?)(?:\s+\([A-Za-z ]+\))?\s+[-–—]\s")
 _PLACE_PREPOSITION = re.compile(r"\bin\s+$")
+# Surnames that are also calendar words ("Theresa May … in May") are never looked for bare.
+_CALENDAR_WORDS = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
 # A capitalised word right before or after a surname makes it part of another name.
 _CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’.-]*[ \t]+$")
 _CAPITALISED_AFTER = re.compile(r"[ \t]+[A-Z]")
@@ -567,8 +572,9 @@ class Linker:
         finds them again, so they are not stored as mentions of their own).
 
         Skipped: a surname that the KB also knows as a place, organisation or
-        weapon ("Jordan", "Washington"), and an occurrence next to another
-        capitalised word ("Vernon Walters", "Walters Street").
+        weapon ("Jordan", "Washington"), one that is also a word of the article
+        in lower case ("rice") or a month or weekday ("May"), and an occurrence
+        next to another capitalised word ("Vernon Walters", "Walters Street").
         """
         people: dict[str, set[str]] = {}
         for link in links:
@@ -581,10 +587,11 @@ class Linker:
         if not people:
             return []
         taken = sorted((m.start, m.end) for m in mentions)
+        lowered = {w for w in _WORD.findall(text) if w.islower()}
         out: list[Link] = []
         for surname, qids in people.items():
-            if len(qids) != 1:
-                continue
+            if len(qids) != 1 or surname.lower() in _CALENDAR_WORDS or surname.lower() in lowered:
+                continue  # "in May 2017", "Rice prices rose": a word, not the person
             if any(c.entity.type != "person" and c.alias_kind in ("label", "alias", "demonym") for c in self.kb.candidates(surname)):
                 continue
             qid = next(iter(qids))

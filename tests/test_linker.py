@@ -193,3 +193,10 @@ def test_datelines_and_places_after_in_are_places_even_in_sports_stories(pipelin
 def test_a_company_named_with_a_country_abbreviation_does_not_hide_the_country(pipeline) -> None:
     got = all_links(pipeline, "A passenger flew US Airways. A civil rights group called the U.S. authorities' treatment unfair.")
     assert [qid for surface, _, qid, _ in got if surface == "U.S."] == ["Q30"]
+
+
+def test_a_surname_that_is_also_a_common_word_or_a_month_is_not_looked_for_bare(pipeline) -> None:
+    got = all_links(pipeline, "Condoleezza Rice visited Manila. Rice prices rose after the rice harvest failed.")
+    assert not any(source == "coref" for _, _, _, source in got)
+    got = all_links(pipeline, "Theresa May spoke in London. The deal was signed in May 2017 and takes effect in June.")
+    assert not any(source == "coref" and surface == "May" for surface, _, _, source in got)
