@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .kb import Candidate, KnowledgeBase
-from .mentions import WEAPON_NOUNS, Mention
+from .mentions import CALENDAR, LEGAL_FORMS, WEAPON_NOUNS, Mention
 from .normalize import normalize_alias
 
 ALIAS_WEIGHT = {"label": 1.0, "alias": 0.95, "demonym": 0.92, "surname": 0.8}
@@ -93,11 +93,6 @@ CORPORATE_WORDS = frozenset(
     """co corp corporation inc incorporated ltd plc llc ag sa nv company cos bank bancorp insurance power
     group holdings airlines airways exchange motors industries energy petroleum oil steel telecom utilities
     partners capital securities financial trust savings""".split()
-)
-# Legal-form words a company's name carries in news copy but not in the KB
-# ("General Motors Corp", "Morgan Stanley and Co Inc", "Reuters Holdings Plc").
-LEGAL_FORMS = frozenset(
-    """inc incorporated corp corporation co cos ltd limited plc llc ag sa nv se spa gmbh holdings""".split()
 )
 _LEGAL_JOINERS = frozenset({"and", "&"})
 # Legal forms that name the country of registration: "General Electric Co Plc" is
@@ -179,11 +174,6 @@ class _SportsWords:
 # country, maybe the agency, then a dash ("HOUSTON -", "TUSCALOOSA, Ala. (AP) —").
 _DATELINE = re.compile(r"(?m)^([A-Z][A-Z.'’ -]{2,40}?(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?)(?:\s+\([A-Za-z ]+\))?\s+[-–—]\s")
 _PLACE_PREPOSITION = re.compile(r"\bin\s+$")
-# Surnames that are also calendar words ("Theresa May … in May") are never looked for bare.
-_CALENDAR_WORDS = frozenset(
-    """january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday""".split()
-)
 # A capitalised word right before or after a surname makes it part of another name.
 _CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’.-]*[ \t]+$")
 _CAPITALISED_AFTER = re.compile(r"[ \t]+[A-Z]")
@@ -590,7 +580,7 @@ class Linker:
         lowered = {w for w in _WORD.findall(text) if w.islower()}
         out: list[Link] = []
         for surname, qids in people.items():
-            if len(qids) != 1 or surname.lower() in _CALENDAR_WORDS or surname.lower() in lowered:
+            if len(qids) != 1 or surname.lower() in CALENDAR or surname.lower() in lowered:
                 continue  # "in May 2017", "Rice prices rose": a word, not the person
             if any(c.entity.type != "person" and c.alias_kind in ("label", "alias", "demonym") for c in self.kb.candidates(surname)):
                 continue

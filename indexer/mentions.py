@@ -69,6 +69,11 @@ CALENDAR = frozenset(
     january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun""".split()
 )
+# Legal-form words a company's name carries in news copy but not in the KB
+# ("General Motors Corp", "Morgan Stanley and Co Inc", "Reuters Holdings Plc").
+LEGAL_FORMS = frozenset(
+    """inc incorporated corp corporation co cos ltd limited plc llc ag sa nv se spa gmbh holdings""".split()
+)
 # "Kingdom of Saudi Arabia", "Republic of Korea": the country itself.
 STATE_FORMS = frozenset("republic kingdom state states emirate sultanate commonwealth federation principality union".split())
 # Labels of the NER entities a name never runs into.
@@ -174,7 +179,7 @@ def _extend_name(doc: Doc, start: int, end: int, name_ok: list[bool], head_ok: l
     """The longer name a KB name is part of: capitalised words glued to it
     ("Chicago White Sox", "Georgia Public Service Commission", "Toronto-Dominion
     Bank"), or an "X of" before it ("University of Alabama", "Republican Party of
-    Kentucky"; not "Kingdom of Saudi Arabia")."""
+    Kentucky"; not "Kingdom of Saudi Arabia", not "Pace Consultants Inc of Houston")."""
     j = end
     while j < len(doc):
         tok = doc[j]
@@ -191,7 +196,15 @@ def _extend_name(doc: Doc, start: int, end: int, name_ok: list[bool], head_ok: l
             i -= 1
         elif prev.text in ("-", "–") and not prev.whitespace_ and i >= 2 and not doc[i - 2].whitespace_ and name_ok[i - 2] and _is_name_word(doc[i - 2]):
             i -= 2
-        elif prev.lower_ == "of" and i >= 2 and (head_ok or name_ok)[i - 2] and _is_name_word(doc[i - 2]) and doc[i - 2].lower_ not in STATE_FORMS and not _starts_sentence(doc, i - 2):
+        elif (
+            prev.lower_ == "of"
+            and i >= 2
+            and (head_ok or name_ok)[i - 2]
+            and _is_name_word(doc[i - 2])
+            and doc[i - 2].lower_ not in STATE_FORMS
+            and doc[i - 2].lower_.strip(".,") not in LEGAL_FORMS  # "Montedison SPA of Italy": where it is based
+            and not _starts_sentence(doc, i - 2)
+        ):
             i -= 2
         else:
             break
@@ -223,6 +236,23 @@ def _weapon_tail(doc: Doc, end: int) -> int:
     while i < len(doc) and i - end < 2 and doc[i].text.lower() in WEAPON_NOUNS:
         i += 1
     return i
+
+
+def _company_of_place(doc: Doc, ent: Span, kb: KnowledgeBase) -> tuple[Span | None, Span] | None:
+    """Wire copy's "Ozaki Trading Co Ltd of Osaka", "Pace Consultants Inc of Houston":
+    a company (its name ends in a legal form, so "of" cannot continue it) and the
+    place it is based in, which spaCy tags as one ORG. Returned as (company or None
+    when only the legal form is left, place) when the part after "of" is a KB place."""
+    if ent.label_ != "ORG":
+        return None
+    for i in range(ent.start + 1, ent.end - 1):
+        if doc[i].lower_ == "of" and doc[i - 1].lower_.strip(".,") in LEGAL_FORMS:
+            place = doc[i + 1 : ent.end]
+            if not _kb_types(kb, _clean(place)[2]) & GEO_TYPES:
+                return None
+            company = doc[ent.start : i]
+            return (None if all(t.lower_.strip(".,") in LEGAL_FORMS for t in company) else company), place
+    return None
 
 
 def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
@@ -290,6 +320,13 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
     for ent in ner_spans:
         types = LABEL_TYPES[ent.label_]
         if not free(ent):
+            continue
+        based = _company_of_place(doc, ent, kb)
+        if based is not None:
+            company, place = based
+            if company is not None:
+                take(company, "ORG", "ner")
+            take(place, "GPE", "ner")
             continue
         _s, _e, text = _clean(ent)
         overlapping = [g for g in gaz_spans if g.start < ent.end and ent.start < g.end and free(g)]

@@ -200,3 +200,11 @@ def test_a_surname_that_is_also_a_common_word_or_a_month_is_not_looked_for_bare(
     assert not any(source == "coref" for _, _, _, source in got)
     got = all_links(pipeline, "Theresa May spoke in London. The deal was signed in May 2017 and takes effect in June.")
     assert not any(source == "coref" and surface == "May" for surface, _, _, source in got)
+
+
+def test_a_company_of_a_place_is_two_mentions(pipeline) -> None:
+    got = all_links(pipeline, "The firm named Ozaki Trading Co Ltd of Osaka as its agent. Montedison SPA of Italy said profit rose.")
+    linked = {surface: qid for surface, _, qid, _ in got}
+    assert linked.get("Osaka") == "Q35765" and linked.get("Italy") == "Q38"
+    assert "Ozaki Trading Co Ltd of Osaka" not in linked and "SPA of Italy" not in linked
+    assert links(pipeline, "He studied at the University of Alabama for years.").get("Alabama") is None  # "X of Y" names stay whole
