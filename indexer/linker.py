@@ -95,6 +95,10 @@ CORPORATE_WORDS = frozenset(
     partners capital securities financial trust savings""".split()
 )
 _LEGAL_JOINERS = frozenset({"and", "&"})
+# Kinds of organisation a country has one of, so that the bare name in an article
+# about that country means its own ("the Senate", "the Navy"); parties and
+# companies are not among them ("Democrats", "Bank").
+STATE_INSTITUTION_KINDS = frozenset({"government_body", "armed_forces", "legislature", "court", "central_bank", "agency"})
 # Legal forms that name the country of registration: "General Electric Co Plc" is
 # the British GEC, not the American General Electric.
 LEGAL_FORM_COUNTRIES = {
@@ -222,6 +226,7 @@ class Linker:
         self.threshold = threshold
         self.online = online
         self._geo_cache: dict[tuple[str, int], _Geo] = {}
+        self._institutions: dict[str, dict[str, str]] | None = None  # built on first use
         self._text = ""  # the document being linked
         self._sports = _SportsWords("")
         self._sports_story = False
@@ -494,6 +499,16 @@ class Linker:
                     links[i] = self._choose(m, online, context, ctx, text, method="online")
             if i not in links:
                 links[i] = Link(m, None, None, None, 0.0, "nil:no-candidate")
+        # A country's institution by its bare name ("the Senate", "the Supreme Court"),
+        # in an article about that country.
+        home = self._home_country(links)
+        if home is not None:
+            for i, m in enumerate(mentions):
+                if links[i].qid or "org" not in m.allowed_types:
+                    continue
+                qid = self.institutions().get(normalize_alias(m.text), {}).get(home)
+                if qid is not None:
+                    links[i] = Link(m, qid, "org", self.kb.entity(qid).label, 0.8, "institution")  # type: ignore[union-attr]
         # Acronyms of organisations named in full earlier: "British Airways … BA said".
         acronyms: dict[str, set[str]] = {}
         for link in links.values():
@@ -552,6 +567,43 @@ class Linker:
         if repeated:
             out = sorted(out + repeated, key=lambda link: link.mention.start)
         return out
+
+    def institutions(self) -> dict[str, dict[str, str]]:
+        """Bare name -> country -> the KB institution of that country with that name:
+        read off labels "<country> <name>" and "<name> of (the) <country>" ("United
+        States Senate", "Supreme Court of Japan"), institutions of a state only (see
+        ``STATE_INSTITUTION_KINDS``). Built once per linker from the KB."""
+        if self._institutions is None:
+            countries: dict[str, str] = {}  # normalised country name -> QID
+            orgs: list[tuple[str, str]] = []
+            for surface, qid, type_, kind in self.kb.iter_aliases(("label", "alias")):
+                if type_ == "country":
+                    countries.setdefault(normalize_alias(surface), qid)
+                elif type_ == "org" and kind == "label":
+                    ent = self.kb.entity(qid)
+                    if ent is not None and ent.kind in STATE_INSTITUTION_KINDS:
+                        orgs.append((normalize_alias(surface), qid))
+            table: dict[str, dict[str, str]] = {}
+            for label, qid in orgs:
+                words = label.split()
+                for n in range(1, len(words)):
+                    head, rest = " ".join(words[:n]), " ".join(words[n:])
+                    if head in countries and rest not in countries:
+                        table.setdefault(rest, {}).setdefault(countries[head], qid)
+                    if rest in countries and words[n - 1] == "of":
+                        name = " ".join(words[: n - 1])
+                        if name and name not in countries:
+                            table.setdefault(name, {}).setdefault(countries[rest], qid)
+            self._institutions = table
+        return self._institutions
+
+    def _home_country(self, links: dict[int, Link]) -> str | None:
+        """The country an article is about: linked at least twice, and more often than any other."""
+        counts = Counter(link.qid for link in links.values() if link.qid and link.type == "country" and link.confidence >= self.threshold)
+        ranked = counts.most_common(2)
+        if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+            return None
+        return ranked[0][0]
 
     def _repeated_surnames(self, text: str, mentions: list[Mention], links: list[Link]) -> list[Link]:
         """A person named in full is usually called by the surname alone afterwards,

@@ -208,3 +208,12 @@ def test_a_company_of_a_place_is_two_mentions(pipeline) -> None:
     assert linked.get("Osaka") == "Q35765" and linked.get("Italy") == "Q38"
     assert "Ozaki Trading Co Ltd of Osaka" not in linked and "SPA of Italy" not in linked
     assert links(pipeline, "He studied at the University of Alabama for years.").get("Alabama") is None  # "X of Y" names stay whole
+
+
+def test_a_bare_institution_name_is_the_institution_of_the_country_the_article_is_about(pipeline) -> None:
+    us = links(pipeline, "The United States imposed tariffs. The Senate voted on Tuesday, and U.S. officials said the Navy would patrol.")
+    assert us.get("Senate") == "Q66096" and us.get("Navy") == "Q11220"
+    japan = links(pipeline, "Japan's economy grew. The Supreme Court ruled on Friday, Japanese media said, and Japan will appeal.")
+    assert japan.get("Supreme Court") == "Q1142255"
+    nowhere = links(pipeline, "The Supreme Court ruled on Friday that the law stands.")
+    assert nowhere.get("Supreme Court") is None  # no country to tell whose
