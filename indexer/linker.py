@@ -184,6 +184,27 @@ _CAPITALISED_AFTER = re.compile(r"[ \t]+[A-Z]")
 _ARTICLE_PREFIX = re.compile(r"^(?:al|el|ul|ad|ash|as|at|az|ar|an)-(?=\w{3})", re.I)
 
 
+def _country_forms(label: str, countries: dict[str, str]) -> list[tuple[str, str]]:
+    """(bare name, country QID) a normalised organisation label is built of:
+    "united states senate" -> ("senate", US); "supreme court of the united states"
+    -> ("supreme court", US); "supreme court of japan" -> ("supreme court", Japan)."""
+    words = label.split()
+    out = []
+    for n in range(1, len(words)):
+        head, rest = " ".join(words[:n]), " ".join(words[n:])
+        if head in countries and rest not in countries:
+            out.append((rest, countries[head]))
+        if rest in countries and words[n - 1] == "of":
+            name = " ".join(words[: n - 1])
+            if name and name not in countries:
+                out.append((name, countries[rest]))
+        if rest in countries and n >= 2 and words[n - 1] == "the" and words[n - 2] == "of":
+            name = " ".join(words[: n - 2])
+            if name and name not in countries:
+                out.append((name, countries[rest]))
+    return out
+
+
 def _acronym(name: str) -> str | None:
     """"British Airways" -> "BA", "Federal Bureau of Investigation" -> "FBI" (2-6 letters)."""
     words = [w for w in re.split(r"[\s-]+", name) if w[:1].isupper()]
@@ -580,20 +601,13 @@ class Linker:
                 if type_ == "country":
                     countries.setdefault(normalize_alias(surface), qid)
                 elif type_ == "org" and kind == "label":
-                    ent = self.kb.entity(qid)
-                    if ent is not None and ent.kind in STATE_INSTITUTION_KINDS:
-                        orgs.append((normalize_alias(surface), qid))
+                    orgs.append((normalize_alias(surface), qid))
             table: dict[str, dict[str, str]] = {}
             for label, qid in orgs:
-                words = label.split()
-                for n in range(1, len(words)):
-                    head, rest = " ".join(words[:n]), " ".join(words[n:])
-                    if head in countries and rest not in countries:
-                        table.setdefault(rest, {}).setdefault(countries[head], qid)
-                    if rest in countries and words[n - 1] == "of":
-                        name = " ".join(words[: n - 1])
-                        if name and name not in countries:
-                            table.setdefault(name, {}).setdefault(countries[rest], qid)
+                for name, country in _country_forms(label, countries):
+                    ent = self.kb.entity(qid)  # only for labels of that shape: a Wikidata-sized KB has millions of orgs
+                    if ent is not None and ent.kind in STATE_INSTITUTION_KINDS:
+                        table.setdefault(name, {}).setdefault(country, qid)
             self._institutions = table
         return self._institutions
 

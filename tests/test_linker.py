@@ -217,3 +217,12 @@ def test_a_bare_institution_name_is_the_institution_of_the_country_the_article_i
     assert japan.get("Supreme Court") == "Q1142255"
     nowhere = links(pipeline, "The Supreme Court ruled on Friday that the law stands.")
     assert nowhere.get("Supreme Court") is None  # no country to tell whose
+
+
+def test_institution_names_are_read_off_both_label_shapes(kb) -> None:
+    from newslink.indexer.linker import Linker
+
+    table = Linker(kb).institutions()
+    assert table["senate"]["Q30"] == "Q66096"  # "United States Senate"
+    assert table["supreme court"]["Q30"] == "Q11201" and table["supreme court"]["Q17"] == "Q1142255"  # "... of (the) X"
+    assert "democrats" not in table and "bank" not in table  # parties and companies are no state's own
