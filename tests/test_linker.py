@@ -225,4 +225,5 @@ def test_institution_names_are_read_off_both_label_shapes(kb) -> None:
     table = Linker(kb).institutions()
     assert table["senate"]["Q30"] == "Q66096"  # "United States Senate"
     assert table["supreme court"]["Q30"] == "Q11201" and table["supreme court"]["Q17"] == "Q1142255"  # "... of (the) X"
-    assert "democrats" not in table and "bank" not in table  # parties and companies are no state's own
+    assert "democrats" not in table  # "Sweden Democrats" is a party, no state's own
+    assert "Q30" not in table.get("bank", {})  # "Bank of America" is a company; "Bank of Japan" (central bank) stays
