@@ -163,15 +163,22 @@ class _Hits:
 
 
 class _SportsWords:
-    """The sports vocabulary of one document (see ``Linker._sports_context``)."""
+    """The sports vocabulary and the datelines of one document (see
+    ``Linker._sports_context``); read only when a place candidate needs it."""
 
-    __slots__ = ("strong", "weak", "score", "result")
+    __slots__ = ("strong", "weak", "score", "result", "story", "datelines")
 
     def __init__(self, text: str) -> None:
         self.strong = _Hits(_SPORTS_STRONG, text)
         self.weak = _Hits(_SPORTS_WEAK, text)
         self.score = _Hits(_SCORE, text)
         self.result = _Hits(_SPORTS_RESULT, text)
+        self.story = len(self.strong) >= 6  # a sports story: its places are teams more often than not
+        self.datelines = [match.span(1) for match in _DATELINE.finditer(text)]
+
+    def in_dateline(self, m: Mention) -> bool:
+        """Inside the dateline that opens a story's body ("HOUSTON -", "TUSCALOOSA, Ala. (AP) -")."""
+        return any(a <= m.start and m.end <= b for a, b in self.datelines)
 
 
 # A dateline: a paragraph that opens with a city in capitals, maybe its state or
@@ -249,9 +256,7 @@ class Linker:
         self._geo_cache: dict[tuple[str, int], _Geo] = {}
         self._institutions: dict[str, dict[str, str]] | None = None  # built on first use
         self._text = ""  # the document being linked
-        self._sports = _SportsWords("")
-        self._sports_story = False
-        self._datelines: list[tuple[int, int]] = []
+        self._sports: _SportsWords | None = None  # of the document being linked, read on first need
         self._spelled: dict[str, dict[str, set[str]]] = {}
 
     # ------------------------------------------------------------------ candidates
@@ -299,7 +304,7 @@ class Linker:
             found = [c for c in self.kb.candidates(short) if c.entity.type == "org" and c.alias_kind in ("label", "alias")]
             registered = frozenset().union(*(LEGAL_FORM_COUNTRIES.get(w.lower().strip(".,"), frozenset()) for w in m.text.split()))
             if registered:  # a company whose description places it elsewhere is a namesake
-                found = [c for c in found if not (self.geo(c.entity.qid).countries - registered) or not self.geo(c.entity.qid).countries]
+                found = [c for c in found if self.geo(c.entity.qid).countries <= registered]
             if found:
                 return found, short
         return [], m.text
@@ -398,22 +403,20 @@ class Linker:
         return out
 
     # ------------------------------------------------------------------ context
-    def _in_dateline(self, m: Mention) -> bool:
-        """Inside the dateline that opens a story's body ("HOUSTON -", "TUSCALOOSA, Ala. (AP) -")."""
-        return any(a <= m.start and m.end <= b for a, b in self._datelines)
-
     def _sports_context(self, text: str, m: Mention) -> bool:
         """Is a place named here as a team? A sports role right after it
         ("Cleveland coach", "England captain"), or sports words around it."""
         if _SPORTS_ROLE.match(text, m.end):
             return True
-        if self._in_dateline(m) or _PLACE_PREPOSITION.search(text, max(0, m.start - 4), m.start):
+        if self._sports is None:
+            self._sports = _SportsWords(text)
+        words = self._sports
+        if words.in_dateline(m) or _PLACE_PREPOSITION.search(text, max(0, m.start - 4), m.start):
             return False  # "TUSCALOOSA, Ala. -", "a loss in Chicago": where, not who
-        if self._sports_story:
-            return True  # a sports story: its places are teams more often than not
+        if words.story:
+            return True
         lo = max(0, m.start - 160)
         hi = min(len(text), m.end + 160)
-        words = self._sports if text is self._text else _SportsWords(text)
         strong = words.strong.count(lo, hi)
         weak = words.weak.count(lo, hi)
         score = words.score.count(lo, hi)
@@ -446,9 +449,7 @@ class Linker:
         """Link the mentions of one document (``text`` is what their offsets index)."""
         context = _words(text)
         self._text = text
-        self._sports = _SportsWords(text)
-        self._sports_story = len(self._sports.strong) >= 6
-        self._datelines = [match.span(1) for match in _DATELINE.finditer(text)]
+        self._sports = None
         ctx = _Context()
         links: dict[int, Link] = {}
         cands: dict[int, tuple[list[Candidate], str]] = {i: self._candidates(m) for i, m in enumerate(mentions)}
