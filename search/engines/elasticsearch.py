@@ -202,9 +202,9 @@ class ElasticsearchEngine(Engine):
         if not building:
             return
         with self._errors("reading generations"):
-            mappings = self.client.indices.get_mapping(index=",".join(building)).body
+            metas = _metas(self.client, building)
         for name in building:
-            beat = (mappings.get(name, {}).get("mappings", {}).get("_meta") or {}).get(BUILD_MARK, {}).get("heartbeat")
+            beat = (metas[name].get(BUILD_MARK) or {}).get("heartbeat")
             if beat is not None and time.time() - float(beat) < self.stale_after:
                 raise EngineError(
                     f"a reindex is building {name} (last heartbeat {time.time() - float(beat):.0f} s ago); documents "
@@ -218,8 +218,7 @@ class ElasticsearchEngine(Engine):
         if not live:
             return {}
         with self._errors("reading the live mapping"):
-            mappings = self.client.indices.get_mapping(index=",".join(live)).body
-        return {name: dict(mappings.get(name, {}).get("mappings", {}).get("_meta") or {}) for name in live}
+            return _metas(self.client, live)
 
     def _other_writers(self, meta: dict[str, Any], now: float) -> dict[str, float]:
         """Writer heartbeats in ``meta`` younger than ``stale_after``, ours left out (a
@@ -269,9 +268,7 @@ class ElasticsearchEngine(Engine):
         try:
             client = self.client.options(request_timeout=5.0, max_retries=0)  # never hang a closing job
             live = sorted(client.indices.get_alias(name=self.alias).body)
-            mappings = client.indices.get_mapping(index=",".join(live)).body if live else {}
-            for name in live:
-                meta = dict(mappings.get(name, {}).get("mappings", {}).get("_meta") or {})
+            for name, meta in _metas(client, live).items():
                 writers = dict(meta.get(WRITER_MARK) or {})
                 if writers.pop(self._writer_id, None) is None:
                     continue
@@ -483,11 +480,11 @@ class ElasticsearchEngine(Engine):
         if not candidates:
             return []
         with self._errors("reading generations"):
-            mappings = self.client.indices.get_mapping(index=",".join(candidates)).body
+            metas = _metas(self.client, candidates)
         dropped = []
         now = time.time()
         for name in candidates:
-            meta = (mappings.get(name, {}).get("mappings", {}).get("_meta") or {})
+            meta = metas[name]
             beat = float((meta.get(BUILD_MARK) or {}).get("heartbeat", 0.0))
             if now - beat >= self.stale_after:
                 with self._errors(f"deleting stale generation {name}"):
@@ -576,3 +573,12 @@ class ElasticsearchEngine(Engine):
             with self._errors("dropping index"):
                 self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
         self._writer_beat = None  # our writer heartbeat went with the index
+
+
+def _metas(client: Elasticsearch, names: list[str]) -> dict[str, dict[str, Any]]:
+    """The mapping ``_meta`` of each index in ``names`` (a copy to edit; empty where
+    it has none): where newslink keeps its build and writer heartbeats."""
+    if not names:
+        return {}
+    mappings = client.indices.get_mapping(index=",".join(names)).body
+    return {name: dict(mappings.get(name, {}).get("mappings", {}).get("_meta") or {}) for name in names}
