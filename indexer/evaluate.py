@@ -145,8 +145,7 @@ def _predicted(pdoc: dict[str, Any] | None, a: int, b: int) -> list[dict]:
 
 def score(gold: dict[str, dict], pred: dict[str, dict], types: set[str] | None = None) -> tuple[PRF, PRF]:
     """(facet P/R/F1, mention P/R/F1) exactly as ../shared/eval/score.py computes them."""
-    tp = fp = fn = 0
-    mtp = mfp = mfn = 0
+    tally = [0] * 6  # facet tp, fp, fn; mention tp, fp, fn
     for key, gdoc in gold.items():
         keep, other, (a, b) = gold_labels(gdoc)
         if types:
@@ -159,16 +158,17 @@ def score(gold: dict[str, dict], pred: dict[str, dict], types: set[str] | None =
                 continue  # on a gold label of another type: ignored
             elif types is None:
                 counted.append(m)  # on nothing annotated: a false link
-        gset = {l["entity_id"] for l in keep}
-        pset = {m["id"] for m in counted}
-        tp += len(gset & pset)
-        fp += len(pset - gset)
-        fn += len(gset - pset)
-        right = _matched_mentions(counted, keep)
-        mtp += right
-        mfp += len(counted) - right
-        mfn += len(keep) - right
-    return prf(tp, fp, fn), prf(mtp, mfp, mfn)
+        tally = [t + d for t, d in zip(tally, _tally(counted, keep))]
+    return prf(*tally[:3]), prf(*tally[3:])
+
+
+def _tally(counted: list[dict[str, Any]], labels: list[dict[str, Any]]) -> tuple[int, int, int, int, int, int]:
+    """Facet (per article, sets of QIDs) and mention counts of one article:
+    facet tp, fp, fn, then mention tp, fp, fn."""
+    gset = {l["entity_id"] for l in labels}
+    pset = {m["id"] for m in counted}
+    right = _matched_mentions(counted, labels)
+    return len(gset & pset), len(pset - gset), len(gset - pset), right, len(counted) - right, len(labels) - right
 
 
 def _matched_mentions(predicted: list[dict[str, Any]], labels: list[dict[str, Any]]) -> int:
@@ -232,8 +232,7 @@ def typed_score(gold: dict[str, dict], pred: dict[str, dict], target: str, kb: A
     one on unannotated text is a false link.
     """
     qid = TYPE_QIDS[target]
-    tp = fp = fn = 0
-    mtp = mfp = mfn = 0
+    tally = [0] * 6  # facet tp, fp, fn; mention tp, fp, fn
     for key, gdoc in gold.items():
         keep, other, (a, b) = gold_labels(gdoc)
         mine = [l for l in keep if qid in set(l["type"].split("|"))]
@@ -248,16 +247,8 @@ def typed_score(gold: dict[str, dict], pred: dict[str, dict], target: str, kb: A
                 continue
             else:
                 counted.append(m)
-        gset = {l["entity_id"] for l in mine}
-        pset = {m["id"] for m in counted}
-        tp += len(gset & pset)
-        fp += len(pset - gset)
-        fn += len(gset - pset)
-        right = _matched_mentions(counted, mine)
-        mtp += right
-        mfp += len(counted) - right
-        mfn += len(mine) - right
-    return prf(tp, fp, fn), prf(mtp, mfp, mfn)
+        tally = [t + d for t, d in zip(tally, _tally(counted, mine))]
+    return prf(*tally[:3]), prf(*tally[3:])
 
 
 def coverage(gold: dict[str, dict], pred: dict[str, dict], kb: Any) -> dict[str, Any]:
