@@ -33,10 +33,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("NEWSLINK_SHARED", REPO.parent / "shared"))
-CORPUS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
-CACHE = Path(os.environ.get("NEWSLINK_BENCH_CACHE", Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "newslink-bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CACHE, CORPORA, table  # noqa: E402
+
+CORPUS = CORPORA / "reuters21578" / "reuters21578.jsonl.gz"
 WRITE_BATCH = 500
 
 
@@ -118,12 +118,6 @@ def median_ms(fn: Callable[[], Any], rounds: int) -> float:
         fn()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
-
-
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *map(line, rows)])
 
 
 def main() -> None:
