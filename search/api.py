@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
@@ -269,9 +269,6 @@ def create_app(
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"], allow_headers=["*"])
 
-    def served(fn: Callable[[NewsLink], Any]) -> Any:
-        return fn(backend.service())
-
     @app.get("/", response_model=ServiceInfo, include_in_schema=False)
     def root() -> dict[str, str]:
         return {"name": "newslink", "version": __version__, "docs": "/docs", "openapi": "/openapi.json"}
@@ -311,7 +308,7 @@ def create_app(
 
         # Validated straight from the result dataclasses and dumped by pydantic-core:
         # about 6 ms less per request than asdict() + FastAPI's generic serialization.
-        return _json(SearchResponse.model_validate(served(run), from_attributes=True))
+        return _json(SearchResponse.model_validate(run(backend.service()), from_attributes=True))
 
     @app.get("/entities", response_model=EntityListResponse, responses=_ERRORS, tags=["entities"])
     def complete(
@@ -330,7 +327,7 @@ def create_app(
     @app.get("/entities/{qid}", response_model=EntityResponse, responses={**_NOT_FOUND, **_ERRORS}, tags=["entities"])
     def entity(qid: Annotated[str, Path(pattern=r"^[Qq][1-9][0-9]{0,11}$", description="A Wikidata QID, e.g. Q794.")]) -> Any:
         """One KB entity and how many indexed articles are linked to it."""
-        data = served(lambda app_: app_.entity("Q" + qid[1:]))
+        data = backend.service().entity("Q" + qid[1:])
         if data is None:
             raise ApiError(404, f"no entity {qid} in the knowledge base", "qid")
         return data
@@ -347,7 +344,7 @@ def create_app(
             labels = {q: e.label for q, e in app_.kb.entities(qids).items()}
             return _article_view(doc, labels)
 
-        data = served(fetch)
+        data = fetch(backend.service())
         if data is None:
             raise ApiError(404, f"no article {id!r} in the index", "id")
         return data
