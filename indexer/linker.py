@@ -643,7 +643,7 @@ class Linker:
                     people.setdefault(form, set()).add(link.qid)
         if not people:
             return []
-        taken = sorted((m.start, m.end) for m in mentions)
+        taken = [(m.start, m.end) for m in mentions]
         lowered = {w for w in _WORD.findall(text) if w.islower()}
         out: list[Link] = []
         for surname, qids in people.items():
@@ -659,7 +659,8 @@ class Linker:
                 a, b = match.span()
                 if any(s < b and a < e for s, e in taken):
                     continue
-                if _CAPITALISED_BEFORE.search(text, 0, a) or _CAPITALISED_AFTER.match(text, b):
+                # Only the word before matters: look back a bounded stretch, not the whole article.
+                if _CAPITALISED_BEFORE.search(text, max(0, a - 200), a) or _CAPITALISED_AFTER.match(text, b):
                     continue
                 out.append(Link(Mention(a, b, surname, None, "coref"), qid, "person", ent.label, 0.9, "coref"))
         return out
