@@ -240,7 +240,7 @@ def facets(obj: Context, query: str, as_json: bool, **kw: Any) -> None:
     if as_json:
         emit_json({"total": results.total, "facets": results.to_dict()["facets"], "query": results.query})
     else:
-        click.echo(f"{results.total:,} articles")
+        click.echo(count_of(results.total, "article"))
         click.echo(render_facets(results.facets, color=color_on()))
 
 
@@ -463,7 +463,7 @@ def status(obj: Context, as_json: bool) -> None:
     else:
         click.echo(f"home   {data['home']}")
         i = data["index"]
-        click.echo(f"index  {i['engine']} {i['index']} {i['generation']}: {i['documents']:,} documents, {i['size_bytes'] / 1e6:.1f} MB")
+        click.echo(f"index  {i['engine']} {i['index']} {i['generation']}: {count_of(i['documents'], 'document')}, {i['size_bytes'] / 1e6:.1f} MB")
         click.echo(f"kb     {data['kb']['entities']:,} entities, version {data['kb']['version']}")
 
 
