@@ -17,6 +17,7 @@ Build it with :func:`create_app`; ``newslink serve`` runs it under uvicorn.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from collections.abc import AsyncIterator, Sequence
@@ -44,6 +45,7 @@ from .api_models import (
     ServiceInfo,
 )
 from .engines import Engine, EngineError, open_engine
+from .facets import COUNTABLE, DEFAULT_FACETS, filter_params, query_kwargs
 from .query import MATCH_MODES, MAX_FACET_SIZE, MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SORTS, QueryError
 from .results import SearchResults
 from .service import NewsLink
@@ -225,10 +227,36 @@ def reject_unknown_params(request: Request) -> None:
             raise ApiError(400, f"unknown parameter {name!r}{hint}", name)
 
 
+def _filter_values_dependency() -> Any:
+    """A FastAPI dependency taking every facet filter parameter of the registry
+    (``person=…&person=…``, ``source=…``, ``since=…``) and returning them as a dict.
+
+    Built from :func:`newslink.search.facets.filter_params`, so a new facet's parameters
+    are accepted, validated and documented in OpenAPI without touching this module."""
+    params = []
+    for param in filter_params():
+        if param.multiple:
+            annotation: Any = Annotated[list[Value], Query(max_length=MAX_VALUES, description=param.help)]
+            default: Any = []
+        else:
+            annotation = Annotated[str | None, Query(max_length=40, description=param.help)]
+            default = None
+        params.append(inspect.Parameter(param.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation))
+
+    def filter_values(**values: Any) -> dict[str, Any]:
+        return values
+
+    filter_values.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return filter_values
+
+
+FilterValues = Annotated[dict, Depends(_filter_values_dependency())]
+
+
 def _facet_list(values: list[str] | None) -> tuple[str, ...]:
-    """``facets`` repeated or comma-separated; absent = every facet type, empty = none."""
+    """``facets`` repeated or comma-separated; absent = the default facets, empty = none."""
     if values is None:
-        return FACET_TYPES
+        return DEFAULT_FACETS
     return tuple(dict.fromkeys(p.strip() for v in values for p in v.split(",") if p.strip()))
 
 
@@ -275,34 +303,25 @@ def create_app(
 
     @app.get("/search", response_model=SearchResponse, responses=_ERRORS, tags=["search"])
     def search(
+        filter_values: FilterValues,
         q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description='Keywords: "quoted phrases", -exclusions, OR.')] = "",
-        person: Annotated[list[Value], Query(max_length=MAX_VALUES, description="QID or name (repeatable).")] = [],  # noqa: B006
-        country: Annotated[list[Value], Query(max_length=MAX_VALUES, description="QID or name (repeatable).")] = [],  # noqa: B006
-        place: Annotated[list[Value], Query(max_length=MAX_VALUES, description="QID or name (repeatable).")] = [],  # noqa: B006
-        org: Annotated[list[Value], Query(max_length=MAX_VALUES, description="QID or name (repeatable).")] = [],  # noqa: B006
-        weapon: Annotated[list[Value], Query(max_length=MAX_VALUES, description="QID or name (repeatable).")] = [],  # noqa: B006
-        match: Annotated[MatchMode, Query(description="Several values of one facet: any of them or all of them.")] = "any",
-        since: Annotated[str | None, Query(max_length=40, description="Published on or after (YYYY-MM-DD or ISO 8601).")] = None,
-        until: Annotated[str | None, Query(max_length=40, description="Published on or before (a bare date includes the whole day).")] = None,
-        source: Annotated[list[Value], Query(max_length=MAX_VALUES, description="Only this source/outlet (repeatable).")] = [],  # noqa: B006
+        match: Annotated[MatchMode, Query(description="Several values of one entity facet: any of them or all of them.")] = "any",
         sort: SortName = "relevance",
         page: Annotated[int, Query(ge=1, le=MAX_RESULT_WINDOW, description=f"page × size may not exceed {MAX_RESULT_WINDOW}.")] = 1,
         size: Annotated[int, Query(ge=0, le=MAX_PAGE_SIZE, description="Hits per page (0: facets only).")] = 10,
         facets: Annotated[
             list[Annotated[str, Query(max_length=100)]] | None,
-            Query(max_length=len(FACET_TYPES), description=f"Facet types to count, repeated or comma-separated ({', '.join(FACET_TYPES)}); default all, empty for none."),
+            Query(max_length=len(COUNTABLE), description=f"Facets to count, repeated or comma-separated ({', '.join(COUNTABLE)}); default {','.join(DEFAULT_FACETS)}, empty for none."),
         ] = None,
         facet_size: Annotated[int, Query(ge=0, le=MAX_FACET_SIZE, description="Buckets per facet.")] = 10,
         highlight: Annotated[bool, Query(description="<b>…</b> around matches in snippet and title_html.")] = True,
     ) -> Any:
         """Keyword + entity-faceted search; facet counts are multi-select (each facet
         is counted with the other facets' filters applied)."""
-        values = {"person": person, "country": country, "place": place, "org": org, "weapon": weapon}
-
         def run(app_: NewsLink) -> SearchResults:
             query = app_.build_query(
-                text=q, entity_values=values, match=match, since=since, until=until, sources=list(source),
-                sort=sort, page=page, size=size, facets=_facet_list(facets), facet_size=facet_size, highlight=highlight,
+                text=q, match=match, sort=sort, page=page, size=size, facets=_facet_list(facets),
+                facet_size=facet_size, highlight=highlight, **query_kwargs(filter_values),
             )
             return app_.search(query)
 

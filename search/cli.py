@@ -21,6 +21,7 @@ from newslink.indexer.paths import kb_path, newslink_home
 
 from . import __version__
 from .engines import ENGINES, EngineError, open_engine
+from .facets import Param, filter_params, query_kwargs
 from .query import MATCH_MODES, SORTS, QueryError
 from .render import count_of, render_facets, render_results, render_table
 from .service import NewsLink
@@ -173,31 +174,30 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
 
 
 # --------------------------------------------------------------------------- search
+def _param_dest(param: Param) -> str:
+    return f"filter_{param.name}"
+
+
 def query_options(func):
-    """Options shared by `search` and `facets`."""
-    for facet in reversed(FACET_TYPES):
-        func = click.option(f"--{facet}", f"{facet}_values", multiple=True, metavar="QID|NAME", help=f"Only articles mentioning this {facet} (repeatable).")(func)
-    func = click.option("--match", type=click.Choice(MATCH_MODES), default="any", show_default=True, help="Several values of one facet: any of them or all of them.")(func)
-    func = click.option("--since", help="Published on or after (YYYY-MM-DD).")(func)
-    func = click.option("--until", help="Published on or before (YYYY-MM-DD).")(func)
-    func = click.option("--source", "sources", multiple=True, help="Only this source/outlet (repeatable).")(func)
-    func = click.option("--facet-size", type=int, default=10, show_default=True, help="Buckets per facet.")(func)
+    """Options shared by `search` and `facets`: one per facet filter parameter (from the
+    facet registry), then the ones every query has."""
     func = click.option("--json", "as_json", is_flag=True, help="JSON output.")(func)
+    func = click.option("--facet-size", type=int, default=10, show_default=True, help="Buckets per facet.")(func)
+    func = click.option("--match", type=click.Choice(MATCH_MODES), default="any", show_default=True, help="Several values of one entity facet: any of them or all of them.")(func)
+    for param in reversed(filter_params()):
+        func = click.option(f"--{param.name}", _param_dest(param), multiple=param.multiple, metavar=param.metavar, help=param.help)(func)
     return func
 
 
 def build_query(obj: Context, text: str, kw: dict[str, Any], **extra: Any):
     app = obj.app()
-    values = {facet: list(kw.pop(f"{facet}_values")) for facet in FACET_TYPES}
+    values = {p.name: kw.pop(_param_dest(p)) for p in filter_params()}
     try:
         query = app.build_query(
             text=text,
-            entity_values=values,
             match=kw.pop("match"),
-            since=kw.pop("since"),
-            until=kw.pop("until"),
-            sources=list(kw.pop("sources")),
             facet_size=kw.pop("facet_size"),
+            **query_kwargs(values),
             **extra,
         )
     except QueryError as exc:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from newslink.indexer.dates import BadDate, parse_date
 from newslink.indexer.kb import FACET_TYPES
 
+from .facets import COUNTABLE, DEFAULT_FACETS, HISTOGRAM_CHOICES
 from .textquery import ParsedText, parse_text
 
 SORTS = ("relevance", "newest", "oldest")
@@ -39,8 +40,9 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     size: int = 10
-    facets: tuple[str, ...] = FACET_TYPES
+    facets: tuple[str, ...] = DEFAULT_FACETS
     facet_size: int = 10
+    histogram: str | None = None  # None: no histogram; "auto" or day/week/month/year
     highlight: bool = True
     parsed: ParsedText = field(default_factory=ParsedText, repr=False)
 
@@ -79,9 +81,11 @@ class SearchQuery:
             raise QueryError("size", f"must be between 0 and {MAX_PAGE_SIZE}")
         if self.page * self.size > MAX_RESULT_WINDOW:
             raise QueryError("page", f"page x size may not exceed {MAX_RESULT_WINDOW:,}; narrow the query instead")
-        bad = [f for f in self.facets if f not in FACET_TYPES]
+        bad = [f for f in self.facets if f not in COUNTABLE]
         if bad:
-            raise QueryError("facets", f"unknown facet type {bad[0]!r}")
+            raise QueryError("facets", f"unknown facet type {bad[0]!r} (use {', '.join(COUNTABLE)})")
+        if self.histogram is not None and self.histogram not in HISTOGRAM_CHOICES:
+            raise QueryError("histogram", f"must be one of {', '.join(HISTOGRAM_CHOICES)}")
         if not 0 <= self.facet_size <= MAX_FACET_SIZE:
             raise QueryError("facet_size", f"must be between 0 and {MAX_FACET_SIZE}")
 
@@ -99,7 +103,7 @@ class SearchQuery:
         return {t: v for t, v in self.filters.items() if t != facet}
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "q": self.text,
             "filters": self.filters,
             "match": self.match,
@@ -112,3 +116,6 @@ class SearchQuery:
             "facets": list(self.facets),
             "facet_size": self.facet_size,
         }
+        if self.histogram:
+            out["histogram"] = self.histogram
+        return out

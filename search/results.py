@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .facets import Histogram
+
 
 @dataclass(slots=True)
 class Hit:
@@ -20,7 +22,7 @@ class Hit:
 
 @dataclass(slots=True)
 class FacetBucket:
-    qid: str
+    qid: str  # the value: a QID for entity facets, the name for ``source``
     label: str
     count: int
     selected: bool = False
@@ -35,9 +37,13 @@ class SearchResults:
     size: int
     took_ms: float
     query: dict[str, Any]
+    histogram: Histogram | None = None  # articles per period, when the query asked for it
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.histogram is None:  # only a query that asked for one has it
+            del out["histogram"]
+        return out
 
 
 @dataclass(slots=True)

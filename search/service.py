@@ -11,6 +11,7 @@ from typing import Any
 from newslink.indexer.kb import FACET_TYPES, KnowledgeBase
 
 from .engines import Engine
+from .facets import FACETS, PUBLISHED, roll_up
 from .query import QueryError, SearchQuery
 from .results import FacetBucket, SearchResults
 
@@ -43,15 +44,11 @@ class NewsLink:
     def search(self, query: SearchQuery) -> SearchResults:
         started = time.perf_counter()
         raw = self.engine.search(query)
-        qids = [q for buckets in raw.facets.values() for q, _ in buckets]
-        labels = {q: e.label for q, e in self.kb.entities(qids).items()}
-        facets = {
-            facet: [
-                FacetBucket(qid=q, label=labels.get(q, q), count=c, selected=q in query.filters.get(facet, []))
-                for q, c in buckets
-            ]
-            for facet, buckets in raw.facets.items()
-        }
+        counted = {name: buckets for name, buckets in raw.facets.items() if name != PUBLISHED.name}
+        facets = self.label_buckets(query, counted)
+        histogram = None
+        if query.histogram:
+            histogram = roll_up(raw.facets.get(PUBLISHED.name) or [], query.histogram, query.since, query.until)
         return SearchResults(
             total=raw.total,
             hits=raw.hits,
@@ -60,7 +57,19 @@ class NewsLink:
             size=query.size,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
             query=query.to_dict(),
+            histogram=histogram,
         )
+
+    def label_buckets(self, query: SearchQuery, raw: dict[str, list[tuple[str, int]]]) -> dict[str, list[FacetBucket]]:
+        """(value, count) pairs per facet -> labelled buckets, with one KB call for all of them."""
+        wanted = set().union(*(FACETS[name].expand([k for k, _ in buckets]) for name, buckets in raw.items()))
+        entities = self.kb.entities(sorted(wanted)) if wanted else {}
+        out = {}
+        for name, buckets in raw.items():
+            facet = FACETS[name]
+            chosen = set(facet.selected(query))
+            out[name] = [FacetBucket(qid=k, label=facet.label(k, entities), count=c, selected=k in chosen) for k, c in buckets]
+        return out
 
     def entity(self, qid: str) -> dict[str, Any] | None:
         entity = self.kb.entity(qid)

@@ -23,7 +23,6 @@ Same contract as the embedded engine (``base.Engine``), on a cluster:
 """
 from __future__ import annotations
 
-import html
 import json
 import os
 import socket
@@ -42,10 +41,11 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 
 from newslink.indexer.kb import FACET_TYPES
 
+from .. import facets as facet_registry
 from ..query import QueryError, SearchQuery
 from ..results import Hit, RawResults
 from .base import Engine, EngineError
-from .embedded import _lead
+from .hits import make_hit
 from .es_client import ServerInfo, connect, redact, unreachable
 from .es_query import facet_field, search_body
 
@@ -373,33 +373,18 @@ class ElasticsearchEngine(Engine):
     def _hit(raw: dict[str, Any], query: SearchQuery) -> Hit:
         doc = raw.get("_source") or {}
         marks = raw.get("highlight") or {}
-        snippet = (marks.get("text") or [None])[0] or html.escape(_lead(doc.get("text") or ""))
-        score = raw.get("_score")
-        return Hit(
-            id=doc.get("id") or raw["_id"],
-            score=round(float(score), 4) if score is not None and query.sort == "relevance" else None,
-            title=doc.get("title") or "",
-            published=doc.get("published"),
-            source=doc.get("source"),
-            url=doc.get("url"),
-            snippet=snippet,
+        score = raw.get("_score") if query.sort == "relevance" else None
+        return make_hit(
+            {**doc, "id": doc.get("id") or raw["_id"]},
+            score=score,
+            snippet=(marks.get("text") or [None])[0],
             title_html=(marks.get("title") or [None])[0],
-            entities=doc.get("entity_list") or [],
+            text=doc.get("text") or "",
         )
 
     @staticmethod
     def _facets(aggs: dict[str, Any], query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
-        out: dict[str, list[tuple[str, int]]] = {}
-        for facet in query.facets if query.facet_size else ():
-            agg = aggs.get(facet) or {}
-            buckets = [(str(b["key"]), int(b["doc_count"])) for b in agg.get("top", {}).get("buckets", [])]
-            present = {q for q, _ in buckets}
-            chosen = {str(b["key"]): int(b["doc_count"]) for b in agg.get("selected", {}).get("buckets", [])}
-            for selected in query.filters.get(facet, []):
-                if selected not in present:
-                    buckets.append((selected, chosen.get(selected, 0)))
-            out[facet] = buckets
-        return out
+        return {c.facet.name: c.facet.get_values(aggs.get(c.facet.name) or {}, query) for c in facet_registry.counts(query)}
 
     def get(self, doc_id: str) -> dict[str, Any] | None:
         with self._errors("get"):

@@ -7,7 +7,6 @@ next query and never see a half-built index.
 """
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -24,27 +23,16 @@ from newslink.indexer.dates import to_datetime
 from newslink.indexer.kb import FACET_TYPES
 from newslink.indexer.processes import pid_alive
 
+from .. import facets as facet_registry
 from ..query import SearchQuery
 from ..results import Hit, RawResults
-from ..textquery import ParsedText, Term
+from . import hits
 from .base import Engine, EngineError
+from .tantivy_query import ANALYZER, QueryCompiler, aggregations, analyzer
 
-ANALYZER = "newslink_en"
-TITLE_BOOST = 2.0
-SNIPPET_CHARS = 240
+SNIPPET_CHARS = hits.SNIPPET_CHARS  # the name other modules used before hits.py
 WRITER_HEAP = 256 * 1024 * 1024
-
-
-def _analyzer() -> tantivy.TextAnalyzer:
-    """English text analysis: split, drop huge tokens, lowercase, fold accents, stem."""
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
+_analyzer = analyzer  # the analysis the contract tests' oracle reproduces
 
 
 def _schema() -> tantivy.Schema:
@@ -70,7 +58,8 @@ class EmbeddedEngine(Engine):
         self._pinned = generation is not None  # a generation being built, not the live one
         self.generation = generation or self._live_generation() or self._claim_first_generation()
         self.schema = _schema()
-        self.analyzer = _analyzer()
+        self.analyzer = analyzer()
+        self.compiler = QueryCompiler(self.schema, self.analyzer)
         # Guards the swap of ``self.index`` (a new commit, a promoted generation):
         # threads of an API server share this engine. A searcher, once taken, is a
         # snapshot that stays valid, so the searches themselves run unlocked.
@@ -274,130 +263,55 @@ class EmbeddedEngine(Engine):
                     self._lock_file().unlink(missing_ok=True)
 
     # -- queries ------------------------------------------------------------------
-    def _term_queries(self, term: Term) -> tantivy.Query | None:
-        tokens = self.analyzer.analyze(term.text)
-        if not tokens:
-            return None
-        subs = []
-        for field_name, boost in (("title", TITLE_BOOST), ("text", 1.0)):
-            if len(tokens) == 1:
-                q = tantivy.Query.term_query(self.schema, field_name, tokens[0])
-            else:
-                q = tantivy.Query.phrase_query(self.schema, field_name, tokens)
-            subs.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost) if boost != 1.0 else q))
-        return tantivy.Query.boolean_query(subs)
-
-    def _text_query(self, parsed: ParsedText) -> tantivy.Query | None:
-        clauses = []
-        for group in parsed.groups:
-            alternatives = [q for t in group if (q := self._term_queries(t)) is not None]
-            if alternatives:
-                clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])))
-        for term in parsed.excluded:
-            q = self._term_queries(term)
-            if q is not None:
-                clauses.append((tantivy.Occur.MustNot, q))
-        if not clauses:
-            return None
-        if all(occur == tantivy.Occur.MustNot for occur, _ in clauses):
-            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-        return tantivy.Query.boolean_query(clauses)
-
-    def _filter_queries(self, query: SearchQuery, filters: dict[str, list[str]]) -> list[tantivy.Query]:
-        out: list[tantivy.Query] = []
-        for facet, qids in filters.items():
-            if query.match == "all":
-                out.extend(tantivy.Query.term_query(self.schema, facet, q) for q in qids)
-            else:
-                out.append(tantivy.Query.term_set_query(self.schema, facet, qids))
-        if query.sources:
-            out.append(tantivy.Query.term_set_query(self.schema, "source", query.sources))
-        if query.since or query.until:
-            lower = to_datetime(query.since) if query.since else tantivy.MIN_DATETIME  # type: ignore[attr-defined]
-            upper = to_datetime(query.until) if query.until else tantivy.MAX_DATETIME  # type: ignore[attr-defined]
-            out.append(tantivy.Query.range_query(self.schema, "published", tantivy.FieldType.Date, lower, upper))
-        return out
-
-    def _combine(self, text_q: tantivy.Query | None, filters: list[tantivy.Query]) -> tantivy.Query:
-        clauses = [(tantivy.Occur.Must, text_q)] if text_q is not None else []
-        clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
-        if not clauses:
-            return tantivy.Query.all_query()
-        return tantivy.Query.boolean_query(clauses)
-
     def search(self, query: SearchQuery) -> RawResults:
         searcher = self._searcher()
-        text_q = self._text_query(query.parsed)
-        main = self._combine(text_q, self._filter_queries(query, query.filters))
+        text_q = self.compiler.text(query.parsed)
+        main = self.compiler.combine(text_q, facet_registry.hit_filters(query))
         kwargs: dict[str, Any] = {}
         if query.sort in ("newest", "oldest"):
             kwargs = {"order_by_field": "published", "order": tantivy.Order.Desc if query.sort == "newest" else tantivy.Order.Asc}
         limit = max(query.size, 1)
         result = searcher.search(main, limit, count=True, offset=query.offset, **kwargs)
-        hits: list[Hit] = []
+        found: list[Hit] = []
         if query.size:
             snippets = self._snippet_generators(searcher, text_q) if query.highlight else None
             for key, address in result.hits:
                 stored = searcher.doc(address)
-                hits.append(self._hit(stored, key if not kwargs else None, snippets))
+                found.append(self._hit(stored, key if not kwargs else None, snippets))
         facets = self._facets(searcher, query, text_q)
-        return RawResults(total=result.count or 0, hits=hits, facets=facets)
+        return RawResults(total=result.count or 0, hits=found, facets=facets)
 
     def _snippet_generators(self, searcher: tantivy.Searcher, text_q: tantivy.Query | None):
         if text_q is None:
             return None
         text_gen = tantivy.SnippetGenerator.create(searcher, text_q, self.schema, "text")
-        text_gen.set_max_num_chars(SNIPPET_CHARS)
+        text_gen.set_max_num_chars(hits.SNIPPET_CHARS)
         title_gen = tantivy.SnippetGenerator.create(searcher, text_q, self.schema, "title")
         title_gen.set_max_num_chars(1000)
         return text_gen, title_gen
 
     def _hit(self, stored: tantivy.Document, score: float | None, snippets) -> Hit:
-        doc = _stored_hit(stored)
         snippet = title_html = None
         if snippets is not None:
             text_snip = snippets[0].snippet_from_doc(stored)
             snippet = text_snip.to_html() if text_snip.highlighted() else None
             title_snip = snippets[1].snippet_from_doc(stored)
             title_html = title_snip.to_html() if title_snip.highlighted() else None
-        if not snippet:
-            text = stored["text"]  # its own stored field: no need for the JSON's copy
-            snippet = html.escape(_lead(text[0] if text else ""))
-        return Hit(
-            id=doc["id"],
-            score=round(float(score), 4) if score is not None else None,
-            title=doc.get("title") or "",
-            published=doc.get("published"),
-            source=doc.get("source"),
-            url=doc.get("url"),
-            snippet=snippet,
-            title_html=title_html,
-            entities=doc.get("entity_list") or [],
-        )
+        text = stored["text"] if not snippet else None  # its own stored field: no need for the JSON's copy
+        return hits.make_hit(_stored_hit(stored), score=score, snippet=snippet, title_html=title_html, text=text[0] if text else "")
 
     def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q) -> dict[str, list[tuple[str, int]]]:
-        """Terms aggregations; facets sharing the same filter set share one pass."""
-        if not query.facets or not query.facet_size:
-            return {}
-        groups: dict[tuple, list[str]] = {}
-        for facet in query.facets:
-            key = tuple(sorted((t, tuple(v)) for t, v in query.filters_except(facet).items()))
-            groups.setdefault(key, []).append(facet)
+        """Each facet's aggregations over its own filter set; facets sharing a filter set share one pass."""
+        groups: dict[tuple, list[facet_registry.Count]] = {}
+        for count in facet_registry.counts(query):
+            groups.setdefault(tuple(count.filters), []).append(count)
         out: dict[str, list[tuple[str, int]]] = {}
-        for key, facets in groups.items():
-            base = self._combine(text_q, self._filter_queries(query, dict((t, list(v)) for t, v in key)))
-            aggs = {f: {"terms": {"field": f, "size": query.facet_size}} for f in facets}
-            result = searcher.aggregate(base, aggs)
-            for facet in facets:
-                buckets = [(b["key"], int(b["doc_count"])) for b in result.get(facet, {}).get("buckets", [])]
-                present = {q for q, _ in buckets}
-                for selected in query.filters.get(facet, []):
-                    if selected not in present:  # a selected value is always shown
-                        own = dict((t, list(v)) for t, v in key)
-                        own[facet] = own.get(facet, []) + [selected]  # in "all" mode the facet's own filter stays
-                        sel_q = self._combine(text_q, self._filter_queries(query, own))
-                        buckets.append((selected, searcher.search(sel_q, 1, count=True).count or 0))
-                out[facet] = buckets
+        for clauses, group in groups.items():
+            aggs = {f"{c.facet.name}__{sub}": agg for c in group for sub, agg in c.aggs.items()}
+            result = searcher.aggregate(self.compiler.combine(text_q, list(clauses)), aggregations(aggs))
+            for c in group:
+                own = {sub: result.get(f"{c.facet.name}__{sub}") or {} for sub in c.aggs}
+                out[c.facet.name] = c.facet.get_values(own, query)
         return out
 
     # -- single documents -----------------------------------------------------------
@@ -498,7 +412,7 @@ def _write_pid(path: Path) -> None:
 # query's time before). json.dumps escapes control characters, so the newline is
 # unambiguous; a document stored before this layout is one JSON text, and reads
 # back the same way.
-_HIT_KEYS = ("id", "title", "published", "source", "url", "entity_list")
+_HIT_KEYS = hits.HIT_KEYS
 
 
 def _stored_bytes(doc: dict[str, Any]) -> bytes:
@@ -520,10 +434,3 @@ def _stored_hit(stored: tantivy.Document) -> dict[str, Any]:
     """At least the fields of ``_HIT_KEYS`` (the whole document if stored in the old layout)."""
     head, _sep, _rest = bytes(stored["doc"][0]).partition(b"\n")
     return json.loads(head)
-
-
-def _lead(text: str, chars: int = SNIPPET_CHARS) -> str:
-    if len(text) <= chars:
-        return text
-    cut = text[:chars].rsplit(" ", 1)[0]
-    return cut + " …"

@@ -6,29 +6,32 @@ multi-select), and this module says the same thing in Query DSL so both engines 
 the same documents. User text is only ever passed as the ``query`` of a ``multi_match``,
 never to ``query_string``, so there is nothing to escape and no syntax to break.
 
-Facets follow elasticsearch-dsl's ``FacetedSearch``: the main query holds the text and
-the non-facet filters (source, dates), the facet filters go to ``post_filter`` (they
-narrow the hits, not the counts), and each facet is a ``filter`` aggregation carrying the
-*other* facets' filters (``SearchQuery.filters_except``) around a ``terms`` aggregation.
+Facets follow elasticsearch-dsl's ``FacetedSearch``: the main query holds the text, every
+facet's filter (entities, source, dates: :func:`newslink.search.facets.hit_filters`) goes
+to ``post_filter`` (they narrow the hits, not the counts), and each counted facet is a
+``filter`` aggregation carrying the filters it is counted with
+(:func:`newslink.search.facets.counts`) around the facet's own aggregations.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from .. import facets as facet_registry
+from ..facets import Clause, Range, Terms
 from ..query import SearchQuery
 from ..textquery import ParsedText, Term
-from .embedded import SNIPPET_CHARS
+from .hits import HIT_KEYS, SNIPPET_CHARS
 
 TEXT_FIELDS = ("title^2", "text")
 EXACT_FIELDS = ("title.exact^2", "text.exact")  # unstemmed: ranks exact wording first
-SOURCE_FIELDS = ("id", "title", "text", "published", "source", "url", "entity_list")
+SOURCE_FIELDS = (*HIT_KEYS, "text")
 
 _TOKEN = re.compile(r"[^\W_]+")  # what the char_group tokenizer in mappings/articles.json keeps
 
 
 def facet_field(facet: str) -> str:
-    return f"entities.{facet}"
+    return facet_registry.ENTITY_FACETS[facet].field
 
 
 def has_tokens(text: str) -> bool:
@@ -57,45 +60,21 @@ def text_query(parsed: ParsedText) -> dict[str, Any] | None:
     return {"bool": {"must": must, "must_not": must_not}}
 
 
-def facet_filters(query: SearchQuery, filters: dict[str, list[str]]) -> list[dict[str, Any]]:
-    """``any``: one ``terms`` per facet type; ``all``: one ``term`` per value."""
-    out: list[dict[str, Any]] = []
-    for facet, qids in filters.items():
-        if query.match == "all":
-            out.extend({"term": {facet_field(facet): q}} for q in qids)
-        else:
-            out.append({"terms": {facet_field(facet): list(qids)}})
-    return out
+def clause(c: Clause) -> dict[str, Any]:
+    """One engine-neutral facet clause in Query DSL."""
+    if isinstance(c, Terms):
+        return {"term": {c.field: c.values[0]}} if len(c.values) == 1 else {"terms": {c.field: list(c.values)}}
+    assert isinstance(c, Range)
+    return {"range": {c.field: {k: v for k, v in (("gte", c.gte), ("lte", c.lte)) if v}}}
 
 
-def base_filters(query: SearchQuery) -> list[dict[str, Any]]:
-    """Filters that apply to hits and facet counts alike."""
-    out: list[dict[str, Any]] = []
-    if query.sources:
-        out.append({"terms": {"source": list(query.sources)}})
-    if query.since or query.until:
-        bounds = {k: v for k, v in (("gte", query.since), ("lte", query.until)) if v}
-        out.append({"range": {"published": bounds}})
-    return out
-
-
-def _bool_filter(clauses: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+def _bool_filter(clauses: list[Clause]) -> dict[str, Any]:
+    return {"bool": {"filter": [clause(c) for c in clauses]}} if clauses else {"match_all": {}}
 
 
 def aggregations(query: SearchQuery) -> dict[str, Any]:
-    """Per facet: the other facets' filters around the top terms and the selected ones."""
-    if not query.facets or not query.facet_size:
-        return {}
-    aggs: dict[str, Any] = {}
-    for facet in query.facets:
-        field = facet_field(facet)
-        inner: dict[str, Any] = {"top": {"terms": {"field": field, "size": query.facet_size}}}
-        selected = query.filters.get(facet) or []
-        if selected:  # a selected value is always shown, even outside the top buckets
-            inner["selected"] = {"terms": {"field": field, "include": list(selected), "size": len(selected)}}
-        aggs[facet] = {"filter": _bool_filter(facet_filters(query, query.filters_except(facet))), "aggs": inner}
-    return aggs
+    """Per counted facet: the filters it is counted with around its own aggregations."""
+    return {c.facet.name: {"filter": _bool_filter(c.filters), "aggs": c.aggs} for c in facet_registry.counts(query)}
 
 
 def sort_clause(query: SearchQuery) -> list[dict[str, Any]] | None:
@@ -121,20 +100,16 @@ def highlight() -> dict[str, Any]:
 def search_body(query: SearchQuery) -> dict[str, Any]:
     """The whole request body for one SearchQuery."""
     text_q = text_query(query.parsed)
-    filters = base_filters(query)
-    if text_q is None and not filters:
-        main: dict[str, Any] = {"match_all": {}}
-    else:
-        main = {"bool": {"must": [text_q] if text_q else [], "filter": filters}}
     body: dict[str, Any] = {
-        "query": main,
+        "query": text_q or {"match_all": {}},
         "from": query.offset,
         "size": query.size,
         "track_total_hits": True,
         "_source": list(SOURCE_FIELDS),
     }
-    if query.filters:
-        body["post_filter"] = _bool_filter(facet_filters(query, query.filters))
+    filters = facet_registry.hit_filters(query)
+    if filters:
+        body["post_filter"] = _bool_filter(filters)
     aggs = aggregations(query)
     if aggs:
         body["aggs"] = aggs

@@ -1,0 +1,38 @@
+"""Stored document -> :class:`~newslink.search.results.Hit`, the same for every engine.
+
+Both engines store the fields a hit shows (``HIT_KEYS``) and hand them here with
+whatever highlighting they produced; the fallback snippet (the escaped lead of the
+text) and the score rule live in one place so the engines cannot drift apart.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..results import Hit
+
+SNIPPET_CHARS = 240
+HIT_KEYS = ("id", "title", "published", "source", "url", "entity_list")
+
+
+def lead(text: str, chars: int = SNIPPET_CHARS) -> str:
+    """The start of ``text`` cut at a word boundary (a snippet when nothing was highlighted)."""
+    if len(text) <= chars:
+        return text
+    cut = text[:chars].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def make_hit(doc: dict[str, Any], *, score: float | None, snippet: str | None, title_html: str | None, text: str = "") -> Hit:
+    """A hit from the stored ``HIT_KEYS`` of a document; ``text`` feeds the fallback snippet."""
+    return Hit(
+        id=doc["id"],
+        score=round(float(score), 4) if score is not None else None,
+        title=doc.get("title") or "",
+        published=doc.get("published"),
+        source=doc.get("source"),
+        url=doc.get("url"),
+        snippet=snippet or html.escape(lead(text)),
+        title_html=title_html,
+        entities=doc.get("entity_list") or [],
+    )

@@ -1,0 +1,138 @@
+"""SearchQuery parts -> tantivy queries and aggregations: the embedded engine's compiler.
+
+The sibling of :mod:`.es_query`: both compile the same things -- the parsed user text
+(an AND of OR-groups of terms, each term a phrase over title^2/text, excluded terms),
+the engine-neutral facet clauses of :mod:`newslink.search.facets` and their
+aggregations -- one into tantivy's query objects, the other into Query DSL.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import tantivy
+
+from newslink.indexer.dates import to_datetime
+
+from ..facets import Clause, Range, Terms
+from ..textquery import ParsedText, Term
+
+ANALYZER = "newslink_en"
+TITLE_BOOST = 2.0
+
+
+def analyzer() -> tantivy.TextAnalyzer:
+    """English text analysis: split, drop huge tokens, lowercase, fold accents, stem."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def field_name(logical: str) -> str:
+    """A facet's logical field (``entities.person``) -> the tantivy field (``person``)."""
+    return logical.rsplit(".", 1)[-1]
+
+
+def aggregations(aggs: dict[str, Any]) -> dict[str, Any]:
+    """An Elasticsearch-style aggregation tree with tantivy field names."""
+    out = copy.deepcopy(aggs)
+
+    def rename(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("field"), str):
+                node["field"] = field_name(node["field"])
+            for value in node.values():
+                rename(value)
+
+    rename(out)
+    return out
+
+
+_ID_META = set("\\.+*?()|[]{}^$#&-~")
+
+
+def _regex_escape(text: str) -> str:
+    return "".join("\\" + c if c in _ID_META else c for c in text)
+
+
+def after_id_regex(last: str) -> str:
+    """A regex over the ``id`` term dictionary matching every id sorting after ``last``
+    (code point order, which is UTF-8 byte order: tantivy's and Lucene's term order).
+
+    tantivy has no range query on text fields, so this is the embedded engine's
+    ``search_after``: the ids that share a prefix of ``last`` and then have a greater
+    character, or extend ``last``.
+    """
+    alternatives = [
+        _regex_escape(last[:i]) + "[\\x{%x}-\\x{10ffff}]" % (ord(ch) + 1) + ".*"
+        for i, ch in enumerate(last)
+        if ord(ch) < 0x10FFFF
+    ]
+    alternatives.append(_regex_escape(last) + ".+")
+    return "(?s)(" + "|".join(alternatives) + ")"
+
+
+class QueryCompiler:
+    """Compiles against one schema and analyzer (those of an open index)."""
+
+    def __init__(self, schema: tantivy.Schema, text_analyzer: tantivy.TextAnalyzer) -> None:
+        self.schema = schema
+        self.analyzer = text_analyzer
+
+    def term(self, term: Term) -> tantivy.Query | None:
+        """One term or phrase over title^2 and text; None when nothing survives analysis."""
+        tokens = self.analyzer.analyze(term.text)
+        if not tokens:
+            return None
+        subs = []
+        for name, boost in (("title", TITLE_BOOST), ("text", 1.0)):
+            if len(tokens) == 1:
+                q = tantivy.Query.term_query(self.schema, name, tokens[0])
+            else:
+                q = tantivy.Query.phrase_query(self.schema, name, tokens)
+            subs.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost) if boost != 1.0 else q))
+        return tantivy.Query.boolean_query(subs)
+
+    def text(self, parsed: ParsedText) -> tantivy.Query | None:
+        clauses = []
+        for group in parsed.groups:
+            alternatives = [q for t in group if (q := self.term(t)) is not None]
+            if alternatives:
+                clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])))
+        for term in parsed.excluded:
+            q = self.term(term)
+            if q is not None:
+                clauses.append((tantivy.Occur.MustNot, q))
+        if not clauses:
+            return None
+        if all(occur == tantivy.Occur.MustNot for occur, _ in clauses):
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses)
+
+    def clause(self, clause: Clause) -> tantivy.Query:
+        name = field_name(clause.field)
+        if isinstance(clause, Terms):
+            if len(clause.values) == 1:
+                return tantivy.Query.term_query(self.schema, name, clause.values[0])
+            return tantivy.Query.term_set_query(self.schema, name, list(clause.values))
+        assert isinstance(clause, Range)
+        lower = to_datetime(clause.gte) if clause.gte else tantivy.MIN_DATETIME  # type: ignore[attr-defined]
+        upper = to_datetime(clause.lte) if clause.lte else tantivy.MAX_DATETIME  # type: ignore[attr-defined]
+        return tantivy.Query.range_query(self.schema, name, tantivy.FieldType.Date, lower, upper)
+
+    def combine(self, text_q: tantivy.Query | None, clauses: list[Clause], extra: list[tantivy.Query] = ()) -> tantivy.Query:
+        """The text (scored) AND every clause (unscored): one query for hits or counts."""
+        parts = [(tantivy.Occur.Must, text_q)] if text_q is not None else []
+        parts += [(tantivy.Occur.Must, tantivy.Query.const_score_query(self.clause(c), 0.0)) for c in clauses]
+        parts += [(tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in extra]
+        if not parts:
+            return tantivy.Query.all_query()
+        return tantivy.Query.boolean_query(parts)
+
+    def after_id(self, last: str) -> tantivy.Query:
+        return tantivy.Query.regex_query(self.schema, "id", after_id_regex(last))
