@@ -174,6 +174,46 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
 
 
 # --------------------------------------------------------------------------- search
+class QueryCommand(click.Command):
+    """A command whose query may hold ``-word`` exclusions outside the quotes.
+
+    ``newslink search -trump`` (or ``iran -football``) is what people type; click
+    would take ``-trump`` for an unknown option. Any single-dash word that is
+    not one of the command's options, and not the value of an option, is taken
+    out before click parses and added to the query; ``--`` still works too.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = [p for p in self.params if isinstance(p, click.Option)]
+        known = {o for p in options for o in (*p.opts, *p.secondary_opts)} | set(ctx.help_option_names)
+        takes_value = {o for p in options if not p.is_flag and not p.count for o in p.opts}
+        words: list[str] = []
+        rest: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                rest.extend(args[i:])
+                break
+            if arg in takes_value and i + 1 < len(args):
+                rest.extend(args[i:i + 2])
+                i += 2
+                continue
+            if arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg not in known:
+                words.append(arg)
+            else:
+                rest.append(arg)
+            i += 1
+        ctx.meta["newslink.exclusions"] = words
+        return super().parse_args(ctx, rest)
+
+
+def query_text(text: str) -> str:
+    """The QUERY argument plus the ``-word`` exclusions :class:`QueryCommand` took out."""
+    extra = click.get_current_context().meta.get("newslink.exclusions") or []
+    return " ".join([text, *extra]).strip()
+
+
 def _param_dest(param: Param) -> str:
     return f"filter_{param.name}"
 
@@ -194,7 +234,7 @@ def build_query(obj: Context, text: str, kw: dict[str, Any], **extra: Any):
     values = {p.name: kw.pop(_param_dest(p)) for p in filter_params()}
     try:
         query = app.build_query(
-            text=text,
+            text=query_text(text),
             match=kw.pop("match"),
             facet_size=kw.pop("facet_size"),
             **query_kwargs(values),
@@ -205,7 +245,7 @@ def build_query(obj: Context, text: str, kw: dict[str, Any], **extra: Any):
     return app, query
 
 
-@cli.command()
+@cli.command(cls=QueryCommand)
 @click.argument("query", required=False, default="")
 @query_options
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
@@ -214,7 +254,8 @@ def build_query(obj: Context, text: str, kw: dict[str, Any], **extra: Any):
 @click.option("--no-highlight", is_flag=True, help="Plain snippets.")
 @click.pass_obj
 def search(obj: Context, query: str, as_json: bool, sort: str, page: int, size: int, no_highlight: bool, **kw: Any) -> None:
-    """Keyword + entity-faceted search. QUERY supports "phrases", -exclusions and OR."""
+    """Keyword + entity-faceted search. QUERY supports "phrases", -exclusions and OR
+    (a query may start with an exclusion: `newslink search -trump`)."""
     app, q = build_query(obj, query, kw, sort=sort, page=page, size=size, highlight=not no_highlight)
     try:
         results = app.search(q)
@@ -226,7 +267,7 @@ def search(obj: Context, query: str, as_json: bool, sort: str, page: int, size: 
         click.echo(render_results(results, color=color_on()))
 
 
-@cli.command()
+@cli.command(cls=QueryCommand)
 @click.argument("query", required=False, default="")
 @query_options
 @click.pass_obj

@@ -183,8 +183,8 @@ class DateHistogramFacet(Facet):
     field = "published"
     countable = False  # asked for with SearchQuery.histogram, not in SearchQuery.facets
     params = (
-        Param("since", "Published on or after (YYYY-MM-DD).", multiple=False, metavar="DATE"),
-        Param("until", "Published on or before (YYYY-MM-DD).", multiple=False, metavar="DATE"),
+        Param("since", "Published on or after: YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601 (a year or month from its first day).", multiple=False, metavar="DATE"),
+        Param("until", "Published on or before: YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601 (a year, month or day to its last second).", multiple=False, metavar="DATE"),
     )
 
     def add_filter(self, query: SearchQuery) -> list[Clause]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from newslink.indexer.dates import BadDate, parse_date
+from newslink.indexer.dates import BadDate
 from newslink.indexer.kb import FACET_TYPES
 
 from .facets import COUNTABLE, DEFAULT_FACETS, HISTOGRAM_CHOICES
+from .datefilter import parse_bound
 from .textquery import ParsedText, parse_text
 
 SORTS = ("relevance", "newest", "oldest")
@@ -64,11 +65,9 @@ class SearchQuery:
             value = getattr(self, name)
             if value:
                 try:
-                    setattr(self, name, parse_date(value))
+                    setattr(self, name, parse_bound(value, end=name == "until"))
                 except BadDate as exc:
                     raise QueryError(name, str(exc)) from exc
-        if self.until and len(self.until) == 19 and self.until.endswith("T00:00:00"):
-            self.until = self.until[:10] + "T23:59:59"  # a bare date means the whole day
         if self.since and self.until and self.since > self.until:
             raise QueryError("since", "is after 'until'")
         if self.sort not in SORTS:

@@ -31,6 +31,9 @@ def render_results(results: SearchResults, *, color: bool, show_facets: bool = T
     first = (results.page - 1) * results.size + 1 if results.hits else 0
     last = first + len(results.hits) - 1 if results.hits else 0
     lines.append(count_of(results.total, "article") + (f" — showing {first}–{last}" if results.hits else "") + f" ({results.took_ms:.1f} ms)")
+    if not results.hits and results.total and results.size and results.page > 1:
+        last_page = -(-results.total // results.size)
+        lines.append(f"page {results.page:,} is past the last page ({last_page:,})")
     for n, hit in enumerate(results.hits, start=first):
         title = highlight_for_terminal(hit.title_html, color) if hit.title_html else hit.title
         lines.append("")

@@ -44,7 +44,8 @@ class NewsLink:
     def search(self, query: SearchQuery) -> SearchResults:
         started = time.perf_counter()
         raw = self.engine.search(query)
-        counted = {name: buckets for name, buckets in raw.facets.items() if name != PUBLISHED.name}
+        # one fixed order (the registry's): engines group facets by filter set, which moved a filtered type last
+        counted = {name: raw.facets[name] for name in FACETS if name in raw.facets and name != PUBLISHED.name}
         facets = self.label_buckets(query, counted)
         histogram = None
         if query.histogram:

@@ -1,0 +1,180 @@
+"""What a new user trips over (issue 20) and date filters under attack (issue 21):
+the CLI through CliRunner and the API through the real app, on the real engine
+holding the linked test corpus."""
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newslink.indexer.kb import FACET_TYPES, KnowledgeBase
+from newslink.indexer.kb.loader import open_kb
+from newslink.search.api import create_app
+from newslink.search.cli import cli
+from newslink.search.engines.embedded import EmbeddedEngine
+
+IRAN = "Q794"
+PROPS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase, corpus_docs: list[dict]) -> Path:
+    """A data dir with the session KB and the linked test corpus in the default index."""
+    home = tmp_path_factory.mktemp("usability-home")
+    shutil.copy(kb.path, home / "kb.sqlite")
+    open_kb(home / "kb.sqlite").close()
+    engine = EmbeddedEngine(home, "articles")
+    assert engine.write(corpus_docs) == []
+    engine.commit()
+    engine.close()
+    return home
+
+
+@pytest.fixture(scope="module")
+def run(home: Path):
+    """The real CLI on ``home``; ``code`` is the exit code the call must end with."""
+
+    def invoke(*args: str, code: int = 0) -> Result:
+        env = {"NEWSLINK_HOME": str(home), "NEWSLINK_KB": str(home / "kb.sqlite")}
+        result = CliRunner().invoke(cli, ["--home", str(home), *args], env=env)
+        assert "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+        assert result.exit_code == code, (args, result.output)
+        return result
+
+    return invoke
+
+
+@pytest.fixture(scope="module")
+def client(home: Path) -> Iterator[TestClient]:
+    engine = EmbeddedEngine(home, "articles")
+    kb = KnowledgeBase(home / "kb.sqlite")
+    with TestClient(create_app(engine, kb), raise_server_exceptions=False) as c:
+        yield c
+    engine.close()
+    kb.close()
+
+
+def ids(body: dict[str, Any]) -> set[str]:
+    return {h["id"] for h in body["hits"]}
+
+
+def published_ids(docs: list[dict], keep) -> set[str]:
+    return {d["id"] for d in docs if d.get("published") and keep(d["published"])}
+
+
+# --------------------------------------------------------------------------- 1: partial dates
+def test_a_year_or_month_means_its_whole_span(run, client: TestClient, corpus_docs: list[dict]) -> None:
+    years = sorted({d["published"][:4] for d in corpus_docs if d.get("published")})
+    months = sorted({d["published"][:7] for d in corpus_docs if d.get("published")})
+    for year in years:
+        body = json.loads(run("search", "--since", year, "--size", "100", "--json").stdout)
+        assert body["query"]["since"] == f"{year}-01-01T00:00:00"
+        assert ids(body) == published_ids(corpus_docs, lambda p: p[:4] >= year)
+        body = json.loads(run("search", "--until", year, "--size", "100", "--json").stdout)
+        assert body["query"]["until"] == f"{year}-12-31T23:59:59"
+        assert ids(body) == published_ids(corpus_docs, lambda p: p[:4] <= year)
+    for month in months:
+        api = client.get("/search", params={"since": month, "until": month, "size": 100}).json()
+        assert api["query"]["since"].startswith(f"{month}-01T00:00:00")
+        assert api["query"]["until"].endswith("T23:59:59") and api["query"]["until"][:7] == month
+        assert ids(api) == published_ids(corpus_docs, lambda p: p[:7] == month)
+
+
+def test_ambiguous_day_month_is_refused_with_both_readings(run, client: TestClient) -> None:
+    result = run("search", "--since", "02/03/2024", code=2)
+    assert "ambiguous" in result.stderr and "2024-02-03" in result.stderr and "2024-03-02" in result.stderr
+    body = client.get("/search", params={"until": "02/03/2024"})
+    assert body.status_code == 400 and body.json()["param"] == "until" and "ambiguous" in body.json()["error"]
+    # one reading only: the 13th cannot be a month
+    assert json.loads(run("search", "--since", "13/02/2024", "--json").stdout)["query"]["since"] == "2024-02-13T00:00:00"
+
+
+# --------------------------------------------------------------------------- issue 21.3: out-of-range filters
+@pytest.mark.parametrize("param,value", [("until", "9999-12-31"), ("since", "2262-05-01"), ("until", "1500-01-01"), ("since", "0001-01-01")])
+def test_dates_the_engine_cannot_hold_are_a_clear_error(run, client: TestClient, param: str, value: str) -> None:
+    response = client.get("/search", params={param: value})
+    assert response.status_code == 400, response.text
+    assert response.json()["param"] == param and "outside" in response.json()["error"]
+    result = run("search", f"--{param}", value, code=2)
+    assert f"{param}:" in result.stderr and "outside" in result.stderr
+
+
+_DAY = st.tuples(st.integers(1, 9999), st.integers(1, 12), st.integers(1, 28))
+date_filters = st.one_of(
+    _DAY.map(lambda d: f"{d[0]:04d}-{d[1]:02d}-{d[2]:02d}"),
+    _DAY.map(lambda d: f"{d[0]:04d}-{d[1]:02d}"),
+    _DAY.map(lambda d: f"{d[0]:04d}"),
+    _DAY.map(lambda d: f"{d[0]:04d}-{d[1]:02d}-{d[2]:02d}T12:30:00+05:00"),
+    _DAY.map(lambda d: f"{d[2]}/{d[1]}/{d[0]}"),
+    st.integers(-(10**16), 10**16).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(["1e10", "-1", "0", "now", "yesterday", "Feb 30 2024", "2024-13-01", "24:00", "2024-W05", "T", "+", "2024-02-29T25:00"]),
+    st.text(max_size=30),
+)
+
+
+@PROPS
+@given(since=st.none() | date_filters, until=st.none() | date_filters)
+def test_any_date_filter_is_answered_or_refused_never_a_server_error(client: TestClient, corpus_docs: list[dict], since, until) -> None:
+    params = {k: v for k, v in {"since": since, "until": until, "size": 100}.items() if v is not None}
+    response = client.get("/search", params=params)
+    assert response.status_code in (200, 400, 422), (params, response.text)
+    body = response.json()
+    if response.status_code != 200:
+        assert body["param"] in ("since", "until") and body["error"]
+        return
+    low, high = body["query"]["since"] or "", body["query"]["until"] or "9999"
+    assert ids(body) == published_ids(corpus_docs, lambda p: low <= p[:19] <= high)
+
+
+@settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(value=date_filters, param=st.sampled_from(["--since", "--until"]))
+def test_any_date_filter_in_the_cli_is_answered_or_exits_2(home: Path, value: str, param: str) -> None:
+    env = {"NEWSLINK_HOME": str(home), "NEWSLINK_KB": str(home / "kb.sqlite")}
+    result = CliRunner().invoke(cli, ["--home", str(home), "search", param, value, "--json"], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        assert result.stderr.startswith("newslink: error: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- 6: a query starting with an exclusion
+def test_a_query_may_start_with_an_exclusion(run, corpus_docs: list[dict]) -> None:
+    excluded = json.loads(run("search", "-drones", "--size", "100", "--json").stdout)
+    dashed = json.loads(run("search", "--size", "100", "--json", "--", "-drones").stdout)
+    assert ids(excluded) == ids(dashed) and excluded["query"]["q"] == "-drones"
+    assert 0 < len(ids(excluded)) < len(corpus_docs)
+    mixed = json.loads(run("search", "iran", "-drones", "--since", "2023", "--json").stdout)
+    assert mixed["query"]["q"] == "iran -drones" and mixed["query"]["since"] == "2023-01-01T00:00:00"
+    assert ids(mixed) <= ids(excluded)
+    assert run("facets", "-drones", "--json").stdout  # facets takes the same query
+    assert "Usage" in run("search", "-h").stdout  # help still is help
+
+
+# --------------------------------------------------------------------------- 7: paging past the end
+def test_paging_past_the_end_says_so(run, corpus_docs: list[dict]) -> None:
+    out = run("search", "--page", "500", "--size", "2").stdout
+    last = -(-len(corpus_docs) // 2)
+    assert f"page 500 is past the last page ({last})" in out
+    assert "past the last page" not in run("search", "--page", str(last), "--size", "2").stdout
+
+
+# --------------------------------------------------------------------------- 19: one facet order
+def test_facet_order_does_not_move_with_a_filter(run, client: TestClient) -> None:
+    assert list(client.get("/search", params={"country": IRAN}).json()["facets"]) == list(FACET_TYPES)
+    cli_json = json.loads(run("search", "--country", IRAN, "--json").stdout)
+    assert list(cli_json["facets"]) == list(FACET_TYPES)
+    table = run("facets", "--country", IRAN).stdout.splitlines()[1:]
+    assert [line.split()[0] for line in table] == list(FACET_TYPES)
+    api = client.get("/search", params={"country": IRAN, "facets": "weapon,country,person"}).json()
+    assert list(api["facets"]) == [f for f in FACET_TYPES if f in ("weapon", "country", "person")]
