@@ -14,6 +14,13 @@ class BadDate(ValueError):
     """A date string that could not be understood."""
 
 
+# The publication dates an index can hold. tantivy stores a date as i64
+# nanoseconds since 1970 (1677-09-21 .. 2262-04-11); both engines keep the same
+# whole years inside that so an article reads back the same from either.
+EARLIEST = "1678-01-01T00:00:00"
+LATEST = "2261-12-31T23:59:59"
+
+
 def parse_date(value: object) -> str | None:
     """Return ``YYYY-MM-DDTHH:MM:SS`` (UTC) for a date-like value, None for empty.
 
@@ -47,6 +54,26 @@ def parse_date(value: object) -> str | None:
     if not 1000 <= dt.year <= 9999:
         raise BadDate(f"year out of range in {text[:40]!r}")
     return _format(dt)
+
+
+def parse_published(value: object) -> str | None:
+    """:func:`parse_date` for a record's publication date, limited to what an index stores.
+
+    A date that parses but lies outside ``EARLIEST``..``LATEST`` (year 1500, 9999,
+    the timestamp ``1e10``), or that overflows when moved to UTC, raises
+    :class:`BadDate` here, so the reader reports it at its file and line and
+    keeps the article without a date; the engine would otherwise reject the
+    whole document, far from the record.
+    """
+    try:
+        iso = parse_date(value)
+    except BadDate:
+        raise
+    except (OverflowError, ValueError, TypeError, OSError) as exc:  # 9999-12-31T23:00-05:00 is past year 9999 in UTC
+        raise BadDate(f"date out of range: {str(value)[:40]!r}") from exc
+    if iso is not None and not EARLIEST <= iso <= LATEST:
+        raise BadDate(f"{iso} is outside the dates an index can hold ({EARLIEST[:4]} to {LATEST[:4]})")
+    return iso
 
 
 def _format(dt: datetime) -> str:

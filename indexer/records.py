@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .article import Article, stable_id
-from .dates import BadDate, parse_date
+from .dates import BadDate, parse_published
 
 # Field names seen in real news dumps, mapped to the Article field they feed.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -211,7 +211,7 @@ def record_to_article(
     if key:
         used.add(key)
     try:
-        published = parse_date(raw_date)
+        published = parse_published(raw_date)
     except BadDate as exc:
         problem(f"bad date in '{key}': {exc}; indexed without a date", fatal=False)
         published = None

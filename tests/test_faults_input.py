@@ -155,3 +155,21 @@ def test_documents_the_engine_rejects_are_in_the_dead_letter_and_refeed(tmp_path
     dead.write_text(json.dumps(entry) + "\n")
     [(article, probs)] = list(read_paths([dead]))
     assert probs == [] and (article.title, article.published, article.source, article.url, article.meta) == ("Yemen", "2024-03-01T00:00:00", "DW", "http://x/1", {"category": "world"})
+
+
+def test_dates_the_engine_cannot_hold_keep_their_article_with_a_warning(tmp_path: Path, pipeline) -> None:
+    """Years 1000-1677 and 2262-9999 parse, but tantivy cannot store them: the reader
+    drops the date at file:line and the article is indexed, never rejected at the engine."""
+    values = ["1500-01-01", "1677-06-01T00:00:00Z", "2262-05-01", "9999-12-31", 1e10, "9999-12-31T23:00:00-05:00", "2024-03-01"]
+    src = tmp_path / "dates.jsonl"
+    src.write_text("".join(json.dumps({"id": f"d{i}", "title": "Iran", "text": "Iran talks", "published": v}) + "\n" for i, v in enumerate(values)))
+    engine = EmbeddedEngine(tmp_path / "home")
+    try:
+        summary = run_index(read_paths([src]), pipeline, engine)
+        assert summary.indexed == len(values) and summary.skipped == 0
+        assert engine.count() == len(values)
+        warned = sorted(p.line for p in summary.problems if not p.fatal and "date" in p.message and p.path == str(src))
+        assert warned == [1, 2, 3, 4, 5, 6]
+        assert engine.get("d0")["published"] is None and engine.get("d6")["published"] == "2024-03-01T00:00:00"
+    finally:
+        engine.close()
