@@ -12,13 +12,15 @@ import gzip
 import io
 import json
 import os
+import re
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .article import Article, stable_id
-from .records import DEAD_LETTER_MARK, Problem, record_to_article
+from .records import DEAD_LETTER_MARK, FIELD_ALIASES, MAX_TITLE_CHARS, Problem, record_to_article
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
@@ -56,10 +58,16 @@ MAX_LINE_BYTES = 64 * 1024 * 1024  # one JSONL line / CSV line; longer ones are 
 MAX_TXT_BYTES = 16 * 1024 * 1024  # a .txt article; the text is cut far below this anyway
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def _is_utf16(head: bytes) -> bool:
     """A UTF-16 BOM, then text that reads as UTF-16 (what Windows tools write).
 
     The BOM alone is not enough: binary garbage may start with the same two bytes.
+    A lone surrogate or two (a JSON ``"\ud800"`` a careless tool wrote raw) is
+    still UTF-16 when most code units are ASCII, as JSON and CSV syntax are;
+    garbage read as UTF-16 is neither.
     """
     if head[:2] == codecs.BOM_UTF16_LE:
         codec = "utf-16-le"
@@ -68,10 +76,51 @@ def _is_utf16(head: bytes) -> bool:
     else:
         return False
     body = head[2 : 2 + (len(head) - 2) // 2 * 2]
-    text = body.decode(codec, "replace")
-    if text.endswith("\ufffd"):  # a character cut by the sample's end
+    text = body.decode(codec, "surrogatepass")
+    if text and "\ud800" <= text[-1] <= "\udbff":  # a surrogate pair cut by the sample's end
         text = text[:-1]
-    return "\ufffd" not in text and ("\n" in text or all(ch.isprintable() or ch in "\r\t" for ch in text))
+    lone = len(_SURROGATES.findall(text))
+    if lone:
+        ascii_units = sum(1 for ch in text if ch < "\x80")
+        if lone > 2 or ascii_units < len(text) / 2:
+            return False
+        text = _SURROGATES.sub("", text)
+    return "\n" in text or all(ch.isprintable() or ch in "\r\t" for ch in text)
+
+
+SNIFF_BYTES = 8192
+# Bytes no text format writes raw (JSON escapes them, CSV and prose do not use them).
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+
+
+def _head(handle: io.BufferedIOBase) -> bytes:
+    """The first bytes of a file (decompressed), without consuming them."""
+    return handle.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(handle, "peek") else b""
+
+
+def _binary_lines(head: bytes, *, csv_file: bool = False) -> bool:
+    """``head`` is binary data, not lines of JSON or CSV text.
+
+    Random bytes named ``.jsonl`` would otherwise be read as ~30 "lines" per 8 KB,
+    each an error (and a Latin-1 warning). No text format writes control bytes
+    raw (JSON escapes them), so: some line holds one, and no line looks like a
+    record -- for JSONL a line starting with ``{`` free of them, for CSV a first
+    (header) line free of them. A file with a few broken lines among good ones is
+    not binary: those lines are reported one by one as usual.
+    """
+    if _is_utf16(head[:512]):
+        return False
+    lines = [line.strip().removeprefix(codecs.BOM_UTF8) for line in head.split(b"\n")]
+    lines = [line for line in lines if line]
+    if not any(_CONTROL_BYTES.search(line) for line in lines):
+        return False
+    if csv_file:
+        return True if not lines else bool(_CONTROL_BYTES.search(lines[0]))
+    return not any(line.startswith(b"{") and not _CONTROL_BYTES.search(line) for line in lines)
+
+
+def _binary_problem(path: Path) -> Problem:
+    return Problem(str(path), None, "binary data, not text: not read")
 
 
 class _Lines:
@@ -96,7 +145,8 @@ class _Lines:
     def __iter__(self) -> Iterator[str | None]:
         try:
             if self.utf16:
-                text = io.TextIOWrapper(self.handle, encoding="utf-16", newline="\n")
+                # lone surrogates come through (records.py replaces them, with a warning)
+                text = io.TextIOWrapper(self.handle, encoding="utf-16", errors="surrogatepass", newline="\n")
                 for line in text:
                     self.number += 1
                     yield line
@@ -241,6 +291,9 @@ def read_jsonl(path: Path) -> Iterator[ReadItem]:
     """
     records = 0
     with _open_binary(path) as handle:
+        if _binary_lines(_head(handle)):
+            yield None, [_binary_problem(path)]
+            return
         lines = _Lines(handle)
         for text in lines:
             number, latin1 = lines.number, lines.latin1
@@ -294,9 +347,13 @@ def _from_dead_letter(entry: dict[str, Any], path: Path, number: int) -> ReadIte
         article, problems = record_to_article(record, path=str(path), line=number)
         _attach(problems, record, json.dumps(record, ensure_ascii=False), "jsonl")
     elif isinstance(record, str) and fmt in ("csv", "tsv") and isinstance(header, list):
-        row = _csv_row(record, "\t" if fmt == "tsv" else ",")
-        if row is None or len(row) != len(header):
-            cells = "no fields" if row is None else f"{len(row)} fields"
+        rows = _csv_rows(record, "\t" if fmt == "tsv" else ",")
+        row = rows[0] if rows and len(rows) == 1 else None
+        if rows is not None and len(rows) > 1:
+            problems = [Problem(str(path), number, f"record holds {len(rows)} CSV rows; a dead-letter entry is one row (split it into one entry per row)")]
+            article = None
+        elif row is None or len(row) != len(header):
+            cells = "no fields (an unterminated quote?)" if row is None else f"{len(row)} fields"
             problems = [Problem(str(path), number, f"row has {cells}, header has {len(header)}")]
             article = None
         else:
@@ -319,36 +376,98 @@ def _from_dead_letter(entry: dict[str, Any], path: Path, number: int) -> ReadIte
     return article, problems
 
 
-def _csv_row(text: str, delimiter: str) -> list[str] | None:
+class _Feed:
+    """The lines a ``csv.reader`` reads, with their numbers; lines can be given back.
+
+    After a broken row (an unterminated quote swallows every line after it) the
+    lines past the break are given back and read again as rows of their own.
+    """
+
+    def __init__(self, lines: _Lines, path: Path) -> None:
+        self.lines = lines
+        self.source = iter(lines)
+        self.path = path
+        self.returned: deque[tuple[int, str]] = deque()
+        self.consumed: list[tuple[int, str]] = []  # (number, text) of the row being read
+        self.too_long: list[Problem] = []
+
+    def __iter__(self) -> "_Feed":
+        return self
+
+    def __next__(self) -> str:
+        if self.returned:
+            item = self.returned.popleft()
+        else:
+            while (text := next(self.source)) is None:
+                self.too_long.append(Problem(str(self.path), self.lines.number, f"line longer than {MAX_LINE_BYTES:,} bytes: not read"))
+            item = (self.lines.number, text)
+        self.consumed.append(item)
+        return item[1]
+
+    def give_back(self, items: list[tuple[int, str]]) -> None:
+        self.returned.extendleft(reversed(items))
+
+
+CSV_PROBE_LINES = 100  # a row that starts a fresh read may span this many lines at most
+
+
+def _csv_rows(text: str, delimiter: str, *, strict: bool = False) -> list[list[str]] | None:
+    """Every row of ``text``, read as :func:`read_csv` reads them (``strict``: an
+    unterminated quote is an error); None if that fails."""
     try:
-        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except (StopIteration, csv.Error):
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict))
+    except csv.Error:
         return None
 
 
+def _restart_at(consumed: list[tuple[int, str]], width: int, delimiter: str) -> int | None:
+    """Where a broken row of several lines really ends: the first later line that
+    starts a well-formed row of ``width`` fields (None: the whole stretch is one bad record)."""
+    for k in range(1, len(consumed)):
+        reader = csv.reader((text for _n, text in consumed[k : k + CSV_PROBE_LINES]), delimiter=delimiter, strict=True)
+        try:
+            row = next(reader)
+        except (StopIteration, csv.Error):
+            continue
+        if len(row) == width:
+            return k
+    return None
+
+
+# Every field name records.py knows, to tell a header row from a data row.
+_KNOWN_FIELDS = {name for names in FIELD_ALIASES.values() for name in names}
+_CONTENT_FIELDS = set(FIELD_ALIASES["title"] + FIELD_ALIASES["text"])
+
+
+def _header_problem(path: Path, header: list[str]) -> Problem | None:
+    """A CSV whose first row names no title or text column cannot give one article:
+    one error for the file (not one "no title and no text" per row)."""
+    if any(h.lower() in _CONTENT_FIELDS for h in header):
+        return None
+    shown = ", ".join(repr(h[:30]) for h in header[:5]) + (", …" if len(header) > 5 else "")
+    if not any(h.lower() in _KNOWN_FIELDS for h in header):
+        return Problem(str(path), 1, f"no header row: the first row ({shown}) looks like data, not field names; add a header naming the columns (e.g. id,title,text,published,source,url); file not read")
+    return Problem(str(path), 1, f"the header ({shown}) names no title or text column ({', '.join(FIELD_ALIASES['title'][:2] + FIELD_ALIASES['text'][:2])}, …); file not read")
+
+
 def read_csv(path: Path) -> Iterator[ReadItem]:
-    """CSV (or TSV) with a header row naming the fields, streamed row by row."""
+    """CSV (or TSV) with a header row naming the fields, streamed row by row.
+
+    Header names are matched without regard to case (``Title`` is ``title``). A
+    row broken by an unterminated quote costs only its own lines: reading
+    resumes at the next line that starts a well-formed row.
+    """
     csv.field_size_limit(MAX_LINE_BYTES)
     fmt = "tsv" if path.name.lower().endswith(".tsv") else "csv"
     delimiter = "\t" if fmt == "tsv" else ","
     records = 0
     with _open_binary(path) as handle:
+        if _binary_lines(_head(handle), csv_file=True):
+            yield None, [_binary_problem(path)]
+            return
         lines = _Lines(handle)
-        consumed: list[str] = []  # the source lines of the row being read (for the dead letter)
-        start = [0]  # line number of the row's first line
-        too_long: list[Problem] = []
-
-        def feed() -> Iterator[str]:
-            for text in lines:
-                if text is None:
-                    too_long.append(Problem(str(path), lines.number, f"line longer than {MAX_LINE_BYTES:,} bytes: not read"))
-                    continue
-                if not consumed:
-                    start[0] = lines.number
-                consumed.append(text)
-                yield text
-
-        reader = csv.reader(feed(), delimiter=delimiter)
+        feed = _Feed(lines, path)
+        reader = csv.reader(feed, delimiter=delimiter)
         try:
             header = next(reader)
         except StopIteration:
@@ -359,27 +478,42 @@ def read_csv(path: Path) -> Iterator[ReadItem]:
         if header is None:
             yield None, [lines.problem(path) or Problem(str(path), None, "no records in this file (empty)", fatal=False)]
             return
-        header = [h.strip() for h in header]
+        header = [h.strip().lower() if h.strip().lower() in _KNOWN_FIELDS else h.strip() for h in header]
+        problem = _header_problem(path, header)
+        if problem is not None:
+            yield None, [problem]
+            return
         if lines.any_latin1:
             yield None, [Problem(str(path), None, "not UTF-8: read as Latin-1", fatal=False)]
         warned_latin1 = lines.any_latin1
         while True:
-            consumed.clear()
+            feed.consumed = []
             try:
-                row = next(reader)
+                row: list[str] | csv.Error | None = next(reader)
             except StopIteration:
                 row = None
             except csv.Error as exc:
                 row = exc
-            for problem in too_long:
+            for problem in feed.too_long:
                 yield None, [problem]
-            too_long.clear()
+            feed.too_long.clear()
             if lines.any_latin1 and not warned_latin1:
                 yield None, [Problem(str(path), None, "not UTF-8: read as Latin-1", fatal=False)]
                 warned_latin1 = True
             if row is None:
                 break
-            line, raw = start[0], "".join(consumed)
+            consumed = feed.consumed
+            line = consumed[0][0] if consumed else lines.number
+            broken = isinstance(row, csv.Error) or len(row) != len(header)
+            if broken and len(consumed) > 1 and (k := _restart_at(consumed, len(header), delimiter)) is not None:
+                feed.give_back(consumed[k:])
+                raw = "".join(text for _n, text in consumed[:k])
+                reparsed = _csv_rows(raw, delimiter, strict=True)
+                why = "an unterminated quote" if reparsed is None else f"{sum(map(len, reparsed))} fields, header has {len(header)}"
+                records += 1
+                yield None, [Problem(str(path), line, f"malformed CSV row ({why}); read again from line {consumed[k][0]}", raw=raw, format=fmt, header=header)]
+                continue
+            raw = "".join(text for _n, text in consumed)
             if isinstance(row, csv.Error):
                 yield None, [Problem(str(path), line, f"malformed CSV row: {row}", raw=raw, format=fmt, header=header)]
                 continue
@@ -405,7 +539,9 @@ def _looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if not head:
         return False
-    if b"\x00" in head and not _is_utf16(head[:512]):
+    if _is_utf16(head[:512]):
+        return False
+    if b"\x00" in head:
         return True
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     return control > len(head) * 0.1
@@ -431,7 +567,7 @@ def read_txt(path: Path) -> Iterator[ReadItem]:
     complete = len(data) <= MAX_TXT_BYTES
     data = data[:MAX_TXT_BYTES]
     if _looks_binary(data):
-        yield None, [Problem(str(path), None, "binary data, not text: not read")]
+        yield None, [_binary_problem(path)]
         return
     text, latin1 = _decode_prefix(data, complete)
     problems: list[Problem] = []
@@ -447,6 +583,8 @@ def read_txt(path: Path) -> Iterator[ReadItem]:
         return
     title = lines[0].strip()
     body = "\n".join(lines[1:]).strip()
+    if len(title) > MAX_TITLE_CHARS:  # a paragraph or a one-line file: that is text, not a title
+        title, body = "", "\n".join(lines).strip()
     record = {
         "id": stable_id(url=None, title=title, published=None, text=body),
         "title": title,

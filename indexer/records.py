@@ -135,6 +135,9 @@ def _has_surrogates(text: str) -> bool:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Line breaks and control characters in an id: a URL path cannot carry them
+# (``GET /articles/{id}`` would never find the article), a terminal shows them wrong.
+_ID_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def _fix_surrogates(text: str) -> str:
@@ -186,6 +189,9 @@ def record_to_article(
     if bad_unicode:
         values = {name: _fix_surrogates(value) for name, value in values.items()}
         problem(f"invalid Unicode (lone surrogates) in {', '.join(bad_unicode)}: replaced by U+FFFD", fatal=False)
+    if _ID_BREAKS.search(values["id"]):
+        values["id"] = _ID_BREAKS.sub(" ", values["id"]).strip()
+        problem("id holds line breaks or control characters: each run replaced by one space", fatal=False)
     if len(values["id"].encode("utf-8")) > MAX_ID_BYTES:
         problem(f"id of {len(values['id'].encode('utf-8')):,} bytes; the limit is {MAX_ID_BYTES}")
         return None, problems
