@@ -153,7 +153,7 @@ def main() -> None:
 
     def bare(text: str) -> None:
         query = SearchQuery(text=text)
-        q = engine._text_query(query.parsed)
+        q = engine.compiler.text(query.parsed)
         result = searcher.search(q, 10, count=True)
         for _score, address in result.hits:
             searcher.doc(address)
@@ -166,7 +166,7 @@ def main() -> None:
 
     def engine_floor(text: str) -> None:
         query = SearchQuery(text=text)
-        searcher.aggregate(engine._text_query(query.parsed), {f: {"terms": {"field": f, "size": 10}} for f in ("person", "country", "org")})
+        searcher.aggregate(engine.compiler.text(query.parsed), {f: {"terms": {"field": f, "size": 10}} for f in ("person", "country", "org")})
 
     variants = {
         "tantivy bare keyword": bare,

@@ -45,7 +45,7 @@ from .api_models import (
     ServiceInfo,
 )
 from .engines import Engine, EngineError, open_engine
-from .facets import COUNTABLE, DEFAULT_FACETS, filter_params, query_kwargs
+from .facets import COUNTABLE, DEFAULT_FACETS, HISTOGRAM_CHOICES, filter_params, query_kwargs
 from .query import MATCH_MODES, MAX_FACET_SIZE, MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SORTS, QueryError
 from .results import SearchResults
 from .service import NewsLink
@@ -61,6 +61,7 @@ MAX_COMPLETIONS = 50
 FacetType = Literal[FACET_TYPES]  # type: ignore[valid-type]
 SortName = Literal[SORTS]  # type: ignore[valid-type]
 MatchMode = Literal[MATCH_MODES]  # type: ignore[valid-type]
+HistogramInterval = Literal[HISTOGRAM_CHOICES]  # type: ignore[valid-type]
 Value = Annotated[str, Query(max_length=MAX_VALUE_CHARS)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -315,13 +316,14 @@ def create_app(
         ] = None,
         facet_size: Annotated[int, Query(ge=0, le=MAX_FACET_SIZE, description="Buckets per facet.")] = 10,
         highlight: Annotated[bool, Query(description="<b>…</b> around matches in snippet and title_html.")] = True,
+        histogram: Annotated[HistogramInterval | None, Query(description="Also count articles per day/week/month/year (auto: chosen from the range).")] = None,
     ) -> Any:
         """Keyword + entity-faceted search; facet counts are multi-select (each facet
         is counted with the other facets' filters applied)."""
         def run(app_: NewsLink) -> SearchResults:
             query = app_.build_query(
                 text=q, match=match, sort=sort, page=page, size=size, facets=_facet_list(facets),
-                facet_size=facet_size, highlight=highlight, **query_kwargs(filter_values),
+                facet_size=facet_size, highlight=highlight, histogram=histogram, **query_kwargs(filter_values),
             )
             return app_.search(query)
 

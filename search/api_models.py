@@ -51,6 +51,18 @@ class FacetBucketModel(BaseModel):
     selected: bool = Field(description="True when this value is one of the query's filters.")
 
 
+class HistogramBucketModel(BaseModel):
+    key: str = Field(description="The first day of the period (YYYY-MM-DD).")
+    label: str = Field(description="2025-03-14, 2025-W11, 2025-03 or 2025.")
+    count: int
+    selected: bool = Field(description="True when the period overlaps the query's since/until range.")
+
+
+class HistogramModel(BaseModel):
+    interval: Literal["day", "week", "month", "year"]
+    buckets: list[HistogramBucketModel] = Field(description="Every period from the first to the last with an article, empty ones included.")
+
+
 class SearchResponse(BaseModel):
     total: int
     page: int
@@ -59,6 +71,7 @@ class SearchResponse(BaseModel):
     hits: list[HitModel]
     facets: dict[str, list[FacetBucketModel]] = Field(description="Per facet type (person, country, place, org, weapon).")
     query: dict[str, Any] = Field(description="The query as understood: names resolved to QIDs, dates normalized.")
+    histogram: HistogramModel | None = Field(None, description="Articles per period (asked for with `histogram`), counted without the since/until range.")
 
 
 class EntityResponse(BaseModel):

@@ -21,7 +21,7 @@ from newslink.indexer.paths import kb_path, newslink_home
 
 from . import __version__
 from .engines import ENGINES, EngineError, open_engine
-from .facets import Param, filter_params, query_kwargs
+from .facets import HISTOGRAM_CHOICES, Param, filter_params, query_kwargs
 from .query import MATCH_MODES, SORTS, QueryError
 from .render import count_of, render_facets, render_results, render_table
 from .service import NewsLink
@@ -252,11 +252,12 @@ def build_query(obj: Context, text: str, kw: dict[str, Any], **extra: Any):
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--size", type=int, default=10, show_default=True)
 @click.option("--no-highlight", is_flag=True, help="Plain snippets.")
+@click.option("--histogram", type=click.Choice(HISTOGRAM_CHOICES), is_flag=False, flag_value="auto", default=None, help="Articles per day/week/month/year (chosen from the range when not given) as a bar chart; in --json under 'histogram'.")
 @click.pass_obj
-def search(obj: Context, query: str, as_json: bool, sort: str, page: int, size: int, no_highlight: bool, **kw: Any) -> None:
+def search(obj: Context, query: str, as_json: bool, sort: str, page: int, size: int, no_highlight: bool, histogram: str | None, **kw: Any) -> None:
     """Keyword + entity-faceted search. QUERY supports "phrases", -exclusions and OR
     (a query may start with an exclusion: `newslink search -trump`)."""
-    app, q = build_query(obj, query, kw, sort=sort, page=page, size=size, highlight=not no_highlight)
+    app, q = build_query(obj, query, kw, sort=sort, page=page, size=size, highlight=not no_highlight, histogram=histogram)
     try:
         results = app.search(q)
     except EngineError as exc:

@@ -8,7 +8,10 @@ import textwrap
 
 import click
 
+from .facets import Histogram
 from .results import FacetBucket, SearchResults
+
+BLOCKS = " ▏▎▍▌▋▊▉█"
 
 _BOLD = re.compile(r"<b>(.*?)</b>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
@@ -49,6 +52,35 @@ def render_results(results: SearchResults, *, color: bool, show_facets: bool = T
     if show_facets and results.facets:
         lines.append("")
         lines.append(render_facets(results.facets, color=color))
+    if results.histogram is not None:
+        lines.append("")
+        lines.append(render_histogram(results.histogram, color=color, width=width))
+    return "\n".join(lines)
+
+
+def bar(count: int, top: int, cells: int) -> str:
+    """A horizontal bar of ``count`` against ``top`` in ``cells`` characters, in eighths."""
+    eighths = round(count / top * cells * 8) if top else 0
+    if count and not eighths:
+        eighths = 1  # a non-empty period is never invisible
+    return "█" * (eighths // 8) + (BLOCKS[eighths % 8] if eighths % 8 else "")
+
+
+def render_histogram(hist: Histogram, *, color: bool, width: int = 100) -> str:
+    """One line per period: label, bar, count; ``*`` marks the periods inside --since/--until."""
+    head = f"published per {hist.interval}"
+    lines = [click.style(head, bold=True) if color else head]
+    if not hist.buckets:
+        return lines[0] + " —"
+    top = max(b.count for b in hist.buckets)
+    label_w = max(len(b.label) for b in hist.buckets)
+    count_w = len(f"{top:,}")
+    cells = max(10, min(60, width - label_w - count_w - 6))
+    for b in hist.buckets:
+        drawn = bar(b.count, top, cells)
+        if color and b.selected:
+            drawn = click.style(drawn, fg="yellow")
+        lines.append(f"{'*' if b.selected else ' '}{b.label:<{label_w}}  {b.count:>{count_w},}  {drawn}")
     return "\n".join(lines)
 
 

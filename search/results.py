@@ -40,10 +40,7 @@ class SearchResults:
     histogram: Histogram | None = None  # articles per period, when the query asked for it
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        if self.histogram is None:  # only a query that asked for one has it
-            del out["histogram"]
-        return out
+        return asdict(self)
 
 
 @dataclass(slots=True)

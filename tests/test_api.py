@@ -112,6 +112,8 @@ def _cases(top: dict[str, str]) -> list[tuple[list[tuple[str, str]], list[str]]]
         ([("source", "Wire A"), ("source", "Wire B"), ("sort", "oldest"), ("size", "2"), ("page", "2"), ("facet_size", "2")],
          ["search", "--source", "Wire A", "--source", "Wire B", "--sort", "oldest", "--size", "2", "--page", "2", "--facet-size", "2"]),
         ([("q", "-drones"), ("country", USA), ("highlight", "false")], ["search", "--country", USA, "--no-highlight", "--", "-drones"]),
+        ([("histogram", "week"), ("since", "2024-04-01"), ("size", "0")], ["search", "--histogram", "week", "--since", "2024-04-01", "--size", "0"]),
+        ([("histogram", "auto"), ("country", IRAN)], ["search", "--country", IRAN, "--histogram"]),
     ]
     if {"person", "weapon"} <= top.keys():  # three facet filters at once
         cases.append((
@@ -148,6 +150,17 @@ def test_hits_and_facets_are_the_real_ones(client: TestClient, corpus_docs: list
             assert b["label"] == (entity.label if entity else b["qid"]), (facet, b)
     if kb.entity(IRAN):
         assert buckets[IRAN]["label"] == kb.entity(IRAN).label
+
+
+def test_histogram_counts_every_dated_article(client: TestClient, corpus_docs: list[dict]) -> None:
+    body = client.get("/search", params={"histogram": "month", "size": 0, "since": "2024-04-01"}).json()
+    hist = body["histogram"]
+    dated = [d["published"][:7] for d in corpus_docs if d.get("published")]
+    assert hist["interval"] == "month" and sum(b["count"] for b in hist["buckets"]) == len(dated)
+    assert {b["label"] for b in hist["buckets"] if b["count"]} == set(dated)
+    assert all(b["selected"] == (b["key"] >= "2024-04-01") for b in hist["buckets"])
+    assert client.get("/search").json()["histogram"] is None
+    assert_error(client.get("/search?histogram=fortnight"), 422, "histogram")
 
 
 def test_facets_only_equals_cli_facets(client: TestClient, api_home: Path) -> None:
@@ -221,7 +234,7 @@ def test_openapi_describes_the_endpoints(client: TestClient) -> None:
     search = spec["paths"]["/search"]["get"]
     assert {p["name"] for p in search["parameters"]} == {
         "q", "person", "country", "place", "org", "weapon", "match", "since", "until", "source",
-        "sort", "page", "size", "facets", "facet_size", "highlight"}
+        "sort", "page", "size", "facets", "facet_size", "highlight", "histogram"}
     assert search["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("SearchResponse")
     assert search["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorBody")
 

@@ -116,3 +116,20 @@ def test_reindex_swaps_generation_and_keeps_results(run) -> None:
     after = json.loads(run("search", "iran", "--json").stdout)
     assert [h["id"] for h in after["hits"]] == [h["id"] for h in before["hits"]]
     assert after["facets"] == before["facets"]
+
+
+def test_histogram_bar_chart_and_json(run, kb) -> None:
+    run("index", str(DATA / "articles.jsonl"))
+    data = json.loads(run("search", "--histogram", "month", "--size", "0", "--json").stdout)
+    buckets = data["histogram"]["buckets"]
+    assert data["histogram"]["interval"] == "month" and sum(b["count"] for b in buckets) == data["total"]
+    chart = run("search", "--histogram", "month", "--size", "0", "--facet-size", "0").stdout
+    assert "published per month" in chart
+    rows = {line.split()[0]: line for line in chart.splitlines() if line[:1] in " *" and line[1:5].isdigit()}
+    assert list(rows) == [b["label"] for b in buckets]  # one row per month, empty ones too
+    top = max(buckets, key=lambda b: b["count"])
+    assert rows[top["label"]].count("█") > 0 and all("█" not in rows[b["label"]] for b in buckets if not b["count"])
+    auto = json.loads(run("search", "--histogram", "--size", "0", "--json").stdout)
+    assert auto["histogram"]["interval"] in ("day", "week", "month", "year")
+    bad = run("search", "--histogram", "fortnight", ok=False)
+    assert bad.exit_code == 2

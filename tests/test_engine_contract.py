@@ -19,7 +19,7 @@ import html
 import os
 import random
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -356,3 +356,54 @@ def test_write_is_an_upsert_by_id(fresh, all_docs):
     fresh.commit()
     assert fresh.count() == 10
     assert fresh.get(changed["id"])["title"] == "A changed title"
+
+
+# ---------------------------------------------------------------------------- date histogram
+def oracle_days(oracle: Oracle, q: SearchQuery) -> list[tuple[str, int]]:
+    """Articles per UTC day, counted multi-select: with every filter but the date range."""
+    undated = SearchQuery(text=q.text, filters=q.filters, match=q.match, sources=q.sources)
+    return sorted(Counter(d["published"][:10] for d in oracle.matching(undated) if d.get("published")).items())
+
+
+HISTOGRAM_QUERIES = {
+    "everything": dict(),
+    "text": dict(text="missile OR drone"),
+    "entity": dict(filters={"country": ["Q794", "Q30"]}),
+    "entity-all": dict(filters={"country": ["Q794", "Q30"]}, match="all"),
+    "selected-range": dict(since="2025-01-10", until="2025-02-01", sources=["Wire A"]),
+    "no-hits": dict(text="zzzzunknownword"),
+}
+
+
+@pytest.mark.parametrize("params", HISTOGRAM_QUERIES.values(), ids=HISTOGRAM_QUERIES.keys())
+def test_histogram_days_identical(filled, oracle, params):
+    from newslink.search.facets import roll_up
+
+    q = SearchQuery(**{"size": 0, "histogram": "auto", **params})
+    result = filled.search(q)
+    days = oracle_days(oracle, q)
+    assert result.facets["published"] == days
+    assert result.total == len(oracle.matching(q))  # the range still narrows the hits
+    for interval in ("day", "week", "month", "year"):
+        hist = roll_up(result.facets["published"], interval, q.since, q.until)
+        assert sum(b.count for b in hist.buckets) == sum(n for _, n in days)
+    if q.since:
+        hist = roll_up(result.facets["published"], "week", q.since, q.until)
+        for b in hist.buckets:  # selected = the week overlaps the range
+            end = (date.fromisoformat(b.key) + timedelta(days=6)).isoformat()
+            assert b.selected == (b.key <= q.until[:10] and end >= q.since[:10])
+        inside = sum(b.count for b in hist.buckets if b.selected)
+        assert 0 < inside < sum(b.count for b in hist.buckets)  # context outside the range
+
+
+def test_histogram_is_not_counted_unless_asked(filled):
+    assert "published" not in filled.search(SearchQuery(size=0)).facets
+
+
+def test_source_facet_counts_multi_select(filled, oracle):
+    q = SearchQuery(size=0, facets=("source", "country"), sources=["Wire A"])
+    result = filled.search(q)
+    everyone = SearchQuery(size=0)
+    counts = Counter(d.get("source") for d in oracle.matching(everyone) if d.get("source"))
+    assert result.facets["source"] == sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    assert result.facets["country"] == oracle.facets(SearchQuery(size=0, facets=("country",), sources=["Wire A"]))["country"]
