@@ -33,8 +33,10 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newslink.indexer.kb import FACET_TYPES, KBError, KnowledgeBase
+from newslink.indexer.kb.complete import complete as complete_names
 
 from . import __version__
+from .api_docs import install_docs
 from .api_models import (
     ArticleResponse,
     EntityListResponse,
@@ -286,6 +288,8 @@ def create_app(
         backend.close()
 
     app = FastAPI(
+        docs_url=None,  # served from the package by install_docs, not from a CDN
+        redoc_url=None,
         title="newslink",
         version=__version__,
         description="Entity-linked news search: keyword search with person, country, place, organization and weapon facets "
@@ -295,6 +299,7 @@ def create_app(
     )
     app.state.backend = backend
     _install_error_handlers(app)
+    install_docs(app)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"], allow_headers=["*"])
 
@@ -333,24 +338,27 @@ def create_app(
 
     @app.get("/entities", response_model=EntityListResponse, responses=_ERRORS, tags=["entities"])
     def complete(
-        prefix: Annotated[str, Query(min_length=1, max_length=100, description="The start of a label or alias.")],
+        prefix: Annotated[str, Query(min_length=1, max_length=100, description="The start of any word of a name (neta, putin); a misspelt word finds the closest names.")],
         type_: Annotated[FacetType | None, Query(alias="type", description="Only entities of this facet type.")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_COMPLETIONS)] = 10,
     ) -> Any:
-        """Autocomplete over KB labels and aliases, most popular first (a search box's suggestions)."""
-        found = backend.kb().complete(prefix, limit=limit, type_=type_)
+        """Autocomplete over the words of KB labels and aliases, most popular first (a search box's suggestions)."""
+        found = complete_names(backend.kb(), prefix, limit=limit, type_=type_)
         return {
             "prefix": prefix,
             "type": type_,
             "entities": [{k: e.to_dict()[k] for k in ("qid", "label", "type", "kind", "description")} for e in found],
         }
 
-    @app.get("/entities/{qid}", response_model=EntityResponse, responses={**_NOT_FOUND, **_ERRORS}, tags=["entities"])
-    def entity(qid: Annotated[str, Path(pattern=r"^[Qq][1-9][0-9]{0,11}$", description="A Wikidata QID, e.g. Q794.")]) -> Any:
+    @app.get("/entities/{name}", response_model=EntityResponse, responses={**_NOT_FOUND, **_ERRORS}, tags=["entities"])
+    def entity(
+        name: Annotated[str, Path(min_length=1, max_length=MAX_VALUE_CHARS, description="A Wikidata QID (Q794) or a name the KB resolves (Iran, Putin), as `newslink entity` takes.")],
+        type_: Annotated[FacetType | None, Query(alias="type", description="The entity type, when a name may name several.")] = None,
+    ) -> Any:
         """One KB entity and how many indexed articles are linked to it."""
-        data = backend.service().entity("Q" + qid[1:])
+        data = backend.service().entity_named(name, type_)
         if data is None:
-            raise ApiError(404, f"no entity {qid} in the knowledge base", "qid")
+            raise ApiError(404, f"no entity {name!r} in the knowledge base", "name")
         return data
 
     @app.get("/articles/{id:path}", response_model=ArticleResponse, responses={**_NOT_FOUND, **_ERRORS}, tags=["articles"])

@@ -293,8 +293,7 @@ def facets(obj: Context, query: str, as_json: bool, **kw: Any) -> None:
 @click.pass_obj
 def entity(obj: Context, name: str, type_: str | None, as_json: bool) -> None:
     """Show an entity (QID or name) and how many indexed articles mention it."""
-    found = obj.kb.resolve(name, type_)
-    data = obj.app().entity(found.qid) if found else None
+    data = obj.app().entity_named(name, type_)
     if data is None:
         fail(f"no entity {name!r} in the knowledge base", EXIT_EMPTY)
     if as_json:

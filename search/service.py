@@ -72,6 +72,11 @@ class NewsLink:
             out[name] = [FacetBucket(qid=k, label=facet.label(k, entities), count=c, selected=k in chosen) for k, c in buckets]
         return out
 
+    def entity_named(self, name: str, type_: str | None = None) -> dict[str, Any] | None:
+        """:meth:`entity` for a QID or a name the KB resolves (CLI ``entity``, API ``/entities/{name}``)."""
+        found = self.kb.resolve(name, type_)
+        return self.entity(found.qid) if found else None
+
     def entity(self, qid: str) -> dict[str, Any] | None:
         entity = self.kb.entity(qid)
         if entity is None:

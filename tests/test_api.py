@@ -230,7 +230,7 @@ def test_health(client: TestClient, corpus_docs: list[dict], kb: KnowledgeBase) 
 
 def test_openapi_describes_the_endpoints(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    assert {"/search", "/entities", "/entities/{qid}", "/articles/{id}", "/health"} <= set(spec["paths"])
+    assert {"/search", "/entities", "/entities/{name}", "/articles/{id}", "/health"} <= set(spec["paths"])
     search = spec["paths"]["/search"]["get"]
     assert {p["name"] for p in search["parameters"]} == {
         "q", "person", "country", "place", "org", "weapon", "match", "since", "until", "source",
@@ -256,8 +256,7 @@ def test_openapi_describes_the_endpoints(client: TestClient) -> None:
         ("/search?sort=random", 422, "sort"),
         ("/search?q=" + "x" * 1001, 422, "q"),
         ("/search?" + "&".join(["source=a"] * 21), 422, "source"),
-        ("/entities/Q999999999", 404, "qid"),
-        ("/entities/Iran", 422, "qid"),
+        ("/entities/Q999999999", 404, "name"),
         ("/entities?prefix=", 422, "prefix"),
         ("/entities", 422, "prefix"),
         ("/entities?prefix=ir&type=ship", 422, "type"),
@@ -444,7 +443,7 @@ def test_openapi_fuzz_finds_no_server_error(client: TestClient, mode: Generation
     if mode is GenerationMode.NEGATIVE:
         checks.append(negative_data_rejection)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.path for op in operations} >= {"/search", "/entities", "/entities/{qid}", "/articles/{id}", "/health"}
+    assert {op.path for op in operations} >= {"/search", "/entities", "/entities/{name}", "/articles/{id}", "/health"}
     for operation in operations:
         if mode is GenerationMode.NEGATIVE and not list(operation.iter_parameters()):
             continue  # nothing to make invalid (/health)

@@ -4,6 +4,7 @@ holding the linked test corpus."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,3 +179,99 @@ def test_facet_order_does_not_move_with_a_filter(run, client: TestClient) -> Non
     assert [line.split()[0] for line in table] == list(FACET_TYPES)
     api = client.get("/search", params={"country": IRAN, "facets": "weapon,country,person"}).json()
     assert list(api["facets"]) == [f for f in FACET_TYPES if f in ("weapon", "country", "person")]
+
+
+# --------------------------------------------------------------------------- 12: autocomplete by any word of a name
+WORD_STARTS = [("neta", "Benjamin Netanyahu"), ("putin", "Vladimir Putin"), ("zelensky", "Volodymyr Zelenskyy")]
+
+
+def _person(kb: KnowledgeBase, label: str) -> str:
+    entity = kb.resolve(label, "person")
+    if entity is None:
+        pytest.skip(f"{label} is not in the starter KB")
+    return entity.qid
+
+
+def test_autocomplete_matches_any_word_of_a_name(client: TestClient, kb: KnowledgeBase) -> None:
+    for prefix, label in WORD_STARTS:
+        body = client.get("/entities", params={"prefix": prefix, "type": "person", "limit": 5}).json()
+        assert _person(kb, label) in [e["qid"] for e in body["entities"]], (prefix, body)
+        assert all(e["type"] == "person" for e in body["entities"])
+    both = client.get("/entities", params={"prefix": "benjamin neta"}).json()["entities"]
+    assert [e["qid"] for e in both][:1] == [_person(kb, "Benjamin Netanyahu")]
+    iran = kb.resolve("Iran", "country")
+    if iran is not None:  # a name that starts with the prefix comes before one with a later word that does
+        first = client.get("/entities", params={"prefix": "iran"}).json()["entities"][0]
+        assert first["qid"] == iran.qid
+
+
+def test_autocomplete_guesses_a_misspelt_name(client: TestClient, kb: KnowledgeBase) -> None:
+    for typo, label in [("netanyahoo", "Benjamin Netanyahu"), ("zelenskiy", "Volodymyr Zelenskyy"), ("putn", "Vladimir Putin")]:
+        found = [e["qid"] for e in client.get("/entities", params={"prefix": typo, "limit": 5}).json()["entities"]]
+        assert _person(kb, label) in found, (typo, found)
+    assert client.get("/entities", params={"prefix": "xqzvw"}).json()["entities"] == []
+
+
+def test_autocomplete_on_a_kb_built_before_name_words(tmp_path: Path, kb: KnowledgeBase) -> None:
+    import sqlite3
+
+    from newslink.indexer.kb.complete import complete
+
+    old = tmp_path / "old-kb.sqlite"
+    shutil.copy(kb.path, old)
+    with sqlite3.connect(old) as db:
+        db.execute("DROP TABLE name_tokens")
+    old_kb = KnowledgeBase(old)
+    try:
+        for prefix, label in WORD_STARTS:
+            assert _person(kb, label) in [e.qid for e in complete(old_kb, prefix, limit=5, type_="person")]
+    finally:
+        old_kb.close()
+
+
+# --------------------------------------------------------------------------- 13: the README's article id exists
+def test_readme_article_example_is_the_example_article(tmp_path: Path, pipeline, kb: KnowledgeBase) -> None:
+    import re
+
+    from conftest import REPO
+    from newslink.indexer.document import build_document
+    from newslink.indexer.readers import read_paths
+
+    ids_shown = re.findall(r"/articles/([\w-]+)", (REPO / "README.md").read_text())
+    assert ids_shown
+    engine = EmbeddedEngine(tmp_path, "articles")
+    docs = [build_document(a, pipeline.link_text(a.body_for_nlp), kb.version) for a, _ in read_paths([REPO / "examples"]) if a is not None]
+    engine.write(docs)
+    engine.commit()
+    with TestClient(create_app(engine, kb), raise_server_exceptions=False) as c:
+        for article_id in ids_shown:
+            assert c.get(f"/articles/{article_id}").status_code == 200, article_id
+    engine.close()
+
+
+# --------------------------------------------------------------------------- 14: /entities/{name} like `newslink entity NAME`
+def test_entity_endpoint_takes_names_like_the_cli(run, client: TestClient, kb: KnowledgeBase) -> None:
+    qid = _person(kb, "Vladimir Putin")
+    by_name = client.get("/entities/Putin")
+    assert by_name.status_code == 200, by_name.text
+    assert by_name.json() == json.loads(run("entity", "Putin", "--json").stdout)
+    assert by_name.json()["qid"] == qid == client.get(f"/entities/{qid}").json()["qid"]
+    typed = client.get("/entities/Georgia", params={"type": "country"}).json()
+    assert typed["type"] == "country"
+    missing = client.get("/entities/Nobody Atall Zzz")
+    assert missing.status_code == 404 and missing.json()["param"] == "name"
+    run("entity", "Nobody Atall Zzz", code=1)
+
+
+# --------------------------------------------------------------------------- 15: Swagger UI without a CDN
+def test_docs_are_served_from_the_package(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "cdn." not in page.text and "unpkg" not in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css|png))"', page.text)
+    assert {a.rsplit("/", 1)[-1] for a in assets} >= {"swagger-ui-bundle.js", "swagger-ui.css"}
+    for asset in assets:
+        assert asset.startswith("/"), asset  # same origin: works offline
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 500, asset
+    assert "openapi.json" in page.text and client.get("/openapi.json").status_code == 200

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..normalize import normalize_alias
 from ..processes import pid_alive
+from .complete import index_names
 from .store import FACET_TYPES, SCHEMA
 
 TSV_COLUMNS = ("qid", "type", "label", "kind", "popularity", "description", "aliases", "demonyms")
@@ -183,6 +184,7 @@ def build_kb(
                 "INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)",
                 [row for row in _alias_rows(rec) if row[0]],
             )
+        index_names(db)  # words of every name, for autocomplete by any word
         meta = {
             "version": time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + starter_hash(),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
