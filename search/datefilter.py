@@ -8,7 +8,7 @@ its last — ``--since 2017`` is 2017-01-01T00:00:00 and ``--until 2017-02`` is
 ``02/03/2017`` reads as 2 March in most of the world and 3 February in the US,
 so it is refused with both spellings to choose from. Bounds the engines cannot
 represent (tantivy stores nanoseconds in an i64: 1677-09-21 to 2262-04-11) are
-refused here, before an engine fails on them.
+refused here (the range articles' dates are kept in), before an engine fails on them.
 """
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ from datetime import datetime, timezone
 
 from dateutil import parser as dateutil_parser
 
+from newslink.indexer.dates import EARLIEST as EARLIEST_ISO
+from newslink.indexer.dates import LATEST as LATEST_ISO
 from newslink.indexer.dates import BadDate
 
-# Earliest and latest instants both engines can filter on (whole days inside tantivy's range).
-EARLIEST = datetime(1677, 9, 22)
-LATEST = datetime(2262, 4, 10, 23, 59, 59)
+# The instants an index holds (the articles' own range): a bound outside it would fail in tantivy.
+EARLIEST = datetime.fromisoformat(EARLIEST_ISO)
+LATEST = datetime.fromisoformat(LATEST_ISO)
 
 # Two defaults that differ in every field: a field dateutil fills from them differs
 # between the two parses, a field the user typed does not.

@@ -82,3 +82,38 @@ def filled_embedded(embedded_engine, corpus_docs):
     assert embedded_engine.write(corpus_docs) == []
     embedded_engine.commit()
     return embedded_engine
+
+
+@pytest.fixture(scope="module")
+def api_home(tmp_path_factory: pytest.TempPathFactory, kb, corpus_docs: list[dict]) -> Path:
+    """A data dir holding the session KB and an index of the test corpus (per module)."""
+    import shutil
+
+    from newslink.indexer.kb.loader import open_kb
+    from newslink.search.engines.embedded import EmbeddedEngine
+
+    home = tmp_path_factory.mktemp("api-home")
+    shutil.copy(kb.path, home / "kb.sqlite")
+    open_kb(home / "kb.sqlite").close()  # settle a rebuild now if the starter data moved meanwhile
+    engine = EmbeddedEngine(home, "articles")
+    assert engine.write(corpus_docs) == []
+    engine.commit()
+    engine.close()
+    return home
+
+
+@pytest.fixture(scope="module")
+def client(api_home: Path):
+    """The real API app over ``api_home`` (errors answered, not raised)."""
+    from fastapi.testclient import TestClient
+
+    from newslink.indexer.kb import KnowledgeBase
+    from newslink.search.api import create_app
+    from newslink.search.engines.embedded import EmbeddedEngine
+
+    engine = EmbeddedEngine(api_home, "articles")
+    kb = KnowledgeBase(api_home / "kb.sqlite")
+    with TestClient(create_app(engine, kb), raise_server_exceptions=False) as c:
+        yield c
+    engine.close()
+    kb.close()

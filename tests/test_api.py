@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,6 @@ from schemathesis.checks import (
 )
 
 from newslink.indexer.kb import KnowledgeBase
-from newslink.indexer.kb.loader import open_kb
 from newslink.search.api import create_app
 from newslink.search.cli import cli
 from newslink.search.engines import Engine, EngineError
@@ -43,30 +41,7 @@ from newslink.search.engines.embedded import EmbeddedEngine
 IRAN, ISRAEL, USA = "Q794", "Q801", "Q30"
 
 
-# --------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def api_home(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase, corpus_docs: list[dict]) -> Path:
-    """A data dir holding the session KB and an index of the test corpus."""
-    home = tmp_path_factory.mktemp("api-home")
-    shutil.copy(kb.path, home / "kb.sqlite")
-    open_kb(home / "kb.sqlite").close()  # settle a rebuild now if the starter data moved meanwhile
-    engine = EmbeddedEngine(home, "articles")
-    assert engine.write(corpus_docs) == []
-    engine.commit()
-    engine.close()
-    return home
-
-
-@pytest.fixture(scope="module")
-def client(api_home: Path) -> Iterator[TestClient]:
-    engine = EmbeddedEngine(api_home, "articles")
-    kb = KnowledgeBase(api_home / "kb.sqlite")
-    with TestClient(create_app(engine, kb), raise_server_exceptions=False) as c:
-        yield c
-    engine.close()
-    kb.close()
-
-
+# --------------------------------------------------------------------------- fixtures (api_home, client: conftest)
 @pytest.fixture(scope="module")
 def top(corpus_docs: list[dict]) -> dict[str, str]:
     """The most frequent linked QID per facet type in the corpus (what the linker found)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newslink.indexer.kb import FACET_TYPES, KnowledgeBase
-from newslink.indexer.kb.loader import open_kb
 from newslink.search.api import create_app
 from newslink.search.cli import cli
 from newslink.search.engines.embedded import EmbeddedEngine
@@ -26,43 +24,20 @@ IRAN = "Q794"
 PROPS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
-# --------------------------------------------------------------------------- fixtures
+# --------------------------------------------------------------------------- fixtures (api_home, client: conftest)
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase, corpus_docs: list[dict]) -> Path:
-    """A data dir with the session KB and the linked test corpus in the default index."""
-    home = tmp_path_factory.mktemp("usability-home")
-    shutil.copy(kb.path, home / "kb.sqlite")
-    open_kb(home / "kb.sqlite").close()
-    engine = EmbeddedEngine(home, "articles")
-    assert engine.write(corpus_docs) == []
-    engine.commit()
-    engine.close()
-    return home
-
-
-@pytest.fixture(scope="module")
-def run(home: Path):
-    """The real CLI on ``home``; ``code`` is the exit code the call must end with."""
+def run(api_home: Path):
+    """The real CLI on ``api_home``; ``code`` is the exit code the call must end with."""
 
     def invoke(*args: str, code: int = 0) -> Result:
-        env = {"NEWSLINK_HOME": str(home), "NEWSLINK_KB": str(home / "kb.sqlite")}
-        result = CliRunner().invoke(cli, ["--home", str(home), *args], env=env)
+        env = {"NEWSLINK_HOME": str(api_home), "NEWSLINK_KB": str(api_home / "kb.sqlite")}
+        result = CliRunner().invoke(cli, ["--home", str(api_home), *args], env=env)
         assert "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         assert result.exit_code == code, (args, result.output)
         return result
 
     return invoke
-
-
-@pytest.fixture(scope="module")
-def client(home: Path) -> Iterator[TestClient]:
-    engine = EmbeddedEngine(home, "articles")
-    kb = KnowledgeBase(home / "kb.sqlite")
-    with TestClient(create_app(engine, kb), raise_server_exceptions=False) as c:
-        yield c
-    engine.close()
-    kb.close()
 
 
 def ids(body: dict[str, Any]) -> set[str]:
@@ -140,9 +115,9 @@ def test_any_date_filter_is_answered_or_refused_never_a_server_error(client: Tes
 
 @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(value=date_filters, param=st.sampled_from(["--since", "--until"]))
-def test_any_date_filter_in_the_cli_is_answered_or_exits_2(home: Path, value: str, param: str) -> None:
-    env = {"NEWSLINK_HOME": str(home), "NEWSLINK_KB": str(home / "kb.sqlite")}
-    result = CliRunner().invoke(cli, ["--home", str(home), "search", param, value, "--json"], env=env)
+def test_any_date_filter_in_the_cli_is_answered_or_exits_2(api_home: Path, value: str, param: str) -> None:
+    env = {"NEWSLINK_HOME": str(api_home), "NEWSLINK_KB": str(api_home / "kb.sqlite")}
+    result = CliRunner().invoke(cli, ["--home", str(api_home), "search", param, value, "--json"], env=env)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code in (0, 2), result.output
     if result.exit_code == 2:
