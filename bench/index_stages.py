@@ -51,7 +51,7 @@ def main() -> None:
     os.environ["NEWSLINK_HOME"] = tmp.name
     from newslink.indexer.document import build_document
     from newslink.indexer.kb.loader import open_kb
-    from newslink.indexer.linker import Linker
+    from newslink.indexer.linking import Linker
     from newslink.indexer.mentions import extract_mentions
     from newslink.indexer.nlp import load_pipeline, pattern_surfaces
     from newslink.indexer.readers import read_paths

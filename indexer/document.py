@@ -6,7 +6,7 @@ from typing import Any
 
 from .article import Article
 from .kb import FACET_TYPES
-from .linker import Link
+from .linking import Link
 
 
 def build_document(article: Article, links: list[Link], kb_version: str) -> dict[str, Any]:

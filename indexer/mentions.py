@@ -20,82 +20,23 @@ Two sources feed it: the statistical NER (``doc.ents``) and the KB gazetteer
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
 from .kb import KnowledgeBase
+from .lexicon import CALENDAR, LEGAL_FORMS, STATE_FORMS, TITLE_WORDS, WEAPON_NOUNS
+from .linking.model import ANY_TYPE, LABEL_TYPES, Mention
+from .schema import GEO_TYPES
 from .nlp import GAZETTEER_KEY
 from .normalize import strip_possessive
 
-# NER labels worth linking, and the facet types each may name.
-LABEL_TYPES: dict[str, frozenset[str]] = {
-    "PERSON": frozenset({"person"}),
-    "GPE": frozenset({"country", "place"}),
-    "LOC": frozenset({"place", "country"}),
-    "NORP": frozenset({"country", "org", "weapon"}),
-    "ORG": frozenset({"org", "weapon", "country"}),
-    "FAC": frozenset({"place", "weapon", "org"}),
-    "PRODUCT": frozenset({"weapon", "org"}),
-}
-ANY_TYPE = frozenset({"person", "country", "place", "org", "weapon"})
-GEO_TYPES = frozenset({"country", "place"})
 # NER labels that often swallow a KB name into a wrong, longer span.
 LOOSE_LABELS = {"ORG", "NORP", "FAC", "PRODUCT"}
 
-# Generic nouns that follow a weapon's name: "Shahed drones", "Patriot missiles".
-WEAPON_NOUNS = frozenset(
-    """drone drones missile missiles rocket rockets jet jets fighter fighters bomber bombers
-    helicopter helicopters gunship gunships tank tanks launcher launchers system systems battery batteries
-    interceptor interceptors aircraft warplane warplanes plane planes rifle rifles munition munitions
-    warhead warheads submarine submarines destroyer destroyers frigate frigates carrier carriers""".split()
-)
-# Words that may precede or follow a name inside an NER span without being part
-# of it: titles, roles, honorifics.
-TITLE_WORDS = frozenset(
-    """mr mrs ms dr sir dame lord lady president vice prime minister ministers secretary chancellor premier
-    king queen prince princess crown sheikh sheik emir ayatollah imam pope cardinal archbishop bishop rev reverend
-    gen general lt col colonel maj major capt captain adm admiral sgt sergeant cmdr commander marshal
-    sen senator rep representative gov governor mayor judge justice chief deputy acting former late
-    leader speaker ambassador envoy spokesman spokeswoman spokesperson chairman chairwoman chair director
-    defense defence foreign interior finance home health state treasury energy trade economy justice
-    u.s. us british american russian iranian israeli chinese french german""".split()
-)
 _TICKER = re.compile(r"^[A-Z0-9]{2,6}\.[A-Z]{1,2}$")
 _CAPITALISED = re.compile(r"^[A-Z][\w'.-]*$")
-# Capitalised words that never continue a name: calendar words.
-CALENDAR = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight
-    january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun""".split()
-)
-# Legal-form words a company's name carries in news copy but not in the KB
-# ("General Motors Corp", "Morgan Stanley and Co Inc", "Reuters Holdings Plc").
-LEGAL_FORMS = frozenset(
-    """inc incorporated corp corporation co cos ltd limited plc llc ag sa nv se spa gmbh holdings""".split()
-)
-# "Kingdom of Saudi Arabia", "Republic of Korea": the country itself.
-STATE_FORMS = frozenset("republic kingdom state states emirate sultanate commonwealth federation principality union".split())
 # Labels of the NER entities a name never runs into.
 _NOT_NAME_LABELS = {"PERSON", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
-
-
-@dataclass(slots=True)
-class Mention:
-    """A span of the NLP text that may name an entity."""
-
-    start: int  # character offsets into the text the pipeline saw
-    end: int
-    text: str
-    label: str | None  # NER label, None for a gazetteer-only span
-    source: str  # "ner" or "kb"
-
-    @property
-    def allowed_types(self) -> frozenset[str]:
-        return LABEL_TYPES.get(self.label or "", ANY_TYPE) if self.label else ANY_TYPE
-
-    def to_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "text": self.text, "label": self.label, "source": self.source}
 
 
 def _clean(span: Span) -> tuple[int, int, str]:

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from .article import Article
 from .document import article_from_document, build_document
 from .kb import KnowledgeBase
-from .linker import Link, Linker
+from .linking import Link, Linker
 from .mentions import extract_mentions
 from .nlp import load_pipeline, pattern_surfaces
 from .readers import ReadItem

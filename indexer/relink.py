@@ -15,8 +15,8 @@ from typing import Any
 
 from .document import article_from_document, build_document
 from .kb import KnowledgeBase
-from .linker import DEFAULT_THRESHOLD, Linker
-from .mentions import Mention
+from .linking import DEFAULT_THRESHOLD, Linker
+from .linking.model import Mention
 from .processes import exit_with_parent
 
 

@@ -164,7 +164,7 @@ def test_company_names_with_their_legal_form(pipeline) -> None:
 def test_relinking_gives_back_the_coreference_mentions(pipeline, kb) -> None:
     from newslink.indexer.article import Article
     from newslink.indexer.document import build_document
-    from newslink.indexer.linker import Linker
+    from newslink.indexer.linking import Linker
     from newslink.indexer.relink import relink_document
 
     article = Article(id="w", title="Barbara Walters stands by Rosie O'Donnell", text="'View' host denies the claim. Walters said on Wednesday that she was not leaving. Walters added more.")
@@ -220,9 +220,9 @@ def test_a_bare_institution_name_is_the_institution_of_the_country_the_article_i
 
 
 def test_institution_names_are_read_off_both_label_shapes(kb) -> None:
-    from newslink.indexer.linker import Linker
+    from newslink.indexer.linking import Linker
 
-    table = Linker(kb).institutions()
+    table = Linker(kb).institutions.table()
     assert table["senate"]["Q30"] == "Q66096"  # "United States Senate"
     assert table["supreme court"]["Q30"] == "Q11201" and table["supreme court"]["Q17"] == "Q1142255"  # "... of (the) X"
     assert "democrats" not in table  # "Sweden Democrats" is a party, no state's own

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newslink.indexer.linker import Linker
+from newslink.indexer.linking import Linker
 from newslink.indexer.relink import relink_document, stored_mentions
 
 

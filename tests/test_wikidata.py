@@ -439,7 +439,7 @@ def test_online_lookup_respects_its_budget_and_survives_outages(wikidata_server,
 
 def test_linker_uses_online_candidates_and_kb_build_merges_them(wikidata_server, tmp_path: Path, pipeline, session_home: Path) -> None:
     from newslink.indexer.kb.wikidata import build_starter
-    from newslink.indexer.linker import Linker
+    from newslink.indexer.linking import Linker
 
     wikidata_server.entities.update({e["id"]: e for e in SAMPLE})
     resolver = resolver_for(wikidata_server, tmp_path)

@@ -120,7 +120,7 @@ def surnames(label: str) -> list[str]:
     return out
 
 
-def _alias_rows(rec: EntityRecord) -> Iterator[tuple[str, str, str, str]]:
+def alias_rows(rec: EntityRecord) -> Iterator[tuple[str, str, str, str]]:
     yield normalize_alias(rec.label), rec.qid, "label", rec.label
     for alias in rec.aliases:
         yield normalize_alias(alias), rec.qid, "alias", alias
@@ -182,7 +182,7 @@ def build_kb(
                 db.execute("UPDATE entities SET popularity = ? WHERE qid = ?", (rec.popularity, rec.qid))
             db.executemany(
                 "INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)",
-                [row for row in _alias_rows(rec) if row[0]],
+                [row for row in alias_rows(rec) if row[0]],
             )
         index_names(db)  # words of every name, for autocomplete by any word
         meta = {

@@ -1,0 +1,38 @@
+"""Word lists that mention extraction and linking both read.
+
+Plain data with no spaCy import, so the linker (and its tests) can use them
+without loading a pipeline.
+"""
+from __future__ import annotations
+
+# Generic nouns that follow a weapon's name: "Shahed drones", "Patriot missiles".
+WEAPON_NOUNS = frozenset(
+    """drone drones missile missiles rocket rockets jet jets fighter fighters bomber bombers
+    helicopter helicopters gunship gunships tank tanks launcher launchers system systems battery batteries
+    interceptor interceptors aircraft warplane warplanes plane planes rifle rifles munition munitions
+    warhead warheads submarine submarines destroyer destroyers frigate frigates carrier carriers""".split()
+)
+# Words that may precede or follow a name inside an NER span without being part
+# of it: titles, roles, honorifics.
+TITLE_WORDS = frozenset(
+    """mr mrs ms dr sir dame lord lady president vice prime minister ministers secretary chancellor premier
+    king queen prince princess crown sheikh sheik emir ayatollah imam pope cardinal archbishop bishop rev reverend
+    gen general lt col colonel maj major capt captain adm admiral sgt sergeant cmdr commander marshal
+    sen senator rep representative gov governor mayor judge justice chief deputy acting former late
+    leader speaker ambassador envoy spokesman spokeswoman spokesperson chairman chairwoman chair director
+    defense defence foreign interior finance home health state treasury energy trade economy justice
+    u.s. us british american russian iranian israeli chinese french german""".split()
+)
+# Capitalised words that never continue a name: calendar words.
+CALENDAR = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun""".split()
+)
+# Legal-form words a company's name carries in news copy but not in the KB
+# ("General Motors Corp", "Morgan Stanley and Co Inc", "Reuters Holdings Plc").
+LEGAL_FORMS = frozenset(
+    """inc incorporated corp corporation co cos ltd limited plc llc ag sa nv se spa gmbh holdings""".split()
+)
+# "Kingdom of Saudi Arabia", "Republic of Korea": the country itself.
+STATE_FORMS = frozenset("republic kingdom state states emirate sultanate commonwealth federation principality union".split())

@@ -1,0 +1,75 @@
+"""Per-document state of one ``Linker.link`` call.
+
+Everything a decision reads off the article being linked — its words, its sports
+vocabulary and datelines, the entities already linked in it — lives here, in an
+object made for each call, so one ``Linker`` can serve concurrent requests (the
+API's threads) and no state leaks from one article into the next.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from .sports import SportsWords
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+_STOP = frozenset(
+    "the a an of and or in on at to for from by with as is was are were be been its it this that "
+    "who which what when where whose his her their our your than then also into over after before "
+    "said says say new first last one two three former current".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of a text less function words (for description overlap)."""
+    return {w.lower() for w in _WORD.findall(text)} - _STOP
+
+
+def lowercase_words(text: str) -> set[str]:
+    """Words that occur in lower case somewhere in the text ("rice", "may")."""
+    return {w for w in _WORD.findall(text) if w.islower()}
+
+
+class EntitySupport:
+    """Entities linked in an article, with the surface forms that named them."""
+
+    def __init__(self) -> None:
+        self.entities: Counter[str] = Counter()
+        self.surfaces: dict[str, set[str]] = {}
+
+    def add(self, qid: str, surface_key: str) -> None:
+        self.entities[qid] += 1
+        self.surfaces.setdefault(qid, set()).add(surface_key)
+
+    def surface_only(self, qid: str, surface_key: str) -> bool:
+        """Was ``qid`` named only by this very surface form (no independent support)?"""
+        return self.surfaces.get(qid, set()) <= {surface_key}
+
+    def others(self, qid: str, surface_key: str) -> int:
+        """Mentions of ``qid`` by another surface form than this one."""
+        if self.surface_only(qid, surface_key):
+            return 0
+        return self.entities[qid]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entities": dict(self.entities), "surfaces": {k: sorted(v) for k, v in self.surfaces.items()}}
+
+
+class DocumentContext:
+    """The article being linked: its text, its words, and what has been linked so far."""
+
+    __slots__ = ("text", "words", "support", "_sports")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words = content_words(text)
+        self.support = EntitySupport()
+        self._sports: SportsWords | None = None
+
+    @property
+    def sports(self) -> SportsWords:
+        """Read on first need: most documents never link a place that could be a team."""
+        if self._sports is None:
+            self._sports = SportsWords(self.text)
+        return self._sports

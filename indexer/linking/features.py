@@ -1,0 +1,172 @@
+"""Evidence features: each a named function of (mention, candidate, scope)
+returning a number.
+
+Two kinds, combined by ``scoring``:
+
+* **score features** add up, each times its weight in ``scoring.WEIGHTS``, into a
+  candidate's score; the softmax over the candidates' scores gives its share;
+* **evidence factors** are numbers in (0, 1] that multiply the winner's
+  confidence: they say how much a link of this *sort* can be trusted whatever its
+  rivals (a bare surname nobody introduced; a city named where a team is meant).
+
+``MentionScope`` holds what the features of one mention share: the document, the
+surface key, the mention's own words, and memos so that a fact about the mention
+(is it named as a team?) is computed once for all its candidates.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+
+from ..kb.store import Candidate
+from ..normalize import normalize_alias
+from ..schema import GEO_TYPES
+from .context import DocumentContext, content_words
+from .geo import Geography
+from .model import Mention
+
+# Description words too common to tell namesakes apart ("state of the United
+# States" vs "city in New York, United States"): geography is the coherence's job.
+GENERIC_DESCRIPTION_WORDS = frozenset(
+    """state states united america american city country capital town village region province county district
+    largest populous most sovereign area republic kingdom federal located part northern southern eastern western
+    north south east west central""".split()
+)
+# Description words beyond this many add nothing: a long description is not more right.
+MAX_OVERLAP = 4
+# What follows a place name when it names something else.
+_NOT_A_PLACE = re.compile(
+    r"(?:(?:'s|’s)\s+(?:wife|husband|son|daughter|mother|father|brother|sister|widow|family|lawyer|attorney|agent|"
+    r"girlfriend|boyfriend|fiancee?|parents)\b|\s+(?:radio|television|TV|news agency|state radio|state television)\b)",
+    re.I,
+)
+
+
+class MentionScope:
+    """What the features of one mention read: the mention, its document, and memos."""
+
+    __slots__ = ("mention", "doc", "geo", "surface_key", "own_words", "_team", "_coherence")
+
+    def __init__(self, mention: Mention, doc: DocumentContext, geo: Geography) -> None:
+        self.mention = mention
+        self.doc = doc
+        self.geo = geo
+        self.surface_key = normalize_alias(mention.text)
+        self.own_words = content_words(mention.text)
+        self._team: bool | None = None
+        self._coherence: dict[str, tuple[int, int]] = {}
+
+    def named_as_team(self) -> bool:
+        if self._team is None:
+            self._team = self.doc.sports.named_as_team(self.mention)
+        return self._team
+
+    def coherence(self, qid: str) -> tuple[int, int]:
+        """(mentions of entities sharing a country with ``qid``, mentions of
+        entities it lies in or that lie in it), from the article's other entities
+        — those named by another surface than this mention's."""
+        memo = self._coherence.get(qid)
+        if memo is not None:
+            return memo
+        support = self.doc.support
+        own = self.geo.of(qid)
+        shared = located = 0
+        for other, n in support.entities.items():
+            if other == qid or support.surface_only(other, self.surface_key):
+                continue
+            og = self.geo.of(other)
+            if own.countries & og.countries:
+                shared += n
+            if other in own.places or qid in og.places or (other in own.countries and qid != other) or qid in og.countries:
+                located += n
+        self._coherence[qid] = memo = (shared, located)
+        return memo
+
+
+Feature = Callable[[Mention, Candidate, MentionScope], float]
+
+
+# ------------------------------------------------------------------ score features
+def prior(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """Popularity between namesakes (sitelink-like counts, log-damped)."""
+    return math.log1p(max(c.entity.popularity, 0.0))
+
+
+def bare_label(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """The gazetteer found the entity's own label where NER saw nothing."""
+    return 1.0 if m.label is None and c.alias_kind == "label" else 0.0
+
+
+def other_mentions(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """The article names this entity elsewhere, by another surface form."""
+    return math.log1p(s.doc.support.others(c.entity.qid, s.surface_key))
+
+
+def description_overlap(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """Words of the candidate's description that the article uses (capped)."""
+    words = content_words(c.entity.description) - s.own_words - GENERIC_DESCRIPTION_WORDS
+    return float(min(len(words & s.doc.words), MAX_OVERLAP))
+
+
+def same_country(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """Other entities of the article in the same country ("Georgia" with Atlanta)."""
+    return math.log1p(s.coherence(c.entity.qid)[0])
+
+
+def located(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """Other entities the candidate lies in, or that lie in it ("Georgia" with Tbilisi)."""
+    return math.log1p(s.coherence(c.entity.qid)[1])
+
+
+SCORE_FEATURES: dict[str, Feature] = {
+    "prior": prior,
+    "bare_label": bare_label,
+    "other_mentions": other_mentions,
+    "description_overlap": description_overlap,
+    "same_country": same_country,
+    "located": located,
+}
+
+
+# ------------------------------------------------------------------ evidence factors
+# A bare surname nobody introduced: only the very prominent are safe.
+SURNAME_KNOWN = 20  # popularity below which a bare surname is little evidence
+SURNAME_PROMINENT = 100  # ... and below which it is some, but not full, evidence
+FACTORS = {
+    "obscure_surname": 0.5,
+    "little_known_surname": 0.6,
+    "surname_not_person_label": 0.7,
+    "sports_team": 0.3,  # "Boston beat Seattle": teams, not cities
+    "not_a_place": 0.3,  # "Guerrero's wife", "Tehran radio": a person, a broadcaster
+}
+
+
+def surname_prominence(m: Mention, c: Candidate, s: MentionScope) -> float:
+    if c.alias_kind != "surname":
+        return 1.0
+    if c.entity.popularity < SURNAME_KNOWN:
+        return FACTORS["obscure_surname"]
+    if c.entity.popularity < SURNAME_PROMINENT:
+        return FACTORS["little_known_surname"]
+    return 1.0
+
+
+def surname_not_person_label(m: Mention, c: Candidate, s: MentionScope) -> float:
+    return FACTORS["surname_not_person_label"] if c.alias_kind == "surname" and m.label != "PERSON" else 1.0
+
+
+def sports_team(m: Mention, c: Candidate, s: MentionScope) -> float:
+    return FACTORS["sports_team"] if c.entity.type in GEO_TYPES and s.named_as_team() else 1.0
+
+
+def not_a_place(m: Mention, c: Candidate, s: MentionScope) -> float:
+    return FACTORS["not_a_place"] if c.entity.type in GEO_TYPES and _NOT_A_PLACE.match(s.doc.text, m.end) else 1.0
+
+
+EVIDENCE_FACTORS: dict[str, Feature] = {
+    "surname_prominence": surname_prominence,
+    "surname_not_person_label": surname_not_person_label,
+    "sports_team": sports_team,
+    "not_a_place": not_a_place,
+}

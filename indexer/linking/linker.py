@@ -1,0 +1,254 @@
+"""The linker: one QID per mention, or none (NIL).
+
+Precision first (DESIGN.md): a wrong facet misleads a reader, a missing one only
+costs recall. Linking one article runs these steps, each a part of its own:
+
+1. **candidates** (``candidates.py``): KB entities the mention may name, of a
+   type its NER label allows, spelled as the mention is;
+2. **scoring** (``scoring.py`` over ``features.py``): popularity prior, how the
+   mention names the entity, the article's other mentions of it, description
+   overlap, geographic coherence (``geo.py``), and evidence factors such as
+   sports metonymy (``sports.py``); one softmax, one confidence;
+3. **in-document rules** (``coref.py``, ``institutions.py``): short names of
+   people named in full, acronyms, a country's institutions by their bare name,
+   "City, State" addresses, short names of companies the KB does not know;
+4. **the NIL decision**: below the threshold, no link.
+
+Mentions with a single candidate anchor the article first; ambiguous ones are
+scored again once the whole article's unambiguous links are known ("Georgia"
+next to Atlanta is the US state, next to Tbilisi the country).
+
+The linker holds the KB and caches of KB facts only (geography, institutions,
+spellings); everything about the article being linked lives in a
+``DocumentContext`` made for each call, so one linker serves concurrent callers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..normalize import normalize_alias
+from ..schema import GEO_TYPES
+from .candidates import (
+    AliasCandidates,
+    Candidates,
+    CandidateGenerator,
+    FirstOf,
+    LegalFormCandidates,
+    OnlineCandidates,
+    OnlineLookup,
+    SurfaceFilter,
+)
+from .context import DocumentContext, EntitySupport
+from .coref import PeopleNamed, org_acronyms, repeated_surnames, short_org_names, unknown_person_surnames
+from .features import MentionScope
+from .geo import Geo, Geography
+from .institutions import Institutions, home_country
+from .kb import KB
+from .model import Link, Mention
+from .scoring import DEFAULT_THRESHOLD, RULE_CONFIDENCE, Choice, Scorer
+
+_ADDRESS_COMMA = re.compile(r"\s*,\s*$")
+
+
+@dataclass(slots=True)
+class Explanation:
+    """Why a mention got its link: the candidates, each feature's value, the rule."""
+
+    mention: Mention
+    link: Link
+    generator: str = ""
+    form: str = ""
+    choices: list[Choice] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mention": self.mention.to_dict(),
+            "decision": {"qid": self.link.qid, "label": self.link.label, "confidence": round(self.link.confidence, 4), "method": self.link.method},
+            "generator": self.generator,
+            "form": self.form,
+            "candidates": [c.to_dict() for c in self.choices],
+        }
+
+
+class Linker:
+    def __init__(
+        self,
+        kb: KB,
+        threshold: float = DEFAULT_THRESHOLD,
+        online: OnlineLookup | None = None,
+        *,
+        scorer: Scorer | None = None,
+    ) -> None:
+        self.kb = kb
+        self.threshold = threshold
+        self.scorer = scorer or Scorer()
+        self.geography = Geography(kb)
+        self.institutions = Institutions(kb)
+        spelled = SurfaceFilter(kb)
+        legal = LegalFormCandidates(kb, self.geography)
+        # Names, aliases and demonyms first; bare surnames only once coreference had its say.
+        self.first_pass: CandidateGenerator = FirstOf(AliasCandidates(kb, spelled), legal)
+        self.fallback: CandidateGenerator = FirstOf(AliasCandidates(kb, spelled, surnames=True), legal)
+        self.online = online
+
+    @property
+    def online(self) -> OnlineLookup | None:
+        """Wikidata look-up for what the KB lacks (``--online``); None: offline."""
+        return self._online
+
+    @online.setter
+    def online(self, online: OnlineLookup | None) -> None:
+        self._online = online
+        self.online_candidates: CandidateGenerator | None = OnlineCandidates(online) if online is not None else None
+
+    # ------------------------------------------------------------------ helpers
+    def geo(self, qid: str, depth: int = 1) -> Geo:
+        """Countries and places an entity belongs to (see ``geo.py``)."""
+        return self.geography.of(qid, depth)
+
+    def _choose(self, m: Mention, cands: Candidates, doc: DocumentContext, method: str | None = None) -> Link:
+        choice = self.rank(m, cands, doc)[0]
+        e = choice.cand.entity
+        return Link(m, e.qid, e.type, e.label, choice.confidence, method or choice.cand.alias_kind)
+
+    def rank(self, m: Mention, cands: Candidates, doc: DocumentContext, *, explain: bool = False) -> list[Choice]:
+        """Candidates with their scores, best first."""
+        return self.scorer.rank(cands.found, MentionScope(m, doc, self.geography), explain=explain)
+
+    def _rule(self, m: Mention, qid: str, type_: str, rule: str, method: str) -> Link:
+        ent = self.kb.entity(qid)
+        return Link(m, qid, type_, ent.label if ent else None, RULE_CONFIDENCE[rule], method)
+
+    # ------------------------------------------------------------------ main entry
+    def link(self, mentions: list[Mention], text: str) -> list[Link]:
+        """Link the mentions of one document (``text`` is what their offsets index)."""
+        return self._link(mentions, text, None)
+
+    def explain(self, mentions: list[Mention], text: str) -> list[Explanation]:
+        """``link`` with, for every mention, its candidates and each feature's value."""
+        notes: dict[int, Explanation] = {}
+        links = self._link(mentions, text, notes)
+        out = []
+        for link in links:
+            note = next((n for n in notes.values() if n.mention is link.mention), None)
+            if note is None:
+                note = Explanation(link.mention, link)
+            note.link = link
+            out.append(note)
+        return out
+
+    def _link(self, mentions: list[Mention], text: str, notes: dict[int, Explanation] | None) -> list[Link]:
+        doc = DocumentContext(text)
+        links: dict[int, Link] = {}
+        cands: dict[int, Candidates] = {i: self.first_pass(m, doc) for i, m in enumerate(mentions)}
+
+        # Pass 0: mentions with a single type-compatible entity anchor the article.
+        for i, m in enumerate(mentions):
+            found = cands[i]
+            if len(found.qids) == 1:
+                doc.support.add(found.found[0].entity.qid, normalize_alias(m.text))
+        # Pass 1: every mention named by a full label, alias or demonym.
+        for i, m in enumerate(mentions):
+            if cands[i]:
+                links[i] = self._choose(m, cands[i], doc)
+        doc.support = EntitySupport()  # pass 1b weighs only what pass 1 linked confidently
+        for i, link in links.items():
+            if link.qid and link.confidence >= self.threshold:
+                doc.support.add(link.qid, normalize_alias(mentions[i].text))
+        # Pass 1b: ambiguous mentions again, now with the whole article's links.
+        for i, m in enumerate(mentions):
+            if len(cands[i].qids) > 1:
+                links[i] = self._choose(m, cands[i], doc)
+        if notes is not None:
+            for i, m in enumerate(mentions):
+                if cands[i]:
+                    notes[i] = Explanation(m, links[i], cands[i].generator, cands[i].form, self.rank(m, cands[i], doc, explain=True))
+
+        # Pass 2: the rest — short names by in-document coreference, then surnames.
+        people = PeopleNamed(self.kb, links.values(), self.threshold)
+        unknown_surnames = unknown_person_surnames(mentions, links)
+        for i, m in enumerate(mentions):
+            single = " " not in m.text
+            key = m.text.lower()
+            if single and key in unknown_surnames and key not in people.tokens and m.label in ("PERSON", "ORG", None):
+                links[i] = Link.nil(m, "unknown-person")
+                continue
+            owner = people.surname_owner(m)
+            if owner is not None:
+                links[i] = self._rule(m, owner, "person", "coref_surname", "coref")
+                continue
+            if i in links and links[i].qid and links[i].confidence >= self.threshold:
+                continue
+            qid = people.by_name_tokens(m)
+            if qid is not None and self.kb.entity(qid) is not None:
+                links[i] = self._rule(m, qid, "person", "coref_name", "coref")
+                continue
+            if i in links:
+                continue
+            found = self.fallback(m, doc)
+            method = None
+            if not found and self.online_candidates is not None:
+                found, method = self.online_candidates(m, doc), "online"
+            if found:
+                links[i] = self._choose(m, found, doc, method)
+                if notes is not None:
+                    notes[i] = Explanation(m, links[i], found.generator, found.form, self.rank(m, found, doc, explain=True))
+            else:
+                links[i] = Link.nil(m, "no-candidate")
+
+        # A country's institution by its bare name ("the Senate"), in an article about that country.
+        home = home_country(l.qid for l in links.values() if l.qid and l.type == "country" and l.confidence >= self.threshold)
+        if home is not None:
+            for i, m in enumerate(mentions):
+                if links[i].qid or "org" not in m.allowed_types:
+                    continue
+                qid = self.institutions.of(m.text, home)
+                if qid is not None:
+                    links[i] = self._rule(m, qid, "org", "institution", "institution")
+        # Acronyms of organisations named in full earlier: "British Airways … BA said".
+        acronyms = org_acronyms(links.values(), self.threshold)
+        for i, m in enumerate(mentions):
+            owners = acronyms.get(m.text) if not links[i].qid else None
+            if owners and len(owners) == 1:
+                links[i] = self._rule(m, next(iter(owners)), "org", "acronym", "coref")
+        short_orgs = short_org_names(mentions, links)
+        self._addresses(mentions, links, cands, text)
+
+        out = []
+        for i, m in enumerate(mentions):
+            link = links[i]
+            if link.qid and link.type in GEO_TYPES and m.text in short_orgs:
+                link = Link.nil(m, "short-org")
+            elif link.qid and link.confidence < self.threshold:
+                link = Link.nil(m, "low-confidence", link.confidence)
+            out.append(link)
+        repeated = repeated_surnames(self.kb, text, mentions, out, self.threshold, RULE_CONFIDENCE["repeated_surname"])
+        if repeated:
+            out = sorted(out + repeated, key=lambda link: link.mention.start)
+        return out
+
+    def _addresses(self, mentions: list[Mention], links: dict[int, Link], cands: dict[int, Candidates], text: str) -> None:
+        """"City, State": the city must lie in that state or country ("BIRMINGHAM,
+        Ala." is not the English city, "Paris, Texas" not the French capital), and
+        the container decides between its namesakes ("Atlanta, Georgia" is the state)."""
+        for i in range(len(mentions) - 1):
+            a, b = links[i], links[i + 1]
+            if not (a.qid and b.qid and a.type == "place" and b.type in GEO_TYPES):
+                continue
+            if not _ADDRESS_COMMA.fullmatch(text[mentions[i].end : mentions[i + 1].start]):
+                continue
+            ga = self.geo(a.qid)
+            fits = [
+                c
+                for c in cands[i + 1].found
+                if c.entity.type in GEO_TYPES
+                and (c.entity.qid in ga.places or c.entity.qid in ga.countries or self.geo(c.entity.qid).countries & ga.countries)
+            ]
+            if len({c.entity.qid for c in fits}) == 1 and fits[0].entity.qid != b.qid:
+                e = fits[0].entity
+                b = links[i + 1] = Link(mentions[i + 1], e.qid, e.type, e.label, max(b.confidence, RULE_CONFIDENCE["address"]), "address")
+            if ga.contains_or_shares(b.qid, self.geo(b.qid)):  # type: ignore[arg-type]
+                continue
+            links[i] = Link.nil(mentions[i], "address-mismatch")

@@ -1,0 +1,39 @@
+"""What every layer agrees on: the facet types, which of them are places, what a
+QID looks like, and the shape of a document's entities.
+
+It lives apart from the KB store so that the engines, the query model and the API
+can name a facet type or check a QID without importing SQLite code, and so that
+one definition serves all of them (``GEO_TYPES`` and the QID check used to be
+written out in several modules).
+"""
+from __future__ import annotations
+
+import re
+from typing import TypedDict
+
+FACET_TYPES: tuple[str, ...] = ("person", "country", "place", "org", "weapon")
+# Facet types that are places on a map: a country and a city are both "where".
+GEO_TYPES: frozenset[str] = frozenset({"country", "place"})
+
+_QID = re.compile(r"[Qq][0-9]+")
+
+
+def is_qid(value: str) -> bool:
+    """"Q794" or "q794" (a user may type either); never "Q", "Q7a" or "Iran"."""
+    return bool(_QID.fullmatch(value.strip()))
+
+
+def normalize_qid(value: str) -> str:
+    """The canonical spelling of a QID a user typed ("q794 " -> "Q794")."""
+    return "Q" + value.strip()[1:]
+
+
+class DocumentEntity(TypedDict):
+    """One entity of a document's ``entity_list`` (what a hit displays)."""
+
+    qid: str
+    label: str | None
+    type: str | None
+    count: int
+    first_offset: int
+    confidence: float
