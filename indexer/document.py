@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .article import Article
-from .kb import FACET_TYPES
+from .schema import FACET_TYPES
 from .linking import Link
 
 

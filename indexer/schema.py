@@ -15,17 +15,18 @@ FACET_TYPES: tuple[str, ...] = ("person", "country", "place", "org", "weapon")
 # Facet types that are places on a map: a country and a city are both "where".
 GEO_TYPES: frozenset[str] = frozenset({"country", "place"})
 
-_QID = re.compile(r"[Qq][0-9]+")
+QID_PATTERN = re.compile(r"Q[1-9][0-9]*")
 
 
 def is_qid(value: str) -> bool:
-    """"Q794" or "q794" (a user may type either); never "Q", "Q7a" or "Iran"."""
-    return bool(_QID.fullmatch(value.strip()))
+    """A QID as stored: "Q794"; never "q794", "Q0", "Q7a" or "Iran"."""
+    return bool(QID_PATTERN.fullmatch(value))
 
 
-def normalize_qid(value: str) -> str:
-    """The canonical spelling of a QID a user typed ("q794 " -> "Q794")."""
-    return "Q" + value.strip()[1:]
+def parse_qid(text: str) -> str | None:
+    """A QID as a user may type it ("q794 ", "Q794") in its stored spelling, or None."""
+    text = text.strip()
+    return "Q" + text[1:] if text[:1] in "Qq" and text[1:].isdigit() else None
 
 
 class DocumentEntity(TypedDict):

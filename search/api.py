@@ -32,8 +32,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from newslink.indexer.kb import FACET_TYPES, KBError, KnowledgeBase
+from newslink.indexer.kb import KBError, KnowledgeBase
 from newslink.indexer.kb.complete import complete as complete_names
+from newslink.indexer.schema import FACET_TYPES
 
 from . import __version__
 from .api_docs import install_docs

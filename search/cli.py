@@ -14,7 +14,8 @@ from typing import Any
 
 import click
 
-from newslink.indexer.kb import FACET_TYPES, KBError
+from newslink.indexer.kb import KBError
+from newslink.indexer.schema import FACET_TYPES, parse_qid
 from newslink.indexer.kb.build import KBDataError
 from newslink.indexer.kb.loader import open_kb
 from newslink.indexer.paths import kb_path, newslink_home
@@ -407,50 +408,24 @@ def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expa
     """Compile the knowledge base into the data directory: the starter KB shipped
     with newslink, plus a Wikidata dump (--dump) or Wikidata's SPARQL service
     (--sparql). Interrupted imports resume where they stopped."""
+    from newslink.indexer.kb import importer
     from newslink.indexer.kb.http import WikidataError
 
-    if dump_file and sparql:
-        fail("--dump and --sparql are alternatives", EXIT_USAGE)
+    from .progress import Progress
+
+    show = sys.stderr.isatty() if progress is None else progress
+    total = os.path.getsize(dump_file) * (2 if expand_classes else 1) if dump_file else None
     try:
-        if dump_file or sparql:
-            from newslink.indexer.kb import wikidata
-
-            classes = dict(wikidata.CLASSES)
-            if classes_file:
-                classes.update(wikidata.read_classes(classes_file))
-            from .progress import Progress
-
-            show = sys.stderr.isatty() if progress is None else progress
-            if dump_file:
-                total = os.path.getsize(dump_file) * (2 if expand_classes else 1)
-                with Progress(total=total, enabled=show, unit="B") as bar:
-                    done = [0]
-
-                    def on_progress(read: int, _total: int, _kept: int) -> None:
-                        bar.update(max(0, read - done[0]))
-                        done[0] = read
-
-                    result = wikidata.build_from_dump(
-                        kb_path(), dump_file, classes=classes, expand_classes=expand_classes,
-                        min_sitelinks=min_sitelinks or 0, resume=not restart, progress=on_progress,
-                    )
-            else:
-                from newslink.indexer.kb.sparql import SparqlImport
-
-                with Progress(total=None, enabled=show, unit="entities") as bar:
-                    seen: dict[str, int] = {}
-
-                    def on_page(type_: str, count: int) -> None:
-                        bar.update(count - seen.get(type_, 0))
-                        seen[type_] = count
-
-                    result = SparqlImport(kb_path(), classes=classes, min_sitelinks=min_sitelinks, limit=limit, resume=not restart).run(on_page)
-        else:
-            from newslink.indexer.kb.wikidata import build_starter
-
-            result = build_starter(kb_path())
-    except (KBDataError, ValueError) as exc:
-        fail(str(exc), EXIT_KB if isinstance(exc, KBDataError) else EXIT_USAGE)
+        with Progress(total=total, enabled=show and bool(dump_file or sparql), unit="B" if dump_file else "entities") as bar:
+            result = importer.build(
+                kb_path(), dump=dump_file, sparql=sparql, classes_file=classes_file, expand_classes=expand_classes,
+                min_sitelinks=min_sitelinks, limit=limit, restart=restart,
+                on_dump_bytes=bar.update, on_sparql_entities=bar.update,
+            )
+    except KBDataError as exc:
+        fail(str(exc), EXIT_KB)
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
     except WikidataError as exc:
         fail(f"{exc} (rerun to resume)", EXIT_KB)
     if as_json:
@@ -466,8 +441,9 @@ def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expa
 @click.pass_obj
 def kb_lookup(obj: Context, name: str, as_json: bool) -> None:
     """Every entity NAME may refer to, best first."""
-    if name[:1] in "Qq" and name[1:].isdigit():
-        ent = obj.kb.entity("Q" + name[1:])
+    qid = parse_qid(name)
+    if qid is not None:
+        ent = obj.kb.entity(qid)
         rows = [(ent, "qid")] if ent else []
     else:
         rows = [(c.entity, c.alias_kind) for c in obj.kb.candidates(name)]

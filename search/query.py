@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from newslink.indexer.dates import BadDate
-from newslink.indexer.kb import FACET_TYPES
+from newslink.indexer.schema import FACET_TYPES
 
 from .facets import COUNTABLE, DEFAULT_FACETS, HISTOGRAM_CHOICES
 from .datefilter import parse_bound

@@ -8,7 +8,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from newslink.indexer.kb import FACET_TYPES, KnowledgeBase
+from newslink.indexer.kb import KnowledgeBase
+from newslink.indexer.schema import FACET_TYPES, parse_qid
 
 from .engines import Engine
 from .facets import FACETS, PUBLISHED, roll_up
@@ -28,8 +29,9 @@ class NewsLink:
             value = value.strip()
             if not value:
                 continue
-            if value[:1] in "Qq" and value[1:].isdigit():
-                qids.append("Q" + value[1:])
+            qid = parse_qid(value)
+            if qid is not None:
+                qids.append(qid)
                 continue
             entity = self.kb.resolve(value, facet)
             if entity is None:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from click.testing import CliRunner
 
-from newslink.indexer.kb import wikidata
+from newslink.indexer.kb import entities, wikidata
 from newslink.indexer.kb.http import Http, WikidataError
 from newslink.indexer.kb.online import OnlineCache, OnlineResolver, WikidataAPI, cache_path
 from newslink.indexer.kb.sparql import SparqlClient, SparqlImport
@@ -92,31 +92,31 @@ def kb_entity(path: Path, qid: str):
 @pytest.mark.shared
 def test_records_from_real_wikidata_entities() -> None:
     by_id = {e["id"]: e for e in fixture_entities()}
-    adams = wikidata.entity_record(by_id["Q42"])
+    adams = entities.entity_record(by_id["Q42"])
     assert (adams.type, adams.label, adams.kind) == ("person", "Douglas Adams", "human")
     assert adams.description == "English writer and humorist"
     assert "Douglas Noel Adams" in adams.aliases
     assert adams.popularity == len(by_id["Q42"]["sitelinks"])
-    portugal = wikidata.entity_record(by_id["Q45"])
+    portugal = entities.entity_record(by_id["Q45"])
     assert portugal.type == "country" and "Portuguese" in portugal.demonyms
     assert "Portuguese Republic" in portugal.aliases
     assert not any(a in portugal.aliases for a in ("PT", "🇵🇹"))  # codes and flags are not names
     assert all(d.isascii() for d in portugal.demonyms)  # English only
-    everest = wikidata.entity_record(by_id["Q513"])
+    everest = entities.entity_record(by_id["Q513"])
     assert everest.type == "place" and "Everest" in everest.aliases
-    assert wikidata.entity_record(by_id["Q106975887"]).type == "person"
-    assert wikidata.entity_record(by_id["Q106975887"], min_sitelinks=10) is None
+    assert entities.entity_record(by_id["Q106975887"]).type == "person"
+    assert entities.entity_record(by_id["Q106975887"], min_sitelinks=10) is None
 
 
 def test_records_keep_only_faceted_classes() -> None:
-    assert wikidata.entity_record(item("Q1", "Some film", ["Q11424"])) is None  # a film
-    assert wikidata.entity_record(item("Q2", "", ["Q5"])) is None  # no English label
-    rec = wikidata.entity_record(item("Q3", "Acme", ["Q5", "Q4830453"]))
+    assert entities.entity_record(item("Q1", "Some film", ["Q11424"])) is None  # a film
+    assert entities.entity_record(item("Q2", "", ["Q5"])) is None  # no English label
+    rec = entities.entity_record(item("Q3", "Acme", ["Q5", "Q4830453"]))
     assert rec.type == "person"  # several types: the priority decides
     deprecated = item("Q4", "Old", ["Q5"])
     deprecated["claims"]["P31"][0]["rank"] = "deprecated"
-    assert wikidata.entity_record(deprecated) is None
-    assert wikidata.entity_record({"type": "property", "id": "P31", "claims": {}}) is None
+    assert entities.entity_record(deprecated) is None
+    assert entities.entity_record({"type": "property", "id": "P31", "claims": {}}) is None
 
 
 @pytest.mark.shared
@@ -124,22 +124,22 @@ def test_mock_dump_layout_and_numeric_ids() -> None:
     from conftest import shared_path
 
     path = shared_path("wikidata-fixtures", "mock-dump-for-testing.json")
-    entities = [e for _n, line, _pos in wikidata.iter_dump(path) if (e := wikidata.parse_line(line))]
-    assert [e["id"] for e in entities] == ["Q1", "Q8", "P16"]
-    assert wikidata.claim_ids(entities[0], "P31") == ["Q1454986"]  # "numeric-id" only, no "id"
-    assert all(wikidata.entity_record(e) is None for e in entities)  # German labels only
-    universe = wikidata.entity_record(entities[0], {"Q1454986": ("place", "universe")}, lang="de")
+    items = [e for _n, line, _pos in wikidata.iter_dump(path) if (e := wikidata.parse_line(line))]
+    assert [e["id"] for e in items] == ["Q1", "Q8", "P16"]
+    assert entities.claim_ids(items[0], "P31") == ["Q1454986"]  # "numeric-id" only, no "id"
+    assert all(entities.entity_record(e) is None for e in items)  # German labels only
+    universe = entities.entity_record(items[0], {"Q1454986": ("place", "universe")}, lang="de")
     assert universe.label == "Universum" and universe.aliases == ["Weltall", "All", "Kosmos", "Weltraum"]
 
 
 def test_class_list_file(tmp_path: Path) -> None:
     good = tmp_path / "classes.tsv"
     good.write_text("# extra classes\nQ11424\torg\tfilm_studio\nhttp://www.wikidata.org/entity/Q7889\tweapon\n")
-    assert wikidata.read_classes(good) == {"Q11424": ("org", "film_studio"), "Q7889": ("weapon", "weapon")}
+    assert entities.read_classes(good) == {"Q11424": ("org", "film_studio"), "Q7889": ("weapon", "weapon")}
     bad = tmp_path / "bad.tsv"
     bad.write_text("Q1\tplanet\n")
     with pytest.raises(ValueError, match="bad.tsv:1"):
-        wikidata.read_classes(bad)
+        entities.read_classes(bad)
 
 
 # --------------------------------------------------------------------------- the dump import
@@ -232,7 +232,7 @@ class FakeWikidata:
             offset = int(query.split("OFFSET")[1].split()[0])
             rows = []
             for e in sorted(self.entities.values(), key=lambda e: (-len(e["sitelinks"]), e["id"])):
-                for c in wikidata.claim_ids(e, "P31"):
+                for c in entities.claim_ids(e, "P31"):
                     if c in classes:
                         rows.append(
                             {
@@ -438,7 +438,7 @@ def test_online_lookup_respects_its_budget_and_survives_outages(wikidata_server,
 
 
 def test_linker_uses_online_candidates_and_kb_build_merges_them(wikidata_server, tmp_path: Path, pipeline, session_home: Path) -> None:
-    from newslink.indexer.kb.wikidata import build_starter
+    from newslink.indexer.kb.importer import build_starter
     from newslink.indexer.linking import Linker
 
     wikidata_server.entities.update({e["id"]: e for e in SAMPLE})

@@ -2,6 +2,7 @@
 
 ``KnowledgeBase`` is the read side the linker and search use; ``build`` writes it.
 """
-from .store import Candidate, Entity, KnowledgeBase, KBError, FACET_TYPES
+from ..schema import FACET_TYPES
+from .store import Candidate, Entity, KnowledgeBase, KBError
 
 __all__ = ["Candidate", "Entity", "KnowledgeBase", "KBError", "FACET_TYPES"]

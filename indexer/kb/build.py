@@ -21,11 +21,11 @@ from pathlib import Path
 
 from ..normalize import normalize_alias
 from ..processes import pid_alive
+from ..schema import FACET_TYPES, is_qid
 from .complete import index_names
-from .store import FACET_TYPES, SCHEMA
+from .store import SCHEMA, KBError
 
 TSV_COLUMNS = ("qid", "type", "label", "kind", "popularity", "description", "aliases", "demonyms")
-QID_RE = re.compile(r"^Q[1-9]\d*$")
 # Particles that are not a surname on their own ("bin Salman" -> "Salman" is fine,
 # "bin" is not).
 _NAME_PARTICLES = {"bin", "ibn", "al", "el", "de", "da", "van", "von", "der", "la", "le", "di", "du", "jr", "sr", "ii", "iii"}
@@ -44,8 +44,8 @@ class EntityRecord:
     origin: str = "starter"
 
 
-class KBDataError(ValueError):
-    """A line of KB source data is malformed."""
+class KBDataError(KBError, ValueError):
+    """A line of KB source data is malformed (a KB problem: exit 4; still a ValueError for old callers)."""
 
 
 def starter_files() -> list[Path]:
@@ -79,7 +79,7 @@ def read_tsv(path: Path, origin: str = "starter") -> Iterator[EntityRecord]:
             if len(cells) != len(TSV_COLUMNS):
                 raise KBDataError(f"{path}:{number}: expected {len(TSV_COLUMNS)} columns, got {len(cells)}")
             row = dict(zip(TSV_COLUMNS, (c.strip() for c in cells)))
-            if not QID_RE.match(row["qid"]):
+            if not is_qid(row["qid"]):
                 raise KBDataError(f"{path}:{number}: bad QID {row['qid']!r}")
             if row["type"] not in FACET_TYPES:
                 raise KBDataError(f"{path}:{number}: bad type {row['type']!r}")

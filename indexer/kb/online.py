@@ -1,7 +1,7 @@
 """Looking names the KB cannot resolve up on Wikidata (``newslink index --online``).
 
 ``wbsearchentities`` finds items whose label or alias matches the name;
-``wbgetentities`` fetches them; :func:`wikidata.entity_record` keeps only those
+``wbgetentities`` fetches them; :func:`entities.entity_record` keeps only those
 whose ``P31`` class newslink facets (a class not in the list gets one ``P279``
 look-up, cached). Every answer, found or not, is cached in a small SQLite file
 next to the KB (``kb.online.sqlite``), so a name costs the network once; the
@@ -26,7 +26,7 @@ from ..normalize import normalize_alias
 from .build import EntityRecord
 from .http import Http, WikidataError
 from .store import Candidate, Entity
-from .wikidata import CLASSES, TYPE_PRIORITY, claim_ids, entity_record
+from .entities import CLASSES, TYPE_PRIORITY, claim_ids, entity_record
 
 DEFAULT_API = "https://www.wikidata.org/w/api.php"
 NEGATIVE_TTL = 30 * 24 * 3600  # re-ask about a name nobody knew after a month
@@ -218,3 +218,14 @@ class OnlineResolver:
             entity = Entity(rec.qid, rec.type, rec.label, rec.kind, rec.description, rec.popularity, tuple(rec.aliases))
             out.append(Candidate(entity, kind))
         return out
+
+
+def cached_online_records(target: Path) -> Iterator[EntityRecord]:
+    """Entities `index --online` cached next to this KB: merged into every build."""
+    path = cache_path(Path(target))
+    if path.exists():
+        cache = OnlineCache(path)
+        try:
+            yield from cache.records()
+        finally:
+            cache.close()

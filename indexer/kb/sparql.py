@@ -18,12 +18,15 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from .build import EntityRecord, build_kb, starter_records
 from .http import Http, WikidataError
-from .wikidata import CLASSES, TYPE_PRIORITY, Staging, _chain, _good_alias, cached_online_records, classes_digest, staging_path
+from .entities import CLASSES, TYPE_PRIORITY, classes_digest, good_alias
+from .online import cached_online_records
+from .staging import Staging, staging_path
 
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
 ENTITY_PREFIX = "http://www.wikidata.org/entity/"
@@ -111,7 +114,7 @@ def page_records(client: SparqlClient, rows: list[dict[str, Any]], classes: dict
                 kind=info["kind"],
                 popularity=info["popularity"],
                 description=(texts[qid].get("description") or [""])[0],
-                aliases=[a for a in texts[qid].get("alias", []) if _good_alias(a, label)],
+                aliases=[a for a in texts[qid].get("alias", []) if good_alias(a, label)],
                 demonyms=texts[qid].get("demonym", []),
                 origin="wikidata",
             )
@@ -178,7 +181,7 @@ class SparqlImport:
         for type_ in TYPE_PRIORITY:
             self._fetch_type(type_, progress)
         staged = self.staging.count()
-        records = _chain(starter_records(), self.staging.records(), cached_online_records(self.target))
+        records = chain(starter_records(), self.staging.records(), cached_online_records(self.target))
         result = build_kb(self.target, records, sources=["starter", "wikidata-sparql"], extra_meta={"sparql_entities": str(staged)})
         self.staging.remove()
         result.update(staged=staged, requests=self.client.http.requests, seconds=round(time.time() - started, 2))

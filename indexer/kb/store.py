@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..normalize import normalize_alias
-
-FACET_TYPES: tuple[str, ...] = ("person", "country", "place", "org", "weapon")
+from ..schema import FACET_TYPES, parse_qid
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities (
@@ -169,8 +168,9 @@ class KnowledgeBase:
     def resolve(self, name: str, type_: str | None = None) -> Entity | None:
         """A name or QID as a user types it -> the most likely entity (or None)."""
         name = name.strip()
-        if name[:1] in "Qq" and name[1:].isdigit():
-            return self.entity("Q" + name[1:])
+        qid = parse_qid(name)
+        if qid is not None:
+            return self.entity(qid)
         found = [c for c in self.candidates(name) if type_ is None or c.entity.type == type_]
         if not found and type_ in ("country", "place"):
             other = "place" if type_ == "country" else "country"

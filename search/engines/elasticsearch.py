@@ -39,7 +39,7 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from newslink.indexer.kb import FACET_TYPES
+from newslink.indexer.schema import FACET_TYPES
 
 from .. import facets as facet_registry
 from ..query import QueryError, SearchQuery

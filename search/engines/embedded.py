@@ -20,7 +20,7 @@ from typing import Any
 import tantivy
 
 from newslink.indexer.dates import to_datetime
-from newslink.indexer.kb import FACET_TYPES
+from newslink.indexer.schema import FACET_TYPES
 from newslink.indexer.processes import pid_alive
 
 from .. import facets as facet_registry
