@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from newslink.indexer.kb import FACET_TYPES
+from newslink.indexer.schema import FACET_TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .query import SearchQuery
