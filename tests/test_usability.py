@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newslink.indexer.kb import FACET_TYPES, KnowledgeBase
+from newslink.indexer.kb import KnowledgeBase
+from newslink.indexer.schema import FACET_TYPES
 from newslink.search.api import create_app
 from newslink.search.cli import cli
 from newslink.search.engines.embedded import EmbeddedEngine
