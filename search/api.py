@@ -44,11 +44,13 @@ from .api_models import (
     EntityResponse,
     ErrorBody,
     HealthResponse,
+    RelatedResponse,
     SearchResponse,
     ServiceInfo,
 )
 from .engines import Engine, EngineError, open_engine
 from .facets import COUNTABLE, DEFAULT_FACETS, HISTOGRAM_CHOICES, filter_params, query_kwargs
+from .related import MIN_COUNT
 from .query import MATCH_MODES, MAX_FACET_SIZE, MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SORTS, QueryError
 from .results import SearchResults
 from .service import NewsLink
@@ -361,6 +363,33 @@ def create_app(
         if data is None:
             raise ApiError(404, f"no entity {name!r} in the knowledge base", "name")
         return data
+
+    @app.get("/entities/{qid}/related", response_model=RelatedResponse, responses={**_NOT_FOUND, **_ERRORS}, tags=["entities"])
+    def related(
+        qid: Annotated[str, Path(pattern=r"^[Qq][1-9][0-9]{0,11}$", description="A Wikidata QID, e.g. Q22686.")],
+        filter_values: FilterValues,
+        q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="Only articles matching these keywords.")] = "",
+        match: Annotated[MatchMode, Query(description="Several values of one entity facet: any of them or all of them.")] = "any",
+        types: Annotated[
+            list[Annotated[str, Query(max_length=100)]] | None,
+            Query(max_length=len(FACET_TYPES), description=f"Entity types to list, repeated or comma-separated ({', '.join(FACET_TYPES)}); default all."),
+        ] = None,
+        size: Annotated[int, Query(ge=1, le=MAX_FACET_SIZE, description="Entities per type.")] = 10,
+        min_count: Annotated[int, Query(ge=1, le=1_000_000, description="Articles an entity must share with this one.")] = MIN_COUNT,
+    ) -> Any:
+        """The entities that appear with this one in the articles of the query, per type:
+        shared articles, lift and a significance score, so that what appears everywhere
+        (the United States) does not top every list."""
+        service = backend.service()
+        entity = service.kb.entity("Q" + qid[1:])
+        if entity is None:
+            raise ApiError(404, f"no entity {qid} in the knowledge base", "qid")
+        chosen = _facet_list(types) if types is not None else FACET_TYPES
+        bad = [t for t in chosen if t not in FACET_TYPES]
+        if bad:
+            raise ApiError(400, f"unknown entity type {bad[0]!r} (use {', '.join(FACET_TYPES)})", "types")
+        query = service.build_query(text=q, match=match, size=0, **query_kwargs(filter_values))
+        return service.related(query, entity, types=chosen, size=size, min_count=min_count)
 
     @app.get("/articles/{id:path}", response_model=ArticleResponse, responses={**_NOT_FOUND, **_ERRORS}, tags=["articles"])
     def article(id: Annotated[str, Path(max_length=1000, description="The article id, as in search hits.")]) -> Any:  # noqa: A002

@@ -85,6 +85,30 @@ class EntityResponse(BaseModel):
     articles: int = Field(description="Indexed articles linked to this entity.")
 
 
+class RelatedEntity(BaseModel):
+    qid: str
+    label: str
+    count: int = Field(description="Articles of the query that mention both.")
+    background: int = Field(description="Articles of the query that mention this one.")
+    lift: float = Field(description="How many times more often it appears with the entity than in the query's articles overall.")
+    score: float = Field(description="Significance (JLH, as Elasticsearch's significant_terms): (p_with - p_all) × lift.")
+
+
+class RelatedEntityRef(BaseModel):
+    qid: str
+    label: str
+    type: str
+
+
+class RelatedResponse(BaseModel):
+    entity: RelatedEntityRef
+    articles: int = Field(description="Articles of the query that mention the entity (the foreground).")
+    background: int = Field(description="Articles of the query (the background).")
+    related: dict[str, list[RelatedEntity]] = Field(description="Per entity type, most significant first.")
+    took_ms: float
+    query: dict[str, Any]
+
+
 class EntitySummary(BaseModel):
     qid: str
     label: str

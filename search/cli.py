@@ -24,7 +24,8 @@ from . import __version__
 from .engines import ENGINES, EngineError, open_engine
 from .facets import HISTOGRAM_CHOICES, Param, filter_params, query_kwargs
 from .query import MATCH_MODES, SORTS, QueryError
-from .render import count_of, render_facets, render_results, render_table
+from .related import MIN_COUNT
+from .render import count_of, render_related, render_facets, render_results, render_table
 from .service import NewsLink
 
 EXIT_EMPTY, EXIT_USAGE, EXIT_ENGINE, EXIT_KB = 1, 2, 3, 4
@@ -285,6 +286,30 @@ def facets(obj: Context, query: str, as_json: bool, **kw: Any) -> None:
     else:
         click.echo(count_of(results.total, "article"))
         click.echo(render_facets(results.facets, color=color_on()))
+
+
+@cli.command()
+@click.argument("entity_ref", metavar="QID|NAME")
+@click.argument("query", required=False, default="")
+@query_options
+@click.option("--type", "type_", type=click.Choice(FACET_TYPES), help="Entity type when QID|NAME is a name.")
+@click.option("--min-count", type=click.IntRange(min=1), default=MIN_COUNT, show_default=True, help="Articles a co-occurring entity must share with it.")
+@click.pass_obj
+def related(obj: Context, entity_ref: str, query: str, as_json: bool, type_: str | None, min_count: int, **kw: Any) -> None:
+    """Entities that appear with QID|NAME in the articles of QUERY and the filters, per
+    type: shared articles, lift (× more often than in all the articles) and a significance
+    score (JLH, as Elasticsearch's significant_terms), most significant first."""
+    size = kw["facet_size"]
+    app, q = build_query(obj, query, kw, size=0)
+    try:
+        found = app.find_entity(entity_ref, type_)
+        data = app.related(q, found, size=size, min_count=min_count)
+    except QueryError as exc:
+        fail(exc.message if exc.param == "entity" else str(exc), EXIT_EMPTY if exc.param == "entity" else EXIT_USAGE)
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(render_related(data, color=color_on()))
 
 
 @cli.command()

@@ -102,3 +102,20 @@ def render_table(rows: list[list[str]], header: list[str]) -> str:
     out = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
     out += [fmt.format(*(str(c) for c in r)) for r in rows]
     return "\n".join(out)
+
+
+def render_related(data: dict, *, color: bool) -> str:
+    """The co-occurrence table of `newslink related`: per type, the entity, shared articles,
+    its articles overall, lift and score."""
+    ent = data["entity"]
+    head = f"{ent['label']} ({ent['qid']}): {count_of(data['articles'], 'article')} of {data['background']:,}"
+    lines = [click.style(head, bold=True) if color else head]
+    for facet, rows in data["related"].items():
+        lines.append("")
+        lines.append(click.style(facet, bold=True) if color else facet)
+        if not rows:
+            lines.append("  —")
+            continue
+        table = [[f"{r['label']} ({r['qid']})", f"{r['count']:,}", f"{r['background']:,}", f"{r['lift']:.1f}×", f"{r['score']:.3f}"] for r in rows]
+        lines.extend("  " + line for line in render_table(table, ["entity", "with", "all", "lift", "score"]).splitlines())
+    return "\n".join(lines)

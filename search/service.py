@@ -14,7 +14,11 @@ from newslink.indexer.schema import FACET_TYPES, parse_qid
 from .engines import Engine
 from .facets import FACETS, PUBLISHED, roll_up
 from .query import QueryError, SearchQuery
+from .related import MIN_COUNT, cooccurrence
 from .results import FacetBucket, SearchResults
+
+
+_HIT_LIST_KEYS = ("sort", "page", "size", "facets", "facet_size")  # what only a hit list / facet count uses
 
 
 class NewsLink:
@@ -78,6 +82,36 @@ class NewsLink:
         """:meth:`entity` for a QID or a name the KB resolves (CLI ``entity``, API ``/entities/{name}``)."""
         found = self.kb.resolve(name, type_)
         return self.entity(found.qid) if found else None
+
+    def find_entity(self, value: str, type_: str | None = None) -> Any:
+        """The KB entity a QID or name means (``type_`` narrows a name); QueryError if none."""
+        value = value.strip()
+        if value[:1] in "Qq" and value[1:].isdigit():
+            entity = self.kb.entity("Q" + value[1:])
+        else:
+            entity = self.kb.resolve(value, type_)
+        if entity is None or (type_ and entity.type != type_):
+            raise QueryError("entity", f"no {type_ or 'entity'} {value!r} in the knowledge base (try `newslink kb lookup {value}`)")
+        return entity
+
+    def related(self, query: SearchQuery, entity: Any, *, types: tuple[str, ...] = FACET_TYPES, size: int = 10, min_count: int = MIN_COUNT) -> dict[str, Any]:
+        """The entities appearing most significantly with ``entity`` in the articles of
+        ``query``, per type, labelled (one KB call), as plain data for JSON and terminal."""
+        started = time.perf_counter()
+        found = cooccurrence(self.engine, query, entity.type, entity.qid, types=types, size=size, min_count=min_count)
+        wanted = set().union(*(FACETS[t].expand([r.qid for r in rows]) for t, rows in found.related.items()))
+        entities = self.kb.entities(sorted(wanted)) if wanted else {}
+        return {
+            "entity": {"qid": entity.qid, "label": entity.label, "type": entity.type},
+            "articles": found.foreground,
+            "background": found.background,
+            "related": {
+                t: [{"qid": r.qid, "label": FACETS[t].label(r.qid, entities), "count": r.count, "background": r.background, "lift": r.lift, "score": r.score} for r in rows]
+                for t, rows in found.related.items()
+            },
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+            "query": {k: v for k, v in query.to_dict().items() if k not in _HIT_LIST_KEYS},
+        }
 
     def entity(self, qid: str) -> dict[str, Any] | None:
         entity = self.kb.entity(qid)

@@ -258,7 +258,7 @@ class DownEngine(Engine):
     def _down(self, *args: Any, **kwargs: Any) -> Any:
         raise EngineError("connection refused (http://127.0.0.1:9200)")
 
-    write = commit = search = get = count = count_entity = iter_documents = info = _down  # type: ignore[assignment]
+    write = commit = search = get = count = count_entity = iter_documents = info = aggregate = scan = _down  # type: ignore[assignment]
     create_generation = promote = discard = _down  # type: ignore[assignment]
 
 
@@ -431,3 +431,20 @@ def test_openapi_fuzz_finds_no_server_error(client: TestClient, mode: Generation
             case.validate_response(response, checks=checks)
 
         run()
+
+
+def test_related_equals_cli_and_counts_articles(client: TestClient, api_home: Path, corpus_docs: list[dict]) -> None:
+    body = client.get(f"/entities/{IRAN}/related", params={"min_count": 1, "size": 5}).json()
+    with_iran = [d for d in corpus_docs if IRAN in d["entities"]["country"]]
+    assert body["entity"]["qid"] == IRAN and body["articles"] == len(with_iran) and body["background"] == len(corpus_docs)
+    for facet, rows in body["related"].items():
+        for row in rows:
+            assert row["count"] == sum(row["qid"] in d["entities"][facet] for d in with_iran)
+            assert row["background"] == sum(row["qid"] in d["entities"][facet] for d in corpus_docs)
+            assert row["qid"] != IRAN and row["lift"] > 1
+    cli_out = cli_json(api_home, "related", IRAN, "--min-count", "1", "--facet-size", "5")
+    assert without_timing(body) == without_timing(cli_out)
+    narrowed = client.get(f"/entities/{IRAN}/related", params={"q": "drones", "types": "person,country", "min_count": 1}).json()
+    assert set(narrowed["related"]) == {"person", "country"} and narrowed["background"] <= body["background"]
+    assert_error(client.get("/entities/Q999999999/related"), 404, "qid")
+    assert_error(client.get(f"/entities/{IRAN}/related?types=planet"), 400, "types")

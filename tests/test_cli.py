@@ -133,3 +133,17 @@ def test_histogram_bar_chart_and_json(run, kb) -> None:
     assert auto["histogram"]["interval"] in ("day", "week", "month", "year")
     bad = run("search", "--histogram", "fortnight", ok=False)
     assert bad.exit_code == 2
+
+
+def test_related_table_json_and_unknown_entity(run, kb) -> None:
+    run("index", str(DATA / "articles.jsonl"))
+    data = json.loads(run("related", "Netanyahu", "--min-count", "1", "--json").stdout)
+    assert data["entity"]["type"] == "person" and data["articles"] >= 1
+    listed = [r for rows in data["related"].values() for r in rows]
+    assert listed and all(r["count"] <= r["background"] and r["lift"] > 1 for r in listed)
+    table = run("related", data["entity"]["qid"], "--min-count", "1").stdout
+    assert f"({data['entity']['qid']}): " in table and all(f"({r['qid']})" in table for r in listed)
+    narrowed = json.loads(run("related", "Netanyahu", "drones", "--min-count", "1", "--json").stdout)
+    assert narrowed["background"] < data["background"]
+    missing = run("related", "Nobody Atlantisovich", ok=False)
+    assert missing.exit_code == 1 and "no entity" in missing.stderr

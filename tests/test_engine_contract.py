@@ -407,3 +407,46 @@ def test_source_facet_counts_multi_select(filled, oracle):
     counts = Counter(d.get("source") for d in oracle.matching(everyone) if d.get("source"))
     assert result.facets["source"] == sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
     assert result.facets["country"] == oracle.facets(SearchQuery(size=0, facets=("country",), sources=["Wire A"]))["country"]
+
+
+# ---------------------------------------------------------------------------- co-occurrence
+RELATED_CASES = {
+    "country-everything": (dict(), "country", "Q794", 1),
+    "person-min2": (dict(), "person", "Q22686", 2),
+    "with-text-and-filter": (dict(text="missile OR drone", sources=["Wire A", "Wire B"]), "weapon", "Q181447", 1),
+    "filtered-all": (dict(filters={"country": ["Q30", "Q159"]}, match="all"), "org", "Q7184", 1),
+    "absent-entity": (dict(), "person", "Q999999", 1),
+}
+
+
+@pytest.mark.parametrize("case", RELATED_CASES.values(), ids=RELATED_CASES.keys())
+def test_cooccurrence_identical(filled, oracle, case):
+    from newslink.search.related import cooccurrence, score
+
+    params, facet, qid, min_count = case
+    q = SearchQuery(size=0, **params)
+    found = cooccurrence(filled, q, facet, qid, size=4, min_count=min_count)
+    background = oracle.matching(q)
+    foreground = [d for d in background if qid in d["entities"].get(facet, [])]
+    assert (found.foreground, found.background) == (len(foreground), len(background))
+    for t in POOLS:
+        fg = Counter(v for d in foreground for v in d["entities"].get(t) or [] if not (t == facet and v == qid))
+        bg = Counter(v for d in background for v in d["entities"].get(t) or [])
+        rows = []
+        for v, n in fg.items():
+            lift, jlh = score(n, len(foreground), bg[v], len(background))
+            if n >= min_count and jlh > 0:
+                rows.append((v, n, bg[v], round(lift, 4), round(jlh, 6)))
+        rows.sort(key=lambda r: (-r[4], -r[1], r[0]))
+        assert [(r.qid, r.count, r.background, r.lift, r.score) for r in found.related[t]] == rows[:4], t
+
+
+def test_cooccurrence_discounts_the_ubiquitous(filled, oracle):
+    """A value in every article has lift 1 and is never listed, however often it co-occurs."""
+    from newslink.search.related import cooccurrence
+
+    q = SearchQuery(size=0, filters={"country": ["Q30"]})  # every background article has Q30
+    found = cooccurrence(filled, q, "person", "Q6279", min_count=1)
+    assert found.background == len(oracle.matching(q)) and found.foreground > 0
+    assert "Q30" not in {r.qid for r in found.related["country"]}
+    assert all(r.lift > 1 and r.score > 0 for rows in found.related.values() for r in rows)

@@ -11,8 +11,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
+from ..facets import Clause
 from ..query import SearchQuery
-from ..results import RawResults
+from ..results import Hit, RawResults
 
 
 class EngineError(RuntimeError):
@@ -34,6 +35,16 @@ class Engine(ABC):
     # -- reading ---------------------------------------------------------------
     @abstractmethod
     def search(self, query: SearchQuery) -> RawResults: ...
+
+    @abstractmethod
+    def aggregate(self, query: SearchQuery, extra: list[Clause], aggs: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """How many documents match the query's text, its facet filters and ``extra``, and
+        the answer to ``aggs`` (Elasticsearch-style, logical field names) over them."""
+
+    @abstractmethod
+    def scan(self, query: SearchQuery, batch_size: int = 1000) -> Iterator[Hit]:
+        """Every hit of ``query`` in id order, with no window cap and in constant memory
+        (cursor paging: ``search_after`` on the id), without snippets or scores."""
 
     @abstractmethod
     def get(self, doc_id: str) -> dict[str, Any] | None: ...

@@ -47,7 +47,8 @@ from ..results import Hit, RawResults
 from .base import Engine, EngineError
 from .hits import make_hit
 from .es_client import ServerInfo, connect, redact, unreachable
-from .es_query import facet_field, search_body
+from .es_query import facet_field, filtered_query, search_body
+from .hits import HIT_KEYS
 
 
 
@@ -385,6 +386,30 @@ class ElasticsearchEngine(Engine):
     @staticmethod
     def _facets(aggs: dict[str, Any], query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
         return {c.facet.name: c.facet.get_values(aggs.get(c.facet.name) or {}, query) for c in facet_registry.counts(query)}
+
+    def aggregate(self, query: SearchQuery, extra: list[facet_registry.Clause], aggs: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        body: dict[str, Any] = {"query": filtered_query(query, extra), "size": 0, "track_total_hits": True}
+        if aggs:
+            body["aggs"] = aggs
+        with self._errors("aggregate"):
+            resp = self.client.search(index=self.target, **body).body
+        total = resp["hits"]["total"]
+        return (total["value"] if isinstance(total, dict) else int(total)), resp.get("aggregations") or {}
+
+    def scan(self, query: SearchQuery, batch_size: int = 1000) -> Iterator[Hit]:
+        body = {"query": filtered_query(query), "sort": [{"id": {"order": "asc"}}], "size": batch_size,
+                "track_total_hits": False, "_source": list(HIT_KEYS)}
+        after: list[Any] | None = None
+        while True:
+            extra = {"search_after": after} if after is not None else {}
+            with self._errors("export"):
+                found = self.client.search(index=self.target, **body, **extra).body["hits"]["hits"]
+            for raw in found:
+                doc = raw.get("_source") or {}
+                yield make_hit({**doc, "id": doc.get("id") or raw["_id"]}, score=None, snippet="", title_html=None)
+            if len(found) < batch_size:
+                return
+            after = found[-1]["sort"]
 
     def get(self, doc_id: str) -> dict[str, Any] | None:
         with self._errors("get"):

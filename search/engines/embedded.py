@@ -314,6 +314,27 @@ class EmbeddedEngine(Engine):
                 out[c.facet.name] = c.facet.get_values(own, query)
         return out
 
+    def aggregate(self, query: SearchQuery, extra: list[facet_registry.Clause], aggs: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        searcher = self._searcher()
+        q = self.compiler.combine(self.compiler.text(query.parsed), facet_registry.hit_filters(query) + list(extra))
+        total = searcher.search(q, 1, count=True).count or 0
+        return total, (searcher.aggregate(q, aggregations(aggs)) if aggs and total else {})
+
+    def scan(self, query: SearchQuery, batch_size: int = 1000) -> Iterator[Hit]:
+        searcher = self._searcher()  # one snapshot for the whole export: no page sees another commit
+        text_q = self.compiler.text(query.parsed)
+        clauses = facet_registry.hit_filters(query)
+        last: str | None = None
+        while True:
+            after = [self.compiler.after_id(last)] if last is not None else []
+            result = searcher.search(self.compiler.combine(text_q, clauses, after), batch_size, count=False, order_by_field="id", order=tantivy.Order.Asc)
+            for _key, address in result.hits:
+                doc = _stored_hit(searcher.doc(address))
+                last = doc["id"]
+                yield hits.make_hit(doc, score=None, snippet="", title_html=None)
+            if len(result.hits) < batch_size:
+                return
+
     # -- single documents -----------------------------------------------------------
     def get(self, doc_id: str) -> dict[str, Any] | None:
         searcher = self._searcher()

@@ -119,3 +119,13 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     if query.highlight and text_q is not None and query.size:
         body["highlight"] = highlight()
     return body
+
+
+def filtered_query(query: SearchQuery, extra: list[Clause] = ()) -> dict[str, Any]:
+    """The text AND every facet filter AND ``extra`` as one query (no post_filter: for
+    counting and scanning, where nothing is counted multi-select)."""
+    text_q = text_query(query.parsed)
+    clauses = [clause(c) for c in (*facet_registry.hit_filters(query), *extra)]
+    if not clauses:
+        return text_q or {"match_all": {}}
+    return {"bool": {"must": [text_q] if text_q else [], "filter": clauses}}
