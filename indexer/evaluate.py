@@ -391,9 +391,14 @@ class Error:
     predicted: str | None
     gold: str | None
     gold_name: str | None = None
+    span: tuple[int, int] = (0, 0)
+    explain: dict[str, Any] | None = None  # why the linker decided so (``eval --explain``)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"article": self.article, "kind": self.kind, "text": self.text, "predicted": self.predicted, "gold": self.gold, "gold_name": self.gold_name}
+        out = {"article": self.article, "kind": self.kind, "text": self.text, "span": list(self.span), "predicted": self.predicted, "gold": self.gold, "gold_name": self.gold_name}
+        if self.explain is not None:
+            out["explain"] = self.explain
+        return out
 
 
 def errors(gold: dict[str, dict], pred: dict[str, dict]) -> Iterator[Error]:
@@ -407,13 +412,29 @@ def errors(gold: dict[str, dict], pred: dict[str, dict]) -> Iterator[Error]:
             s, e = m["span"]
             if on:
                 if all(l["entity_id"] != m["id"] for l in on):
-                    yield Error(key, "wrong", text[s:e], m["id"], on[0]["entity_id"], on[0].get("name"))
+                    yield Error(key, "wrong", text[s:e], m["id"], on[0]["entity_id"], on[0].get("name"), (s, e))
             elif not any(overlaps(m["span"], l["span"]) for l in other):
-                yield Error(key, "false", text[s:e], m["id"], None)
+                yield Error(key, "false", text[s:e], m["id"], None, span=(s, e))
         for lab in keep:
             if not any(overlaps(m["span"], lab["span"]) for m in preds):
                 s, e = lab["span"]
-                yield Error(key, "missed", text[s:e], None, lab["entity_id"], lab.get("name"))
+                yield Error(key, "missed", text[s:e], None, lab["entity_id"], lab.get("name"), (s, e))
+
+
+def explain_errors(pipeline: Any, gold: dict[str, dict], errs: list[Error]) -> list[Error]:
+    """Attach to each error the linker's explanation of the mention at its span:
+    the candidates, each feature's value and score, and the rule or threshold that
+    decided. A missed entity with no overlapping mention says so (NER and the
+    gazetteer never saw it)."""
+    by_article: dict[str, list[Error]] = {}
+    for err in errs:
+        by_article.setdefault(err.article, []).append(err)
+    for key, article_errors in by_article.items():
+        notes = pipeline.explain_text(gold[key]["text"])
+        for err in article_errors:
+            on = [n for n in notes if overlaps((n.mention.start, n.mention.end), err.span)]
+            err.explain = on[0].to_dict() if on else {"mention": None, "why": "no mention here: NER and the gazetteer found no name"}
+    return errs
 
 
 def error_summary(errs: Iterable[Error], limit: int = 30) -> dict[str, list[tuple[str, int]]]:

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from .article import Article
 from .document import article_from_document, build_document
 from .kb import KnowledgeBase
-from .linking import Link, Linker
+from .linking import Explanation, Link, Linker
 from .mentions import extract_mentions
 from .nlp import load_pipeline, pattern_surfaces
 from .readers import ReadItem
@@ -160,6 +160,10 @@ class EntityPipeline:
 
     def link_text(self, text: str) -> list[Link]:
         return self._linking.links(self.nlp(text), text)
+
+    def explain_text(self, text: str) -> list[Explanation]:
+        """``link_text`` with each mention's candidates and feature values (``eval --explain``)."""
+        return self.linker.explain(extract_mentions(self.nlp(text), self.kb), text)
 
     def process(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Link]]]:
         """(article, links) for every article, in input order, streaming."""

@@ -364,12 +364,13 @@ def reindex(obj: Context, reparse: bool, as_json: bool, progress: bool | None) -
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, writable=True), help="Write the predictions (ELEVANT linked_articles JSONL) here.")
 @click.option("--pred", "pred_file", type=click.Path(exists=True, dir_okay=False), help="Score these predictions instead of linking.")
 @click.option("--errors", "errors_file", type=click.Path(dir_okay=False, writable=True), help="Write every wrong, false and missed link to this JSONL file.")
+@click.option("--explain", is_flag=True, help="--errors: add why the linker decided so (candidates, each feature's value, scores, the rule).")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Confidence below which a mention stays NIL.")
 @click.option("--online", is_flag=True, help="Look mentions the KB cannot resolve up on Wikidata (cached).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--progress/--no-progress", default=None)
 @click.pass_obj
-def eval_(obj: Context, benchmark: str, out_file: str | None, pred_file: str | None, errors_file: str | None, threshold: float | None, online: bool, as_json: bool, progress: bool | None) -> None:
+def eval_(obj: Context, benchmark: str, out_file: str | None, pred_file: str | None, errors_file: str | None, explain: bool, threshold: float | None, online: bool, as_json: bool, progress: bool | None) -> None:
     """Link an ELEVANT-format benchmark with the indexing pipeline and score it
     (facet and mention P/R/F1 per type, KB coverage, in-KB accuracy)."""
     from newslink.indexer import evaluate as ev
@@ -380,23 +381,28 @@ def eval_(obj: Context, benchmark: str, out_file: str | None, pred_file: str | N
         pred = ev.load_jsonl(pred_file) if pred_file else None
     except (OSError, ev.BenchmarkError) as exc:
         fail(str(exc), EXIT_USAGE)
+    if explain and not errors_file:
+        fail("--explain adds to --errors FILE: give both", EXIT_USAGE)
     kb = obj.kb
-    if pred is None:
-        from newslink.indexer.pipeline import EntityPipeline
+    from newslink.indexer.pipeline import EntityPipeline
 
+    pipeline = EntityPipeline(kb, threshold=threshold)
+    if online:
+        attach_online(pipeline, kb)
+    if pred is None:
         from .progress import Progress
 
         show = sys.stderr.isatty() if progress is None else progress
         with Progress(total=len(gold), enabled=show, unit="articles") as bar:
-            pipeline = EntityPipeline(kb, threshold=threshold)
-            if online:
-                attach_online(pipeline, kb)
             pred = ev.predict(pipeline, gold, on_progress=bar.update)
     if out_file:
         ev.write_predictions(pred, out_file)
     if errors_file:
+        errs = list(ev.errors(gold, pred))
+        if explain:
+            errs = ev.explain_errors(pipeline, gold, errs)
         with open(errors_file, "w", encoding="utf-8") as handle:
-            for err in ev.errors(gold, pred):
+            for err in errs:
                 handle.write(json.dumps(err.to_dict(), ensure_ascii=False) + "\n")
     report = ev.evaluate(gold, pred, kb)
     report["benchmark"] = Path(benchmark).name

@@ -148,6 +148,26 @@ def test_cli_eval(tmp_path: Path, session_home: Path) -> None:
     assert runner.invoke(cli, ["eval", str(bad)]).exit_code == 2
 
 
+def test_cli_eval_explains_each_error(tmp_path: Path, session_home: Path) -> None:
+    """A wrong link comes with its candidates, their feature values and the decision."""
+    from newslink.search.cli import cli
+
+    doc = dict(GOLD_DOC, labels=[dict(GOLD_DOC["labels"][1], entity_id="Q1")] + GOLD_DOC["labels"][2:4])  # Iran "should" be Q1
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text(json.dumps(doc) + "\n")
+    errors = tmp_path / "errors.jsonl"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["eval", str(bench), "--explain"]).exit_code == 2  # --explain needs --errors
+    result = runner.invoke(cli, ["eval", str(bench), "--errors", str(errors), "--explain", "--json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in errors.read_text().splitlines()]
+    wrong = next(r for r in rows if r["kind"] == "wrong")
+    assert wrong["text"] == "Iran" and wrong["predicted"] == "Q794"
+    explain = wrong["explain"]
+    assert explain["decision"]["qid"] == "Q794" and explain["candidates"][0]["qid"] == "Q794"
+    assert "prior" in explain["candidates"][0]["features"] and explain["candidates"][0]["score"] > 0
+
+
 # --------------------------------------------------------------------------- against score.py
 BENCHMARKS = ["msnbc-updated", "reuters-128", "rss-500"]
 
