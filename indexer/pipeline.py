@@ -38,6 +38,7 @@ class DocumentSink(Protocol):
 @dataclass
 class IndexSummary:
     indexed: int = 0
+    committed: int = 0  # of ``indexed``, how many a commit has made durable
     skipped: int = 0  # records lost to errors (bad input or rejected by the engine)
     warnings: int = 0
     entities_linked: int = 0  # distinct (article, QID) pairs
@@ -50,6 +51,7 @@ class IndexSummary:
         rate = self.indexed / self.seconds if self.seconds else 0.0
         return {
             "indexed": self.indexed,
+            "committed": self.committed,
             "skipped": self.skipped,
             "errors": sum(1 for p in self.problems if p.fatal),
             "warnings": self.warnings,
@@ -269,9 +271,14 @@ def run_index(
     on_progress: Callable[[int], None] = lambda n: None,
     write_batch: int = 256,
     commit_every: int = 2000,
+    summary: IndexSummary | None = None,
 ) -> IndexSummary:
-    """Index everything ``items`` yields; bad records are reported and passed over."""
-    summary = IndexSummary()
+    """Index everything ``items`` yields; bad records are reported and passed over.
+
+    Pass ``summary`` to keep the counts when the job fails half-way (a full disk,
+    a server gone): ``summary.committed`` is then what the index keeps.
+    """
+    summary = summary if summary is not None else IndexSummary()
     started = time.time()
 
     def report(problem: Problem) -> None:
@@ -323,8 +330,10 @@ def run_index(
             flush()
             if since_commit >= commit_every:
                 sink.commit()
+                summary.committed = summary.indexed
                 since_commit = 0
     flush()
     sink.commit()
+    summary.committed = summary.indexed
     summary.seconds = time.time() - started
     return summary

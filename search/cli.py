@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from newslink.indexer.kb.loader import open_kb
 from newslink.indexer.paths import kb_path, newslink_home
 
 from . import __version__
-from .engines import ENGINES, EngineError, open_engine
+from .engines import ENGINES, EngineError, check_index_name, open_engine
 from .facets import HISTOGRAM_CHOICES, Param, filter_params, query_kwargs
 from .query import MATCH_MODES, SORTS, QueryError
 from .related import MIN_COUNT
@@ -66,12 +67,19 @@ class Context:
 
     def close(self) -> None:
         if self._engine is not None:
-            self._engine.close()
+            try:
+                self._engine.close()
+            except EngineError as exc:  # its last commit failed (a full disk): one line, not a traceback
+                fail(str(exc), EXIT_ENGINE)
 
 
 def fail(message: str, code: int) -> None:
     click.echo(f"newslink: error: {message}", err=True)
     sys.exit(code)
+
+
+def warn(message: str) -> None:
+    click.echo(f"newslink: warning: {message}", err=True)
 
 
 def emit_json(data: Any) -> None:
@@ -95,11 +103,37 @@ class NewslinkGroup(click.Group):
             fail(str(exc), EXIT_KB)
 
 
+def usable_home(value: str | None) -> str | None:
+    """``--home``/``NEWSLINK_HOME``: a folder this user can write (created if missing), else exit 2."""
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise click.BadParameter(f"{value} is not a folder", param_hint="'--home'")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot use {value} as the data directory: {exc.strerror or exc}", param_hint="'--home'") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"{value} is not writable by this user", param_hint="'--home'")
+    return str(path)
+
+
+def valid_index_name(value: str | None) -> str | None:
+    """``--index``/``NEWSLINK_INDEX``: a name that stays inside the data directory and is valid on Elasticsearch."""
+    if value is None:
+        return None
+    try:
+        return check_index_name(value)
+    except EngineError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--index'") from exc
+
+
 @click.group(cls=NewslinkGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="newslink")
-@click.option("--home", envvar="NEWSLINK_HOME", type=click.Path(file_okay=False), help="Data directory (default: per-user data dir).")
+@click.option("--home", envvar="NEWSLINK_HOME", callback=lambda _c, _p, v: usable_home(v), help="Data directory (default: per-user data dir) [env NEWSLINK_HOME].")
 @click.option("--engine", type=click.Choice(ENGINES), default=None, help="Search engine [env NEWSLINK_ENGINE; default embedded].")
-@click.option("--index", "index_name", default=None, help="Index name [env NEWSLINK_INDEX; default articles].")
+@click.option("--index", "index_name", envvar="NEWSLINK_INDEX", default=None, callback=lambda _c, _p, v: valid_index_name(v), help="Index name: lowercase letters, digits, '-', '_' [env NEWSLINK_INDEX; default articles].")
 @click.option("--es-url", default=None, help="Elasticsearch/OpenSearch URL [env NEWSLINK_ES_URL].")
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, engine: str | None, index_name: str | None, es_url: str | None) -> None:
@@ -111,9 +145,9 @@ def cli(ctx: click.Context, home: str | None, engine: str | None, index_name: st
 # --------------------------------------------------------------------------- index
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--workers", type=int, default=None, help="spaCy processes (default: 2 for large jobs, else 1).")
-@click.option("--batch-size", type=int, default=64, show_default=True, help="Articles per spaCy batch.")
-@click.option("--errors", "errors_file", type=click.Path(dir_okay=False, writable=True), help="Write rejected records with their reasons to this JSONL file (a dead letter: fix the records in it, then index it).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="spaCy processes, at most one per CPU (default: 2 for large jobs, else 1).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Articles per spaCy batch.")
+@click.option("--errors", "errors_file", type=click.Path(dir_okay=False, writable=True), help="Write rejected records with their reasons to this JSONL file (a dead letter: fix the records in it, then index it). Never one of PATHS.")
 @click.option("--commit-every", type=click.IntRange(min=1), default=2000, show_default=True, help="Commit after this many articles: a crash loses at most this much work (rerun to finish).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
@@ -121,14 +155,22 @@ def cli(ctx: click.Context, home: str | None, engine: str | None, index_name: st
 @click.pass_obj
 def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size: int, errors_file: str | None, commit_every: int, as_json: bool, progress: bool | None) -> None:
     """Read articles from PATHS (JSONL, CSV, TXT files or folders), link entities, index them."""
-    from newslink.indexer.pipeline import EntityPipeline, run_index
+    from newslink.indexer.deadletter import DeadLetterFile, input_named
+    from newslink.indexer.pipeline import EntityPipeline, IndexSummary, run_index
+    from newslink.indexer.processes import available_cpus
     from newslink.indexer.readers import count_records, read_paths
 
     from .progress import Progress
 
+    if errors_file and (same := input_named(errors_file, paths)) is not None:
+        fail(f"--errors {errors_file} is also an input ({same}): it would be overwritten while it is read; write the errors to another file", EXIT_USAGE)
+    cpus = available_cpus()
+    if workers is not None and workers > cpus:
+        warn(f"--workers {workers} is more than the {cpus} CPUs this job can use: using {cpus}")
+        workers = cpus
     show = sys.stderr.isatty() if progress is None else progress
     estimate = count_records(paths) if show or workers is None else 0
-    n_process = workers if workers is not None else (2 if estimate >= 2000 and (os.cpu_count() or 1) >= 2 else 1)
+    n_process = workers if workers is not None else (2 if estimate >= 2000 and cpus >= 2 else 1)
     kb = obj.kb
     engine = obj.engine
     lock = getattr(engine, "lock_for_writing", None)
@@ -137,30 +179,46 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
             lock()
         except EngineError as exc:
             fail(str(exc), EXIT_ENGINE)
-    try:  # line-buffered: a job killed half-way leaves every rejection so far on disk
-        dead_letter = open(errors_file, "w", encoding="utf-8", buffering=1) if errors_file else None
+    try:
+        dead_letter = DeadLetterFile(errors_file) if errors_file else None
     except OSError as exc:
         fail(f"cannot write the errors file: {exc}", EXIT_USAGE)
 
     def on_problem(problem) -> None:
         bar.write(str(problem))
         if dead_letter is not None and problem.fatal:
-            dead_letter.write(problem.dead_letter_line())
+            dead_letter.add(problem)
         problem.raw = problem.record = None  # reported: do not hold every bad record in memory
 
+    summary = IndexSummary()
+
+    def stopped(reason: str) -> None:
+        """One line for a job that could not finish, with what it did keep."""
+        fail(
+            f"{reason}; {count_of(summary.committed, 'article')} of this job committed and kept "
+            f"({summary.indexed:,} written, {summary.skipped:,} skipped). Rerun the same command to finish: ids are stable, nothing is duplicated",
+            EXIT_ENGINE,
+        )
+
     with Progress(total=estimate or None, enabled=show, unit="articles") as bar:
-        pipeline = EntityPipeline(kb, n_process=max(1, n_process), batch_size=batch_size)
+        pipeline = EntityPipeline(kb, n_process=n_process, batch_size=batch_size)
         if click.get_current_context().meta.get("newslink.online"):
             attach_online(pipeline, kb)
         try:
             items = read_paths(paths, skip=[errors_file] if errors_file else [])
-            summary = run_index(items, pipeline, engine, on_problem=on_problem, on_progress=bar.update, commit_every=commit_every)
+            run_index(items, pipeline, engine, on_problem=on_problem, on_progress=bar.update, commit_every=commit_every, summary=summary)
         except EngineError as exc:
-            fail(str(exc), EXIT_ENGINE)
+            stopped(str(exc))
+        except OSError as exc:  # the disk is full (the errors file, a lock file)
+            stopped(f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}")
         finally:
             if dead_letter is not None:
-                dead_letter.close()
+                try:
+                    dead_letter.close()
+                except OSError as exc:
+                    warn(f"the errors file {errors_file} may be incomplete: {exc}")
     result = summary.to_dict()
+    result["workers"] = n_process
     result["index"] = engine.info()
     if as_json:
         emit_json(result)
@@ -412,6 +470,19 @@ def eval_(obj: Context, benchmark: str, out_file: str | None, pred_file: str | N
         click.echo(ev.format_report(Path(benchmark).name, report))
 
 
+def kb_summary() -> str:
+    """What the KB at the default location holds, for a message (it may be absent or broken)."""
+    try:
+        kb = open_kb(auto_build=False)
+    except (KBError, KBDataError, OSError, sqlite3.Error):
+        return f"no usable KB at {kb_path()}"
+    try:
+        stats = kb.stats()
+        return f"{stats['entities']:,} entities, version {stats['version']}"
+    finally:
+        kb.close()
+
+
 def attach_online(pipeline: Any, kb: Any) -> None:
     """Let the pipeline's linker look unresolved mentions up on Wikidata."""
     from newslink.indexer.kb.online import OnlineResolver
@@ -459,6 +530,9 @@ def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expa
         fail(str(exc), EXIT_USAGE)
     except WikidataError as exc:
         fail(f"{exc} (rerun to resume)", EXIT_KB)
+    except (OSError, sqlite3.Error) as exc:  # a full disk: the build stops, the KB in place stays
+        reason = f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+        fail(f"kb build failed writing {kb_path().parent}: {reason}; the knowledge base in place is unchanged ({kb_summary()}); rerun when fixed (an import resumes)", EXIT_KB)
     if as_json:
         emit_json(result)
     else:

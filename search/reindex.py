@@ -86,9 +86,12 @@ def run_reindex(
             if pending:
                 flush()
         target.commit()
-    except BaseException:
+    except BaseException as exc:
         stream.close()
         engine.discard(target)
+        if isinstance(exc, (EngineError, OSError)):  # a full disk, a server gone: say how far it got
+            reason = str(exc) if isinstance(exc, EngineError) else f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}"
+            raise EngineError(f"{reason}; reindex stopped after {indexed:,} of {total:,} documents, the live index is unchanged (rerun when fixed)") from exc
         raise
     generation = getattr(target, "generation", "")
     engine.promote(target)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from newslink.indexer.paths import newslink_home
 
-from .base import Engine, EngineError
+from .base import Engine, EngineError, check_index_name
 
 ENGINES = ("embedded", "elasticsearch")
 
@@ -32,4 +32,4 @@ def open_engine(name: str | None = None, *, home: Path | None = None, index: str
     return ElasticsearchEngine(url or os.environ.get("NEWSLINK_ES_URL") or "http://localhost:9200", index)
 
 
-__all__ = ["Engine", "EngineError", "ENGINES", "engine_name", "open_engine"]
+__all__ = ["Engine", "EngineError", "ENGINES", "check_index_name", "engine_name", "open_engine"]

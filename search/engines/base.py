@@ -7,6 +7,7 @@ An engine stores documents (see ``newslink.indexer.document``), answers a
 """
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,19 @@ from ..results import Hit, RawResults
 
 class EngineError(RuntimeError):
     """The engine is unreachable, locked or broken; the message says what to do."""
+
+
+# Elasticsearch's index naming rules, narrowed: the name becomes a folder under
+# NEWSLINK_HOME and part of an Elasticsearch alias, so no path separators, no
+# dots (``..`` would leave the data directory), no upper case.
+INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+
+def check_index_name(name: str) -> str:
+    """``name`` if it is a valid index name, else an :class:`EngineError` saying why."""
+    if not INDEX_NAME.match(name):
+        raise EngineError(f"index name {name!r} must be 1-100 lowercase letters, digits, '-' or '_', starting with a letter or digit")
+    return name
 
 
 class Engine(ABC):

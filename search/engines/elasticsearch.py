@@ -44,7 +44,7 @@ from newslink.indexer.schema import FACET_TYPES
 from .. import facets as facet_registry
 from ..query import QueryError, SearchQuery
 from ..results import Hit, RawResults
-from .base import Engine, EngineError
+from .base import Engine, EngineError, check_index_name
 from .hits import make_hit
 from .es_client import ServerInfo, connect, redact, unreachable
 from .es_query import facet_field, filtered_query, search_body
@@ -65,7 +65,6 @@ BUILD_MARK = "newslink_build"  # in _meta while a generation is being filled
 WRITER_MARK = "newslink_writer"  # in the live generation's _meta: {job id: epoch seconds} per index job
 HEARTBEAT_EVERY = 30.0
 STALE_AFTER = 15 * 60.0
-_INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 def load_mapping(path: Path = MAPPING_FILE) -> dict[str, Any]:
@@ -116,8 +115,7 @@ class ElasticsearchEngine(Engine):
         mapping_file: Path = MAPPING_FILE,
         _connection: tuple[Elasticsearch, ServerInfo] | None = None,
     ) -> None:
-        if not _INDEX_NAME.match(index_name):
-            raise EngineError(f"index name {index_name!r} must be lowercase letters, digits, '-' or '_'")
+        check_index_name(index_name)
         self.url = url
         self.index_name = index_name
         self.alias = f"newslink-{index_name}"

@@ -27,7 +27,7 @@ from .. import facets as facet_registry
 from ..query import SearchQuery
 from ..results import Hit, RawResults
 from . import hits
-from .base import Engine, EngineError
+from .base import Engine, EngineError, check_index_name
 from .tantivy_query import ANALYZER, QueryCompiler, aggregations, analyzer
 
 SNIPPET_CHARS = hits.SNIPPET_CHARS  # the name other modules used before hits.py
@@ -52,7 +52,7 @@ class EmbeddedEngine(Engine):
     name = "embedded"
 
     def __init__(self, home: Path, index_name: str = "articles", *, generation: str | None = None) -> None:
-        self.root = Path(home) / "indexes" / index_name
+        self.root = Path(home) / "indexes" / check_index_name(index_name)
         self.index_name = index_name
         self.root.mkdir(parents=True, exist_ok=True)
         self._pinned = generation is not None  # a generation being built, not the live one
@@ -79,6 +79,7 @@ class EmbeddedEngine(Engine):
             raise EngineError(f"cannot open index at {self.path}: {exc}") from exc
         self.index.register_tokenizer(ANALYZER, self.analyzer)
         self._writer: tantivy.IndexWriter | None = None
+        self._broken = False  # the writer failed (a full disk): close() must not commit through it
         self._last_reload = 0.0
         self._opened_live_mtime = self._live_mtime()
 
@@ -243,20 +244,34 @@ class EmbeddedEngine(Engine):
             except (ValueError, TypeError, KeyError) as exc:
                 failed.append((str(doc.get("id")), f"cannot convert document: {exc}"))
                 continue
-            writer.delete_documents_by_term("id", doc["id"])
-            writer.add_document(converted)
+            try:
+                writer.delete_documents_by_term("id", doc["id"])
+                writer.add_document(converted)
+            except ValueError as exc:  # tantivy's writer died: an I/O error (a full disk) in its thread
+                raise self._write_failed("writing to", exc) from exc
         return failed
+
+    def _write_failed(self, doing: str, exc: ValueError) -> EngineError:
+        """The writer is dead (nothing more can be written through it); the last commit is intact."""
+        self._broken = True
+        return EngineError(f"{doing} index {self.path} failed ({exc}); it keeps what was last committed")
 
     def commit(self) -> None:
         if self._writer is not None:
-            self._writer.commit()
+            try:
+                self._writer.commit()
+            except ValueError as exc:
+                raise self._write_failed("committing to", exc) from exc
             self.index.reload()
 
     def close(self) -> None:
         if self._writer is not None:
             try:
-                self._writer.commit()
-                self._writer.wait_merging_threads()
+                if not self._broken:
+                    self._writer.commit()
+                    self._writer.wait_merging_threads()
+            except ValueError as exc:
+                raise self._write_failed("committing to", exc) from exc
             finally:
                 self._writer = None  # dropping the writer releases the lock
                 if _read_pid(self._lock_file()) == os.getpid():
@@ -406,7 +421,10 @@ class EmbeddedEngine(Engine):
             raise EngineError("refusing to discard the live generation")
         generation._writer = None
         shutil.rmtree(generation.path, ignore_errors=True)
-        self.close()  # the lock create_generation took
+        try:
+            self.close()  # the lock create_generation took
+        except EngineError:
+            pass  # nothing was written through it; the lock is released all the same
 
     def drop(self) -> None:
         """Delete the whole index (every generation)."""
