@@ -104,7 +104,14 @@ def test_default_kb_is_built_on_first_use_and_an_unwritable_place_is_exit_4(tmp_
     opened.close()
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
+    # A data directory that cannot be made is bad usage, said before any command runs (issue 21.12) ...
     result = CliRunner().invoke(cli, ["kb", "stats"], env={"NEWSLINK_HOME": str(blocker / "home"), "NEWSLINK_KB": None})
+    assert result.exit_code == 2, result.output
+    assert "--home" in result.output and "Traceback" not in result.output
+    # ... and a KB that cannot be built in a usable one is exit 4 with the fix.
+    home = tmp_path / "home"
+    (home / "kb.sqlite").mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["kb", "stats"], env={"NEWSLINK_HOME": str(home), "NEWSLINK_KB": None})
     assert result.exit_code == 4, result.output
     assert "newslink kb build" in result.stderr
 
