@@ -12,6 +12,24 @@ DATA = Path(__file__).resolve().parent / "data"
 SHARED = Path(os.environ.get("NEWSLINK_SHARED", REPO.parent / "shared"))
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """One line saying where the Elasticsearch-side tests run (see tests/es_server.py)."""
+    url = os.environ.get("NEWSLINK_ES_URL")
+    if not url:
+        return ("elasticsearch tests: osmem-server (an emulator); set NEWSLINK_ES_URL to test on a real node "
+                "(tools/opensearch-local/run, see README)")
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/", timeout=10) as resp:
+            version = json.loads(resp.read()).get("version", {})
+        what = f"{version.get('distribution', 'elasticsearch')} {version.get('number', '?')}"
+    except (OSError, ValueError) as exc:
+        what = f"NOT REACHABLE ({exc})"
+    return f"elasticsearch tests: {what} at {url} (NEWSLINK_ES_URL)"
+
+
 def shared_path(*parts: str) -> Path:
     """A file under ../shared, or a skip with the reason when it is absent."""
     path = SHARED.joinpath(*parts)

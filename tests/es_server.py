@@ -1,27 +1,43 @@
-"""Elasticsearch-side test fixtures: an osmem-server on 127.0.0.1, or a real cluster.
+"""Elasticsearch-side test fixtures: a real OpenSearch node, or osmem-server as the fallback.
 
 Import the fixtures into a test module (``from es_server import es_url, ...``); they are
 kept out of conftest.py on purpose so only the tests that need a server start one.
 
-* ``osmem`` (session): ``osmem-server`` (PyPI, an in-memory OpenSearch-API server) on
-  127.0.0.1 with a port the server picks itself (``:0``, so no race for a free port),
-  stopped when the session ends. It checks that our requests are right for the API,
-  not Lucene's relevance.
-* ``es_url`` (session, parametrized): that osmem server, plus the cluster named by
-  ``NEWSLINK_ES_URL`` when the variable is set (the same tests then run against it).
+Which server the Elasticsearch engine is tested on:
+
+* ``NEWSLINK_ES_URL`` set (CI sets it to the real OpenSearch node that ``.ci/run`` starts
+  with ``tools/opensearch-local/run``): every Elasticsearch-side test runs against that
+  cluster -- Lucene's analyzers, BM25, refresh and highlighting, the reference.
+* not set (a plain clone without Java): ``osmem-server`` (PyPI, an in-memory emulator of
+  the OpenSearch API) on 127.0.0.1. It checks that our requests are right for the API, not
+  Lucene's behaviour; tests that only a real analyzer can pass are skipped then, with a
+  reason that says how to run them.
+
+* ``es_url`` (session): the URL of that server.
 * ``es_engine``: an ElasticsearchEngine on a fresh, uniquely named index, dropped after.
-* ``private_osmem``: a server of one's own, for tests that kill it.
+* ``private_server``: a server of one's own, for tests that kill it -- a private real node
+  (``tools/opensearch-local/run --port 0``) when ``NEWSLINK_OPENSEARCH_RUN`` names that
+  launcher (CI sets it), else a private osmem-server. Either has ``.url`` and ``.process``.
 """
 from __future__ import annotations
 
 import os
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from osmem_server import OsmemServer
 
 ES_URL_ENV = "NEWSLINK_ES_URL"
+RUN_ENV = "NEWSLINK_OPENSEARCH_RUN"  # path of tools/opensearch-local/run: private servers are real nodes
+REAL_ONLY = "needs a real OpenSearch/Elasticsearch (Lucene), not osmem-server: set NEWSLINK_ES_URL (README: tools/opensearch-local/run starts one)"
 
 
 def start_osmem() -> OsmemServer:
@@ -29,8 +45,59 @@ def start_osmem() -> OsmemServer:
     return OsmemServer.start(addr="127.0.0.1:0", japanese=False, startup_timeout=30.0)
 
 
+class LocalNode:
+    """A private real OpenSearch node from ``tools/opensearch-local/run`` on a free port.
+
+    Started with stdin as a pipe, so the node also stops if this process dies without
+    ``close()``; ``close()`` sends SIGTERM (a clean stop) and removes its data folder.
+    """
+
+    def __init__(self, run: str, startup_timeout: float = 180.0) -> None:
+        self.data = tempfile.mkdtemp(prefix="newslink-os-")
+        self.log = open(os.path.join(self.data, "run.log"), "wb")  # noqa: SIM115 - closed in close()
+        self.process = subprocess.Popen(
+            [run, "--port", "0", "--data", os.path.join(self.data, "node")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+        )
+        line = self._ready_line(startup_timeout)
+        # READY http://127.0.0.1:PORT (OpenSearch X.Y.Z)
+        self.url = line.split()[1]
+        self.version = line.rsplit(" ", 1)[-1].rstrip(")")
+
+    def _ready_line(self, timeout: float) -> str:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.process.stdout], [], [], 1.0)
+            if ready:
+                line = self.process.stdout.readline().decode()
+                if line.startswith("READY "):
+                    return line.strip()
+            if self.process.poll() is not None:
+                break
+        self.close()
+        raise RuntimeError(f"tools/opensearch-local/run did not print READY within {timeout:.0f} s; see {self.data}/run.log")
+
+    def close(self, grace: float = 30.0) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def real_server() -> bool:
+    """Whether the Elasticsearch-side tests run against a real cluster (NEWSLINK_ES_URL)."""
+    return bool(os.environ.get(ES_URL_ENV))
+
+
 def es_targets() -> list[str]:
-    return ["osmem"] + (["env"] if os.environ.get(ES_URL_ENV) else [])
+    """One target: the real cluster when NEWSLINK_ES_URL is set, else osmem-server."""
+    return ["env"] if real_server() else ["osmem"]
 
 
 def unique_index(prefix: str = "t") -> str:
@@ -38,17 +105,21 @@ def unique_index(prefix: str = "t") -> str:
 
 
 @pytest.fixture(scope="session")
-def osmem() -> Iterator[OsmemServer]:
+def es_url() -> Iterator[str]:
+    if real_server():
+        yield os.environ[ES_URL_ENV]
+        return
     server = start_osmem()
-    yield server
+    yield server.url
     server.close()
 
 
-@pytest.fixture(scope="session", params=es_targets())
-def es_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "env":
-        return os.environ[ES_URL_ENV]
-    return request.getfixturevalue("osmem").url
+@pytest.fixture()
+def real_es(es_url: str) -> str:
+    """``es_url`` when it is a real cluster; skips on osmem-server (its analyzers are not Lucene's)."""
+    if not real_server():
+        pytest.skip(REAL_ONLY)
+    return es_url
 
 
 @pytest.fixture()
@@ -64,10 +135,11 @@ def es_engine(es_url: str):
 
 
 @pytest.fixture()
-def private_osmem() -> Iterator[OsmemServer]:
-    server = start_osmem()
+def private_server() -> Iterator[LocalNode | OsmemServer]:
+    run = os.environ.get(RUN_ENV)
+    server: LocalNode | OsmemServer = LocalNode(run) if run else start_osmem()
     yield server
-    server.close(grace=1.0)
+    server.close(grace=1.0) if isinstance(server, OsmemServer) else server.close()
 
 
 class FlakyProxy:

@@ -1,7 +1,7 @@
 """One contract, every engine: same documents in -> same hits, facets and errors out.
 
-Each test runs against the embedded engine, the Elasticsearch engine on osmem-server,
-and (when NEWSLINK_ES_URL is set) the Elasticsearch engine on that cluster. Expected
+Each test runs against the embedded engine and the Elasticsearch engine on the test
+cluster: NEWSLINK_ES_URL when set (in CI a real OpenSearch node), else osmem-server. Expected
 answers come from a small reference model in this file (``Oracle``), not from either
 engine, so agreement with the oracle means agreement with each other:
 
@@ -16,7 +16,6 @@ The documents are the real linked test articles plus a deterministic synthetic s
 from __future__ import annotations
 
 import html
-import os
 import random
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from es_server import es_targets, osmem, unique_index  # noqa: F401 - fixtures
+from es_server import es_targets, es_url, unique_index  # noqa: F401 - fixtures
 
 from newslink.search.engines import EngineError
 from newslink.search.engines.embedded import _analyzer
@@ -148,8 +147,7 @@ def _new_engine(kind: str, tmp: Path, request: pytest.FixtureRequest):
         return EmbeddedEngine(tmp / "home")
     from newslink.search.engines.elasticsearch import ElasticsearchEngine
 
-    url = os.environ["NEWSLINK_ES_URL"] if kind.endswith("-env") else request.getfixturevalue("osmem").url
-    return ElasticsearchEngine(url, unique_index("c"))
+    return ElasticsearchEngine(request.getfixturevalue("es_url"), unique_index("c"))
 
 
 def _dispose(engine) -> None:

@@ -2,7 +2,7 @@
 
 The engine-level cases (a bulk with rejected documents, 429/503 retried, a server
 killed mid-bulk) live in test_elasticsearch.py. Here the real command runs against
-osmem-server through a TCP hop on 127.0.0.1 that can refuse connections and drop
+the test cluster (es_server.es_url) through a TCP hop on 127.0.0.1 that can refuse connections and drop
 them mid-bulk, and through the FlakyProxy that answers 429: the job fails with a
 clear error saying how many documents made it, that number is what the server
 holds (nothing counted that is not there), and the rerun completes without
@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from newslink.search.cli import cli
 
-from es_server import FlakyProxy, osmem, unique_index  # noqa: F401 - fixtures
+from es_server import FlakyProxy, es_url, unique_index  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -133,12 +133,12 @@ def run(tmp_path: Path, kb):
     return invoke
 
 
-def test_refused_at_start_then_gone_mid_bulk_then_rerun_completes(osmem, run, tmp_path: Path) -> None:  # noqa: F811
+def test_refused_at_start_then_gone_mid_bulk_then_rerun_completes(es_url, run, tmp_path: Path) -> None:  # noqa: F811
     corpus = tmp_path / "corpus.jsonl"
     write_corpus(corpus, CORPUS)
     index = unique_index("outage")
     alias = f"newslink-{index}"
-    hop = Outage(osmem.url, fail_at_bulk=2)
+    hop = Outage(es_url, fail_at_bulk=2)
     command = ["index", str(corpus), "--json", "--no-progress"]
     try:
         # 1. The server refuses connections when the job starts: a clear error, at once.
@@ -156,7 +156,7 @@ def test_refused_at_start_then_gone_mid_bulk_then_rerun_completes(osmem, run, tm
         assert "lost the connection" in result.stderr
         assert f"0 of the {CORPUS - 256} documents in this batch were confirmed indexed, 256 in all" in result.stderr
         assert "Rerun the same command" in result.stderr
-        assert server_count(osmem.url, alias) == 256  # exactly what the job said made it
+        assert server_count(es_url, alias) == 256  # exactly what the job said made it
 
         # 3. Back again: the same command completes the job, nothing duplicated.
         hop.fail_at_bulk = None
@@ -165,12 +165,12 @@ def test_refused_at_start_then_gone_mid_bulk_then_rerun_completes(osmem, run, tm
         assert result.exit_code == 0, result.output
         summary = json.loads(result.stdout)
         assert summary["indexed"] == CORPUS and summary["index"]["documents"] == CORPUS
-        assert server_count(osmem.url, alias) == CORPUS
+        assert server_count(es_url, alias) == CORPUS
     finally:
         hop.go_away()
         from newslink.search.engines.elasticsearch import ElasticsearchEngine
 
-        engine = ElasticsearchEngine(osmem.url, index)
+        engine = ElasticsearchEngine(es_url, index)
         engine.drop()
         engine.close()
 
@@ -189,7 +189,7 @@ class Sleeps:
 
 
 @pytest.mark.parametrize("failures", [3, 100])
-def test_429_is_retried_with_exponential_backoff_then_a_clear_error(osmem, run, tmp_path: Path, monkeypatch, failures: int) -> None:  # noqa: F811
+def test_429_is_retried_with_exponential_backoff_then_a_clear_error(es_url, run, tmp_path: Path, monkeypatch, failures: int) -> None:  # noqa: F811
     import elasticsearch.helpers.actions as actions
 
     sleeps = Sleeps()
@@ -197,7 +197,7 @@ def test_429_is_retried_with_exponential_backoff_then_a_clear_error(osmem, run, 
     corpus = tmp_path / "corpus.jsonl"
     write_corpus(corpus, 40)
     index = unique_index("busy")
-    proxy = FlakyProxy(osmem.url, status=429, failures=failures)
+    proxy = FlakyProxy(es_url, status=429, failures=failures)
     try:
         result = run(proxy.url, index, "index", str(corpus), "--json", "--no-progress")
         if failures == 3:  # busy for a while: retried with growing waits, then all in
@@ -205,16 +205,16 @@ def test_429_is_retried_with_exponential_backoff_then_a_clear_error(osmem, run, 
             assert json.loads(result.stdout)["indexed"] == 40
             assert sleeps.calls == [1.0, 2.0, 4.0]
             assert proxy.bulk_requests == 4
-            assert server_count(osmem.url, f"newslink-{index}") == 40
+            assert server_count(es_url, f"newslink-{index}") == 40
         else:  # busy for good: gives up after the retries, says nothing made it, and it did not
             assert result.exit_code == 3, result.output
             assert "HTTP 429" in result.stderr and "0 of the 40 documents in this batch were confirmed indexed, 0 in all" in result.stderr
             assert sleeps.calls == [1.0, 2.0, 4.0]
-            assert server_count(osmem.url, f"newslink-{index}") == 0
+            assert server_count(es_url, f"newslink-{index}") == 0
     finally:
         proxy.close()
         from newslink.search.engines.elasticsearch import ElasticsearchEngine
 
-        engine = ElasticsearchEngine(osmem.url, index)
+        engine = ElasticsearchEngine(es_url, index)
         engine.drop()
         engine.close()

@@ -132,6 +132,7 @@ class ElasticsearchEngine(Engine):
         # An index job's identity in WRITER_MARK; host and PID say who it is to a person reading _meta.
         self._writer_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._writer_beat: float | None = None  # monotonic time of our last writer heartbeat
+        self._unrefreshed = False  # confirmed writes a refresh has not made searchable yet
         if generation is None:
             self._ensure_live()
 
@@ -318,6 +319,7 @@ class ElasticsearchEngine(Engine):
                 if ok:
                     confirmed += 1
                     self.indexed += 1
+                    self._unrefreshed = True
                 else:
                     failed.append((str(info.get("_id")), _item_reason(info)))
         except TransportError as exc:
@@ -347,8 +349,22 @@ class ElasticsearchEngine(Engine):
     def commit(self) -> None:
         with self._errors("refresh"):
             self.client.indices.refresh(index=self.target)
+        self._unrefreshed = False
+
+    def _refresh_on_close(self) -> None:
+        """Make our confirmed writes searchable, as the embedded engine's close() commits
+        them. Best effort: the writes are durable anyway (acknowledged bulk items are in
+        the translog) and become visible at the next periodic refresh."""
+        if not self._unrefreshed:
+            return
+        self._unrefreshed = False
+        try:
+            self.client.options(request_timeout=10.0, max_retries=0).indices.refresh(index=self.target)
+        except (TransportError, ApiError):
+            pass
 
     def close(self) -> None:
+        self._refresh_on_close()
         if not self._pinned:
             self._withdraw_writer()
         if self._owns_client:
@@ -429,7 +445,13 @@ class ElasticsearchEngine(Engine):
             return int(self.client.count(index=self.target, query={"term": {facet_field(facet): qid}}).body["count"])
 
     def iter_documents(self, batch_size: int = 500) -> Iterator[dict[str, Any]]:
-        """Every document in id order, paged with ``search_after`` (no 10,000 window)."""
+        """Every document in id order, paged with ``search_after`` (no 10,000 window).
+
+        Refreshes first: a search sees only what the last refresh exposed, and a reindex
+        must copy every acknowledged document, also those an index job wrote a moment ago
+        (Lucene, unlike an in-memory emulator, does not show a write before a refresh)."""
+        with self._errors("refresh before reading documents"):
+            self.client.indices.refresh(index=self.target)
         after: list[Any] | None = None
         while True:
             extra = {"search_after": after} if after is not None else {}
