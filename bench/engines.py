@@ -9,12 +9,18 @@ what ``newslink index`` does after linking). Then the same five faceted searches
 3 warm-up rounds, then ``--rounds`` timed rounds; the median latency is reported.
 Totals and facet counts are checked to agree between the engines.
 
-Elasticsearch side: ``--es-url`` / ``NEWSLINK_ES_URL`` (e.g. the docker-compose
-cluster); without one, an ``osmem-server`` (in-memory OpenSearch-API server, written
-in Go, NOT Lucene) is started on 127.0.0.1 -- its figures say nothing about a real
-Elasticsearch cluster's speed, only that the same requests work end to end.
+Elasticsearch side: ``--opensearch-local`` starts a real single-node OpenSearch with
+``tools/opensearch-local/run`` (Java + Maven; its cold start and its RSS are reported);
+``--es-url`` / ``NEWSLINK_ES_URL`` uses a running cluster (e.g. the docker-compose one);
+with neither, an ``osmem-server`` (in-memory OpenSearch-API server, written in Go, NOT
+Lucene) is started on 127.0.0.1 -- its figures say nothing about a real cluster's speed,
+only that the same requests work end to end.
 
-    .venv/bin/python bench/engines.py [--limit N] [--workers 2] [--rounds 21] [--es-url URL] [--relink]
+``--docs N`` writes N documents: the linked corpus cycled with suffixed ids
+(``<id>~r1`` …), as bench/query_latency.py does for its 100,000.
+
+    .venv/bin/python bench/engines.py [--limit N] [--docs N] [--workers 2] [--rounds 21]
+                                      [--opensearch-local | --es-url URL] [--relink]
 
 The last line holds the key figures.
 """
@@ -34,7 +40,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CACHE, CORPORA, table  # noqa: E402
+from _common import CACHE, CORPORA, mib, replica_id, table, tree_memory  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
 
 CORPUS = CORPORA / "reuters21578" / "reuters21578.jsonl.gz"
 WRITE_BATCH = 500
@@ -109,7 +117,8 @@ def five_searches(top_countries: list[str], top_person: str):
     }
 
 
-def median_ms(fn: Callable[[], Any], rounds: int) -> float:
+def timed_ms(fn: Callable[[], Any], rounds: int) -> list[float]:
+    """Milliseconds of ``rounds`` calls after 3 warm-up calls."""
     for _ in range(3):
         fn()
     times = []
@@ -117,7 +126,32 @@ def median_ms(fn: Callable[[], Any], rounds: int) -> float:
         started = time.perf_counter()
         fn()
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return times
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+def cycled(docs: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:
+    """``docs`` repeated with suffixed ids until there are ``total``."""
+    out: list[dict[str, Any]] = []
+    copy = 0
+    while len(out) < total:
+        out.extend({**d, "id": replica_id(d["id"], copy)} for d in docs[: total - len(out)])
+        copy += 1
+    return out
+
+
+def start_local_node():
+    """A private real OpenSearch node (tools/opensearch-local/run) and its cold start in seconds."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from es_server import LocalNode
+
+    started = time.perf_counter()
+    node = LocalNode(str(REPO / "tools" / "opensearch-local" / "run"))
+    return node, time.perf_counter() - started
 
 
 def main() -> None:
@@ -126,7 +160,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="linking processes (linking is done once, not compared)")
     parser.add_argument("--relink", action="store_true", help="link the corpus again instead of using the cached documents")
     parser.add_argument("--rounds", type=int, default=21, help="timed rounds per search")
+    parser.add_argument("--docs", type=int, default=None, help="write N documents (the corpus cycled with suffixed ids)")
     parser.add_argument("--es-url", default=os.environ.get("NEWSLINK_ES_URL"), help="Elasticsearch/OpenSearch URL (default: start osmem-server)")
+    parser.add_argument("--opensearch-local", action="store_true", help="start a real OpenSearch node with tools/opensearch-local/run")
     args = parser.parse_args()
     if not CORPUS.exists():
         print(f"SKIPPED: {CORPUS} not found (set NEWSLINK_SHARED to a copy of ../shared)")
@@ -140,9 +176,17 @@ def main() -> None:
         docs, link_rate, origin = link_corpus(CORPUS, home, args.limit, args.workers, args.relink)
         print(f"corpus: {CORPUS.name}, {len(docs):,} linked documents "
               f"(linking {link_rate:.1f} docs/s with {args.workers} workers, {origin}; done once, not part of the engine figures)")
+        if args.docs:
+            docs = cycled(docs, args.docs)
+            print(f"writing {len(docs):,} documents: the corpus cycled with suffixed ids (<id>~r1, …)")
 
-        server = None
-        if args.es_url:
+        server = node = None
+        cold_start = None
+        if args.opensearch_local:
+            node, cold_start = start_local_node()
+            url, es_label = node.url, f"opensearch {node.version}"
+            print(f"real node: OpenSearch {node.version} at {url}, cold start {cold_start:.1f} s (launcher already built)")
+        elif args.es_url:
             url, es_label = args.es_url, "elasticsearch"
         else:
             from osmem_server import OsmemServer
@@ -163,17 +207,20 @@ def main() -> None:
             countries = [q for q, _ in probe.facets["country"]]
             person = probe.facets["person"][0][0]
             queries = five_searches(countries, person)
-            rows, medians = [], {"embedded": [], es_label: []}
+            rows, samples = [], {"embedded": [], es_label: []}
             for label, query in queries.items():
                 a, b = embedded.search(query), es.search(query)
                 agree = a.total == b.total and a.facets == b.facets
                 if query.sort != "relevance":
                     agree = agree and [h.id for h in a.hits] == [h.id for h in b.hits]
-                ms_a = median_ms(lambda q=query: embedded.search(q), args.rounds)
-                ms_b = median_ms(lambda q=query: es.search(q), args.rounds)
-                medians["embedded"].append(ms_a)
-                medians[es_label].append(ms_b)
-                rows.append([label, f"{a.total:,}", f"{ms_a:.2f}", f"{ms_b:.2f}", "yes" if agree else "NO"])
+                ms_a = timed_ms(lambda q=query: embedded.search(q), args.rounds)
+                ms_b = timed_ms(lambda q=query: es.search(q), args.rounds)
+                samples["embedded"].extend(ms_a)
+                samples[es_label].extend(ms_b)
+                rows.append([label, f"{a.total:,}", f"{statistics.median(ms_a):.2f}", f"{p99(ms_a):.2f}",
+                             f"{statistics.median(ms_b):.2f}", f"{p99(ms_b):.2f}", "yes" if agree else "NO"])
+            node_rss = tree_memory(node.process.pid)[0] if node is not None else None
+            bench_rss = tree_memory(os.getpid())[0]
         finally:
             embedded.close()
             try:
@@ -182,6 +229,8 @@ def main() -> None:
                 es.close()
                 if server is not None:
                     server.close()
+                if node is not None:
+                    node.close()
 
     n = len(docs)
     print()
@@ -191,21 +240,29 @@ def main() -> None:
     if server is not None:
         print("(osmem-server's store size is its own in-memory estimate; a real Elasticsearch reports Lucene's segments on disk)")
     print()
-    print(table(["faceted search (all 5 facet types, 10 buckets)", "hits", "embedded ms", f"{es_label} ms", "same totals+facets"], rows))
+    print(table(["faceted search (all 5 facet types, 10 buckets)", "hits", "embedded ms", "p99", f"{es_label} ms", "p99",
+                 "same totals+facets"], rows))
     print()
-    print("median latency over the 5 searches: " + ", ".join(f"{k} {statistics.median(v):.2f} ms" for k, v in medians.items()))
+    print("all 5 searches pooled: " + ", ".join(f"{k} median {statistics.median(v):.2f} ms, p99 {p99(v):.2f} ms" for k, v in samples.items()))
+    if node_rss is not None:
+        print(f"RSS: the OpenSearch node (JVM, {os.environ.get('OPENSEARCH_HEAP', '512m')} heap) {mib(node_rss):,.0f} MiB; "
+              f"this bench process (embedded engine + both clients) {mib(bench_rss):,.0f} MiB")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (a shared machine makes these noisy)")
     figures = {
         "docs": n,
         "embedded_docs_per_s": round(n / seconds["embedded"]),
         "es_docs_per_s": round(n / seconds[es_label]),
-        "es_server": "osmem" if server else "url",
-        "embedded_median_ms": round(statistics.median(medians["embedded"]), 2),
-        "es_median_ms": round(statistics.median(medians[es_label]), 2),
+        "es_server": "osmem" if server else (f"opensearch-local-{node.version}" if node else "url"),
+        "embedded_median_ms": round(statistics.median(samples["embedded"]), 2),
+        "embedded_p99_ms": round(p99(samples["embedded"]), 2),
+        "es_median_ms": round(statistics.median(samples[es_label]), 2),
+        "es_p99_ms": round(p99(samples[es_label]), 2),
         "embedded_mib_per_1k": round(sizes["embedded"] / 2**20 / n * 1000, 2),
         "es_mib_per_1k": round(sizes[es_label] / 2**20 / n * 1000, 2),
         "agree": all(r[-1] == "yes" for r in rows),
     }
+    if node is not None:
+        figures.update(node_cold_start_s=round(cold_start or 0, 1), node_rss_mib=round(mib(node_rss or 0)))
     print("KEY engines " + " ".join(f"{k}={v}" for k, v in figures.items()))
 
 

@@ -12,8 +12,12 @@ DATA = Path(__file__).resolve().parent / "data"
 SHARED = Path(os.environ.get("NEWSLINK_SHARED", REPO.parent / "shared"))
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    """One line saying where the Elasticsearch-side tests run (see tests/es_server.py)."""
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """One line saying where the Elasticsearch-side tests ran (also under -q, unlike a header)."""
+    terminalreporter.write_line(_es_target_line())
+
+
+def _es_target_line() -> str:
     url = os.environ.get("NEWSLINK_ES_URL")
     if not url:
         return ("elasticsearch tests: osmem-server (an emulator); set NEWSLINK_ES_URL to test on a real node "

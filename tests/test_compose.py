@@ -1,5 +1,6 @@
 """docker-compose.yml says what the README promises: a single-node Elasticsearch 8 for a
-laptop, reachable only from this machine, and an optional API service wired to it.
+laptop, reachable only from this machine, an optional OpenSearch 2.19 beside it (the major
+version CI tests on with tools/opensearch-local), and an optional API service wired to ES.
 
 No Docker engine runs here (nor in CI), so the file is checked as data: the
 settings a user relies on, and that what it points at exists in the repo.
@@ -34,6 +35,28 @@ def test_elasticsearch_is_a_single_node_es8_for_a_laptop() -> None:
     assert len(heap) == 2 and all((int(n) * (1024 if u == "g" else 1)) <= 2048 for n, u in heap)
     assert es["ports"] == ["127.0.0.1:9200:9200"]  # never exposed beyond this machine
     assert "healthcheck" in es
+
+
+def test_opensearch_is_an_optional_single_node_beside_elasticsearch() -> None:
+    services = compose()["services"]
+    os_ = services["opensearch"]
+    assert os_["profiles"] == ["opensearch"]  # `docker compose up -d opensearch` starts it; plain `up` does not
+    match = re.fullmatch(r"opensearchproject/opensearch:(\d+)\.(\d+)\.\d+", os_["image"])
+    run = (REPO / "tools" / "opensearch-local" / "run").read_text(encoding="utf-8")
+    tested = re.search(r"OPENSEARCH_VERSION:-(\d+)\.(\d+)\.\d+", run)
+    assert match and tested and match.groups() == tested.groups()  # the minor version CI runs
+    env = env_of(os_)
+    assert env["discovery.type"] == "single-node"
+    assert env["DISABLE_SECURITY_PLUGIN"] == "true"  # plain http, like the Elasticsearch service
+    heap = re.findall(r"-Xm[sx](\d+)([mg])", env["OPENSEARCH_JAVA_OPTS"])
+    assert len(heap) == 2 and all((int(n) * (1024 if u == "g" else 1)) <= 2048 for n, u in heap)
+    assert os_["ports"] == ["127.0.0.1:9201:9200"]  # never exposed beyond this machine
+
+    def host_sides(service: dict) -> set[str]:
+        return {p.rsplit(":", 1)[0] for p in service["ports"]}
+
+    assert host_sides(os_).isdisjoint(host_sides(services["elasticsearch"]))  # both can run at once
+    assert "healthcheck" in os_ and os_["volumes"][0].split(":")[0] in compose()["volumes"]
 
 
 def test_the_api_service_is_optional_and_wired_to_the_cluster() -> None:
