@@ -105,6 +105,14 @@ def unique_index(prefix: str = "t") -> str:
 
 
 @pytest.fixture(scope="session")
+def osmem() -> Iterator[OsmemServer]:
+    """An osmem-server of its own, for a test about the emulator itself (not the engine's target)."""
+    server = start_osmem()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
 def es_url() -> Iterator[str]:
     if real_server():
         yield os.environ[ES_URL_ENV]

@@ -20,7 +20,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from es_server import es_engine, es_url, osmem  # noqa: F401 - fixtures
+from es_server import es_engine, es_url  # noqa: F401 - fixtures
 
 from newslink.indexer.dates import EARLIEST, LATEST
 from newslink.indexer.document import build_document
