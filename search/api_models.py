@@ -82,6 +82,8 @@ class EntityResponse(BaseModel):
     description: str
     aliases: list[str]
     popularity: float
+    country: str = Field("", description="QID of the country the entity is in or belongs to ('' if the KB does not say).")
+    admin1: str = Field("", description="QID of the first-level region a place is in ('' if the KB does not say).")
     articles: int = Field(description="Indexed articles linked to this entity.")
 
 

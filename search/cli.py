@@ -504,12 +504,15 @@ def kb() -> None:
 @click.option("--min-sitelinks", type=click.IntRange(min=0), default=None, help="Keep entities with at least this many sitelinks [dump: 0; sparql: per type, 1-40].")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="--sparql: at most this many entities per type, most popular first.")
 @click.option("--restart", is_flag=True, help="Start over instead of resuming an interrupted import.")
+@click.option("--with", "with_data", type=click.Choice(["open"]), multiple=True,
+              help="Also compile the shipped open data (~99k places, parties, US legislators, brands) [default: $NEWSLINK_KB_SOURCES, else off].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
 @click.option("--json", "as_json", is_flag=True)
-def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expand_classes: bool, min_sitelinks: int | None, limit: int | None, restart: bool, progress: bool | None, as_json: bool) -> None:
+def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expand_classes: bool, min_sitelinks: int | None, limit: int | None, restart: bool, with_data: tuple[str, ...], progress: bool | None, as_json: bool) -> None:
     """Compile the knowledge base into the data directory: the starter KB shipped
-    with newslink, plus a Wikidata dump (--dump) or Wikidata's SPARQL service
-    (--sparql). Interrupted imports resume where they stopped."""
+    with newslink (plus the compiled open data with --with open), plus a
+    Wikidata dump (--dump) or Wikidata's SPARQL service (--sparql).
+    Interrupted imports resume where they stopped."""
     from newslink.indexer.kb import importer
     from newslink.indexer.kb.http import WikidataError
 
@@ -521,7 +524,7 @@ def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expa
         with Progress(total=total, enabled=show and bool(dump_file or sparql), unit="B" if dump_file else "entities") as bar:
             result = importer.build(
                 kb_path(), dump=dump_file, sparql=sparql, classes_file=classes_file, expand_classes=expand_classes,
-                min_sitelinks=min_sitelinks, limit=limit, restart=restart,
+                min_sitelinks=min_sitelinks, limit=limit, restart=restart, shipped=list(with_data) or None,
                 on_dump_bytes=bar.update, on_sparql_entities=bar.update,
             )
     except KBDataError as exc:

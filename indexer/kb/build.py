@@ -7,6 +7,7 @@ leaves a half-written KB behind.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 from ..normalize import normalize_alias
@@ -26,6 +28,11 @@ from .complete import index_names
 from .store import SCHEMA, KBError
 
 TSV_COLUMNS = ("qid", "type", "label", "kind", "popularity", "description", "aliases", "demonyms")
+# The compiled open data (kb_data/open/*.tsv.gz) adds where an entity is: country and admin-1 QIDs.
+OPEN_COLUMNS = TSV_COLUMNS + ("country", "admin1")
+# What a KB can be built from besides a Wikidata dump or SPARQL: the curated starter
+# TSVs (always) and the compiled open data (off unless asked for, see kb_sources()).
+KB_SOURCES = ("starter", "open")
 # Particles that are not a surname on their own ("bin Salman" -> "Salman" is fine,
 # "bin" is not).
 _NAME_PARTICLES = {"bin", "ibn", "al", "el", "de", "da", "van", "von", "der", "la", "le", "di", "du", "jr", "sr", "ii", "iii"}
@@ -42,6 +49,8 @@ class EntityRecord:
     aliases: list[str] = field(default_factory=list)
     demonyms: list[str] = field(default_factory=list)
     origin: str = "starter"
+    country: str = ""  # QID of the country the entity is in / belongs to
+    admin1: str = ""  # QID of the first-level region a place is in
 
 
 class KBDataError(KBError, ValueError):
@@ -54,17 +63,25 @@ def starter_files() -> list[Path]:
     return sorted(Path(str(p)) for p in folder.iterdir() if str(p).endswith(".tsv"))
 
 
-def starter_hash() -> str:
+def starter_hash(sources: Iterable[str] = ("starter",)) -> str:
+    """Hash of the shipped data a KB was built from (the open data's files too when used)."""
     digest = hashlib.sha1()
-    for path in starter_files():
+    for path in starter_files() + (open_files() if "open" in sources else []):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
+def _open_text(path: Path):
+    if str(path).endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", newline="\n")
+    return open(path, encoding="utf-8")
+
+
 def read_tsv(path: Path, origin: str = "starter") -> Iterator[EntityRecord]:
-    """Parse one starter TSV; a malformed line raises with file and line."""
-    with open(path, encoding="utf-8") as handle:
+    """Parse one KB TSV (the starter's, or a compiled ``.tsv.gz`` with the extra
+    ``country``/``admin1`` columns); a malformed line raises with file and line."""
+    with _open_text(path) as handle:
         header: tuple[str, ...] | None = None
         for number, line in enumerate(handle, start=1):
             line = line.rstrip("\n")
@@ -73,14 +90,17 @@ def read_tsv(path: Path, origin: str = "starter") -> Iterator[EntityRecord]:
             cells = line.split("\t")
             if header is None:
                 header = tuple(c.strip() for c in cells)
-                if header != TSV_COLUMNS:
-                    raise KBDataError(f"{path}:{number}: header must be {' '.join(TSV_COLUMNS)}")
+                if header not in (TSV_COLUMNS, OPEN_COLUMNS):
+                    raise KBDataError(f"{path}:{number}: header must be {' '.join(TSV_COLUMNS)} [country admin1]")
                 continue
-            if len(cells) != len(TSV_COLUMNS):
-                raise KBDataError(f"{path}:{number}: expected {len(TSV_COLUMNS)} columns, got {len(cells)}")
-            row = dict(zip(TSV_COLUMNS, (c.strip() for c in cells)))
+            if len(cells) != len(header):
+                raise KBDataError(f"{path}:{number}: expected {len(header)} columns, got {len(cells)}")
+            row = dict(zip(header, (c.strip() for c in cells)))
             if not is_qid(row["qid"]):
                 raise KBDataError(f"{path}:{number}: bad QID {row['qid']!r}")
+            for column in ("country", "admin1"):
+                if row.get(column) and not is_qid(row[column]):
+                    raise KBDataError(f"{path}:{number}: bad {column} QID {row[column]!r}")
             if row["type"] not in FACET_TYPES:
                 raise KBDataError(f"{path}:{number}: bad type {row['type']!r}")
             try:
@@ -97,12 +117,71 @@ def read_tsv(path: Path, origin: str = "starter") -> Iterator[EntityRecord]:
                 aliases=[a.strip() for a in row["aliases"].split("|") if a.strip()],
                 demonyms=[d.strip() for d in row["demonyms"].split("|") if d.strip()],
                 origin=origin,
+                country=row.get("country", ""),
+                admin1=row.get("admin1", ""),
             )
+
+
+def _cell(text: str) -> str:
+    """A TSV cell: no tabs, newlines or the alias separator inside one value."""
+    return re.sub(r"[\t\r\n|]+", " ", text).strip()
+
+
+def write_open_tsv(path: Path, records: Iterable[EntityRecord]) -> int:
+    """Write compiled records as a gzipped TSV with :data:`OPEN_COLUMNS` (what
+    :func:`read_tsv` reads). Byte-for-byte reproducible: no timestamp in the gzip header."""
+    count = 0
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        gz.write(("\t".join(OPEN_COLUMNS) + "\n").encode())
+        for rec in records:
+            cells = [rec.qid, rec.type, _cell(rec.label), rec.kind, f"{rec.popularity:g}", _cell(rec.description),
+                     "|".join(_cell(a) for a in rec.aliases if _cell(a)), "|".join(_cell(d) for d in rec.demonyms if _cell(d)),
+                     rec.country, rec.admin1]
+            gz.write(("\t".join(cells) + "\n").encode())
+            count += 1
+    return count
 
 
 def starter_records() -> Iterator[EntityRecord]:
     for path in starter_files():
         yield from read_tsv(path)
+
+
+def open_files() -> list[Path]:
+    """The compiled open-data files shipped in the package (``kb_data/open/*.tsv.gz``)."""
+    folder = resources.files("newslink.indexer") / "kb_data" / "open"
+    if not folder.is_dir():
+        return []
+    return sorted(Path(str(p)) for p in folder.iterdir() if str(p).endswith(".tsv.gz"))
+
+
+def open_records() -> Iterator[EntityRecord]:
+    """Entities compiled from open datasets (gazetteers, parties, legislators, brands):
+    they come after every other source in a build, which wins where it holds a QID."""
+    for path in open_files():
+        yield from read_tsv(path, origin="open")
+
+
+def kb_sources(requested: Iterable[str] | None = None) -> list[str]:
+    """Which shipped data a KB build uses: ``requested`` (``kb build --with open``),
+    else ``$NEWSLINK_KB_SOURCES`` (comma-separated), else the starter KB alone.
+
+    The open data (100k places, 24k brands) stays off by default until the linker
+    can tell a town or brand named by a common word from the word itself.
+    """
+    if requested is None:
+        requested = [s for s in os.environ.get("NEWSLINK_KB_SOURCES", "").replace(" ", "").split(",") if s]
+    unknown = sorted(set(requested) - set(KB_SOURCES))
+    if unknown:
+        raise ValueError(f"unknown KB source {', '.join(unknown)}: choose from {', '.join(KB_SOURCES)} (--with, NEWSLINK_KB_SOURCES)")
+    return [s for s in KB_SOURCES if s == "starter" or s in requested]
+
+
+def shipped_open(sources: Iterable[str]) -> Iterator[EntityRecord]:
+    """The compiled open data when ``sources`` holds it (nothing otherwise): chained
+    last into a build, so that every other source wins where it holds the same QID."""
+    if "open" in sources:
+        yield from open_records()
 
 
 def surnames(label: str) -> list[str]:
@@ -157,7 +236,9 @@ def build_kb(
     extra_meta: dict[str, str] | None = None,
 ) -> dict:
     """Write ``records`` into a fresh KB at ``target`` (atomically). Later records
-    with the same QID add aliases and keep the higher popularity."""
+    with the same QID add aliases and keep the higher popularity; a later record
+    from the open data (origin ``open``) changes nothing of an earlier curated one
+    but fills its country/admin-1 and adds names no other curated entity holds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_abandoned_builds(target.parent)
@@ -172,23 +253,32 @@ def build_kb(
             if not rec.label or not rec.qid:
                 continue
             existing = db.execute("SELECT popularity, origin FROM entities WHERE qid = ?", (rec.qid,)).fetchone()
+            aliases = [row for row in alias_rows(rec) if row[0]]
             if existing is None:
                 db.execute(
-                    "INSERT INTO entities VALUES (?,?,?,?,?,?,?)",
-                    (rec.qid, rec.type, rec.label, rec.kind, rec.description, rec.popularity, rec.origin),
+                    "INSERT INTO entities VALUES (?,?,?,?,?,?,?,?,?)",
+                    (rec.qid, rec.type, rec.label, rec.kind, rec.description, rec.popularity, rec.origin, rec.country, rec.admin1),
                 )
                 count += 1
+            elif rec.origin == "open" and existing[1] != "open":
+                # Curated (or Wikidata) data wins: the open data only says where the entity
+                # is, and adds names no other such entity answers to.
+                aliases = [(key, qid, "alias" if kind == "label" else kind, surface)
+                           for key, qid, kind, surface in aliases if not _held_by_other(db, key, rec.qid)]
             elif rec.popularity > existing[0]:
                 db.execute("UPDATE entities SET popularity = ? WHERE qid = ?", (rec.popularity, rec.qid))
-            db.executemany(
-                "INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)",
-                [row for row in alias_rows(rec) if row[0]],
-            )
+            if existing is not None and (rec.country or rec.admin1):
+                db.execute(
+                    "UPDATE entities SET country = CASE WHEN country = '' THEN ? ELSE country END, "
+                    "admin1 = CASE WHEN admin1 = '' THEN ? ELSE admin1 END WHERE qid = ?",
+                    (rec.country, rec.admin1, rec.qid),
+                )
+            db.executemany("INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)", aliases)
         index_names(db)  # words of every name, for autocomplete by any word
         meta = {
-            "version": time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + starter_hash(),
+            "version": time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + starter_hash(sources),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "starter_hash": starter_hash(),
+            "starter_hash": starter_hash(sources),
             "sources": json.dumps(sources),
             "entities": str(count),
         }
@@ -204,5 +294,16 @@ def build_kb(
     return {"entities": count, "seconds": round(time.time() - started, 2), "path": str(target)}
 
 
-def build_starter_kb(target: Path) -> dict:
-    return build_kb(target, starter_records(), sources=["starter"])
+def _held_by_other(db: sqlite3.Connection, key: str, qid: str) -> bool:
+    """Does an entity not from the open data, other than ``qid``, answer to alias ``key``?"""
+    return db.execute(
+        "SELECT 1 FROM aliases a JOIN entities e ON e.qid = a.qid WHERE a.alias = ? AND a.qid != ? AND e.origin != 'open' LIMIT 1",
+        (key, qid),
+    ).fetchone() is not None
+
+
+def build_starter_kb(target: Path, sources: list[str] | None = None) -> dict:
+    """The KB of the shipped data alone: the starter KB, plus the compiled open data
+    when ``sources`` (default: :func:`kb_sources`) holds ``"open"``."""
+    sources = kb_sources() if sources is None else sources
+    return build_kb(target, chain(starter_records(), shipped_open(sources)), sources=sources)

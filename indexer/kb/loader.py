@@ -1,5 +1,6 @@
 """Opening the KB the way commands want it: built on first use, rebuilt when the
-shipped starter data changed and the KB holds nothing but the starter data."""
+shipped data changed and the KB holds nothing but shipped data (the starter KB,
+and the compiled open data when it was built with it)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from ..paths import kb_path
-from .build import build_starter_kb, starter_hash
+from .build import KB_SOURCES, build_starter_kb, starter_hash
 from .store import KBError, KnowledgeBase
 
 
@@ -30,15 +31,18 @@ def open_kb(path: Path | None = None, *, auto_build: bool = True) -> KnowledgeBa
             raise KBError(f"no knowledge base at {path}: run `newslink kb build`")
         _build(path)
     kb = KnowledgeBase(path)
-    if auto_build and kb.sources == ["starter"] and kb.meta.get("starter_hash") != starter_hash():
+    shipped = kb.sources
+    if auto_build and "starter" in shipped and set(shipped) <= set(KB_SOURCES) and kb.meta.get("starter_hash") != starter_hash(shipped):
         kb.close()
-        _build(path)
+        _build(path, shipped)
         kb = KnowledgeBase(path)
     return kb
 
 
-def _build(path: Path) -> None:
+def _build(path: Path, sources: list[str] | None = None) -> None:
     try:
-        build_starter_kb(path)
+        build_starter_kb(path, sources)
+    except ValueError as exc:  # a bad NEWSLINK_KB_SOURCES
+        raise KBError(f"cannot build the knowledge base at {path}: {exc}") from exc
     except (OSError, sqlite3.Error) as exc:
         raise KBError(f"cannot build the starter knowledge base at {path} ({exc}): set NEWSLINK_HOME or NEWSLINK_KB to a writable place and run `newslink kb build`") from exc

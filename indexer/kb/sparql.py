@@ -22,7 +22,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from .build import EntityRecord, build_kb, starter_records
+from .build import EntityRecord, build_kb, kb_sources, shipped_open, starter_records
 from .http import Http, WikidataError
 from .entities import CLASSES, TYPE_PRIORITY, classes_digest, good_alias
 from .online import cached_online_records
@@ -137,8 +137,10 @@ class SparqlImport:
         page_size: int = 500,
         lang: str = "en",
         resume: bool = True,
+        shipped: list[str] | None = None,
     ) -> None:
         self.target = Path(target)
+        self.shipped = kb_sources() if shipped is None else shipped
         self.client = client or SparqlClient()
         self.classes = dict(CLASSES if classes is None else classes)
         if isinstance(min_sitelinks, int):
@@ -181,8 +183,8 @@ class SparqlImport:
         for type_ in TYPE_PRIORITY:
             self._fetch_type(type_, progress)
         staged = self.staging.count()
-        records = chain(starter_records(), self.staging.records(), cached_online_records(self.target))
-        result = build_kb(self.target, records, sources=["starter", "wikidata-sparql"], extra_meta={"sparql_entities": str(staged)})
+        records = chain(starter_records(), self.staging.records(), cached_online_records(self.target), shipped_open(self.shipped))
+        result = build_kb(self.target, records, sources=[*self.shipped, "wikidata-sparql"], extra_meta={"sparql_entities": str(staged)})
         self.staging.remove()
         result.update(staged=staged, requests=self.client.http.requests, seconds=round(time.time() - started, 2))
         return result

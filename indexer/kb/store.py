@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS entities (
     kind TEXT NOT NULL DEFAULT '',
     description TEXT NOT NULL DEFAULT '',
     popularity REAL NOT NULL DEFAULT 0,
-    origin TEXT NOT NULL DEFAULT 'starter'
+    origin TEXT NOT NULL DEFAULT 'starter',
+    country TEXT NOT NULL DEFAULT '',
+    admin1 TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS aliases (
     alias TEXT NOT NULL,
@@ -53,6 +55,8 @@ class Entity:
     description: str = ""
     popularity: float = 0.0
     aliases: tuple[str, ...] = field(default=())
+    country: str = ""  # QID of the country it is in or belongs to ('' unknown)
+    admin1: str = ""  # QID of the first-level region a place is in ('' unknown)
 
     def to_dict(self) -> dict:
         return {
@@ -63,6 +67,8 @@ class Entity:
             "description": self.description,
             "popularity": self.popularity,
             "aliases": list(self.aliases),
+            "country": self.country,
+            "admin1": self.admin1,
         }
 
 
@@ -94,6 +100,9 @@ class KnowledgeBase:
                 raise KBError(f"{self.path} is not a newslink knowledge base (no {', '.join(sorted(missing))} table): run `newslink kb build`")
             self._db.execute("SELECT count(*) FROM entities").fetchone()
             self._meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(entities)")}
+            # KBs built before the country/admin1 columns existed read as '' for both.
+            self._where_cols = "country, admin1" if {"country", "admin1"} <= columns else "'', ''"
         except sqlite3.DatabaseError as exc:
             raise KBError(f"knowledge base {self.path} is unreadable ({exc}): run `newslink kb build`") from exc
         # One connection, shared by the threads of an API server: SQLite serialises
@@ -116,7 +125,7 @@ class KnowledgeBase:
         if qid in self._entity_cache:
             return self._entity_cache[qid]
         rows = self._rows(
-            "SELECT qid, type, label, kind, description, popularity FROM entities WHERE qid = ?", (qid,)
+            f"SELECT qid, type, label, kind, description, popularity, {self._where_cols} FROM entities WHERE qid = ?", (qid,)
         )
         row = rows[0] if rows else None
         entity = None
@@ -128,7 +137,7 @@ class KnowledgeBase:
                     (qid,),
                 )
             )
-            entity = Entity(*row, aliases=aliases)
+            entity = Entity(*row[:6], aliases=aliases, country=row[6], admin1=row[7])
         self._entity_cache[qid] = entity
         return entity
 

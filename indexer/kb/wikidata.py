@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .build import EntityRecord, build_kb, starter_records
+from .build import EntityRecord, build_kb, kb_sources, shipped_open, starter_records
 from .entities import CLASSES, TYPE_PRIORITY, claim_ids, classes_digest, entity_record
 from .online import cached_online_records
 from .staging import Staging, staging_path
@@ -120,8 +120,10 @@ class DumpImport:
         min_sitelinks: int = 0,
         resume: bool = True,
         checkpoint_every: int = 20_000,
+        shipped: list[str] | None = None,
     ) -> None:
         self.target = Path(target)
+        self.shipped = kb_sources() if shipped is None else shipped
         self.dump = Path(dump)
         if not self.dump.exists():
             raise FileNotFoundError(f"no dump at {self.dump}")
@@ -215,8 +217,8 @@ class DumpImport:
             if progress:
                 progress(base + self.total, self.total * (2 if self.expand_classes else 1), self.staging.count())
         staged = self.staging.count()
-        records = chain(starter_records(), self.staging.records(), cached_online_records(self.target))
-        result = build_kb(self.target, records, sources=["starter", f"wikidata-dump:{self.dump.name}"], extra_meta={"dump_entities": str(staged)})
+        records = chain(starter_records(), self.staging.records(), cached_online_records(self.target), shipped_open(self.shipped))
+        result = build_kb(self.target, records, sources=[*self.shipped, f"wikidata-dump:{self.dump.name}"], extra_meta={"dump_entities": str(staged)})
         self.staging.remove()
         result.update(staged=staged, resumed_at_line=self.resumed_at, seconds=round(time.time() - started, 2))
         return result
