@@ -397,12 +397,21 @@ def entity(obj: Context, name: str, type_: str | None, as_json: bool) -> None:
 @click.option("--reparse", is_flag=True, help="Run spaCy again (finds mentions of names the KB gained); default re-links stored mentions.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--progress/--no-progress", default=None)
+@click.option("--clear-writer", "clear_writers", multiple=True, metavar="JOB", help="Elasticsearch: first remove the writer heartbeat of this index job, known to be gone (named by the 'an index job is writing' error; repeatable).")
 @click.pass_obj
-def reindex(obj: Context, reparse: bool, as_json: bool, progress: bool | None) -> None:
+def reindex(obj: Context, reparse: bool, as_json: bool, progress: bool | None, clear_writers: tuple[str, ...]) -> None:
     """Rebuild the index from its stored articles into a new generation, then swap it in."""
     from .reindex import run_reindex
 
     show = sys.stderr.isatty() if progress is None else progress
+    if clear_writers:
+        clear = getattr(obj.engine, "clear_writers", None)
+        if clear is None:
+            fail(f"--clear-writer is for the Elasticsearch engine; the {obj.engine.name} engine has no writer heartbeats", EXIT_USAGE)
+        removed = clear(list(clear_writers))
+        for job in clear_writers:
+            if job not in removed:
+                warn(f"no writer heartbeat {job!r} on {obj.engine.info()['index']}: nothing to clear")
     try:
         summary = run_reindex(obj.engine, obj.kb, reparse=reparse, progress=show)
     except EngineError as exc:

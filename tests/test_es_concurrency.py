@@ -32,7 +32,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 REFUSED = re.compile(
     r"an index job is writing to newslink-\w+ \(last heartbeat \d+ s ago\); wait for it to finish, then rerun "
-    r"the reindex \(a job that died stops blocking after \d+ minutes\)"
+    r"the reindex \(a job that died stops blocking after \d+ minutes; one known to be gone: "
+    r"`newslink reindex --clear-writer JOB`; writing: [^()]+\)"
 )
 
 

@@ -40,6 +40,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from newslink.indexer.schema import FACET_TYPES
+from newslink.indexer.processes import pid_alive
 
 from .. import facets as facet_registry
 from ..query import QueryError, SearchQuery
@@ -222,14 +223,16 @@ class ElasticsearchEngine(Engine):
 
     def _other_writers(self, meta: dict[str, Any], now: float) -> dict[str, float]:
         """Writer heartbeats in ``meta`` younger than ``stale_after``, ours left out (a
-        job's own writes are finished when it reindexes, so they cannot be lost)."""
+        job's own writes are finished when it reindexes, so they cannot be lost), and
+        those of jobs on this host whose process is gone (a job that failed or was
+        killed cannot write again; it must not block a reindex for ``stale_after``)."""
         beats: dict[str, float] = {}
         for job, beat in (meta.get(WRITER_MARK) or {}).items():
             try:
                 age = now - float(beat)
             except (TypeError, ValueError):
                 continue  # not ours to interpret; it never blocks
-            if job != self._writer_id and age < self.stale_after:
+            if job != self._writer_id and age < self.stale_after and _job_may_run(job):
                 beats[job] = float(beat)
         return beats
 
@@ -269,8 +272,10 @@ class ElasticsearchEngine(Engine):
             client = self.client.options(request_timeout=5.0, max_retries=0)  # never hang a closing job
             live = sorted(client.indices.get_alias(name=self.alias).body)
             for name, meta in _metas(client, live).items():
-                writers = dict(meta.get(WRITER_MARK) or {})
-                if writers.pop(self._writer_id, None) is None:
+                before = dict(meta.get(WRITER_MARK) or {})
+                # ours, and any left by a job of this host that ended without removing its own
+                writers = {job: beat for job, beat in before.items() if job != self._writer_id and _job_may_run(job)}
+                if writers == before:
                     continue
                 if writers:
                     meta[WRITER_MARK] = writers
@@ -529,15 +534,17 @@ class ElasticsearchEngine(Engine):
         on refuses), it deletes ``name`` again if it refuses."""
         try:
             now = time.time()
-            beats = [beat for meta in self._live_meta().values() for beat in self._other_writers(meta, now).values()]
+            beats = {job: beat for meta in self._live_meta().values() for job, beat in self._other_writers(meta, now).items()}
         except EngineError:
             self._delete_unfinished(name)
             raise
         if beats:
             self._delete_unfinished(name)
+            jobs = ", ".join(sorted(beats))
             raise EngineError(
-                f"an index job is writing to {self.alias} (last heartbeat {max(0.0, now - max(beats)):.0f} s ago); wait for it "
-                f"to finish, then rerun the reindex (a job that died stops blocking after {self.stale_after / 60:.0f} minutes)"
+                f"an index job is writing to {self.alias} (last heartbeat {max(0.0, now - max(beats.values())):.0f} s ago); wait for it "
+                f"to finish, then rerun the reindex (a job that died stops blocking after {self.stale_after / 60:.0f} minutes; "
+                f"one known to be gone: `newslink reindex --clear-writer JOB`; writing: {jobs})"
             )
 
     def _delete_unfinished(self, name: str) -> None:
@@ -547,6 +554,24 @@ class ElasticsearchEngine(Engine):
             self.client.indices.delete(index=name, ignore_unavailable=True)
         except (TransportError, ApiError) as exc:
             warnings.warn(f"could not delete unfinished generation {name} ({exc}); the next reindex removes it", stacklevel=3)
+
+    def clear_writers(self, jobs: list[str]) -> list[str]:
+        """Remove the writer heartbeats of ``jobs`` (index jobs known to be gone, on
+        another host, say) from the live generation; return the ones that were there."""
+        removed: set[str] = set()
+        for name, meta in self._live_meta().items():
+            writers = dict(meta.get(WRITER_MARK) or {})
+            gone = [job for job in jobs if writers.pop(job, None) is not None]
+            if not gone:
+                continue
+            removed.update(gone)
+            if writers:
+                meta[WRITER_MARK] = writers
+            else:
+                meta.pop(WRITER_MARK, None)
+            with self._errors("clearing writer heartbeats"):
+                self.client.indices.put_mapping(index=name, meta=meta)
+        return sorted(removed)
 
     def create_generation(self) -> "ElasticsearchEngine":
         self._drop_stale()
@@ -603,6 +628,16 @@ class ElasticsearchEngine(Engine):
             with self._errors("dropping index"):
                 self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
         self._writer_beat = None  # our writer heartbeat went with the index
+
+
+def _job_may_run(job: str) -> bool:
+    """Whether the index job named ``job`` (``host:pid:tag``) may still be running: a
+    job of another host may; one of this host only while its process lives."""
+    host, _sep, rest = job.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    return pid_alive(int(pid))
 
 
 def _metas(client: Elasticsearch, names: list[str]) -> dict[str, dict[str, Any]]:
