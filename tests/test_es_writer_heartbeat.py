@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
-from es_server import es_url, osmem, unique_index  # noqa: F401 - fixtures
+from es_server import es_url, unique_index  # noqa: F401 - fixtures
 from test_engine_contract import synthetic_docs
 
 from newslink.search.cli import cli
