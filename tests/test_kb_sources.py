@@ -269,3 +269,34 @@ def test_shipped_country_qids_match_the_reference() -> None:
     known = {c["wikiDataId"] for c in ref} | {r.qid for r in starter_records() if r.type == "country"}
     used = {r.country for f in open_files() for r in read_tsv(f, origin="open") if r.country and r.type != "country"}
     assert used and used <= known | {r.qid for f in open_files() for r in read_tsv(f, origin="open") if r.type == "country"}
+
+
+def test_package_data_ships_every_compiled_file() -> None:
+    """Every file of indexer/kb_data/open/ matches a package-data pattern (the wheel
+    carries the compiled data and its licences, nothing is left behind)."""
+    import fnmatch
+    import tomllib
+
+    from conftest import REPO
+
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["newslink.indexer.kb_data"]
+    folder = REPO / "indexer" / "kb_data"
+    shipped = [p.relative_to(folder).as_posix() for p in (folder / "open").iterdir()]
+    assert {"open/LICENSES.md", "open/places.tsv.gz"} <= set(shipped)
+    assert all(any(fnmatch.fnmatch(name, pat) for pat in patterns) for name in shipped), shipped
+
+
+def test_open_kb_is_rebuilt_with_open_data_when_the_shipped_data_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newslink.indexer.kb.build import build_starter_kb, starter_hash
+    from newslink.indexer.kb.loader import open_kb
+
+    monkeypatch.delenv("NEWSLINK_KB_SOURCES", raising=False)
+    target = tmp_path / "kb.sqlite"
+    build_starter_kb(target, ["starter", "open"])
+    db = sqlite3.connect(target)
+    db.execute("UPDATE meta SET value = 'stale' WHERE key = 'starter_hash'")
+    db.commit()
+    db.close()
+    kb = open_kb(target)
+    assert kb.sources == ["starter", "open"] and kb.meta["starter_hash"] == starter_hash(["starter", "open"])
+    assert kb.stats()["entities"] > 50_000
