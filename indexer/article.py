@@ -22,6 +22,11 @@ class Article:
     source: str | None = None
     url: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # Where the record was read (file, line) and, for a re-fed dead letter, where it
+    # was first rejected: so a problem found later (an engine refusing the document)
+    # still names them. Not part of the article: never stored, never compared.
+    where: tuple[str, int | None] | None = field(default=None, compare=False, repr=False)
+    origin: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def body_for_nlp(self) -> str:

@@ -299,6 +299,7 @@ def run_index(
                 on_progress(1)  # a skipped record still counts as progress
 
     batch: list[dict[str, Any]] = []
+    located: dict[str, Article] = {}  # the articles of ``batch``, for where an engine rejection came from
     since_commit = 0
     kb_version = pipeline.kb.version
 
@@ -312,7 +313,10 @@ def run_index(
         for doc_id, reason in failed:
             # the article travels with the problem, so a dead letter can re-feed it
             record = _record_of(by_id[doc_id]) if doc_id in by_id else None
-            report(Problem("engine", None, f"document {doc_id} rejected: {reason}", record=record))
+            source = located.get(doc_id)
+            path, line = source.where if source is not None and source.where else ("engine", None)
+            origin = source.origin if source is not None else None
+            report(Problem(path, line, f"the engine rejected document {doc_id}: {reason}", record=record, origin=origin))
         for doc in batch:
             if doc["id"] in failed_ids:
                 continue
@@ -323,9 +327,11 @@ def run_index(
         since_commit += len(batch)
         on_progress(len(batch))
         batch.clear()
+        located.clear()
 
     for article, links in pipeline.process(articles()):
         batch.append(build_document(article, links, kb_version))
+        located[article.id] = article
         if len(batch) >= write_batch:
             flush()
             if since_commit >= commit_every:

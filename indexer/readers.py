@@ -112,7 +112,8 @@ def _binary_lines(head: bytes, *, csv_file: bool = False) -> bool:
         return False
     lines = [line.strip().removeprefix(codecs.BOM_UTF8) for line in head.split(b"\n")]
     lines = [line for line in lines if line]
-    if not any(_CONTROL_BYTES.search(line) for line in lines):
+    garbage = sum(len(line) for line in lines if _CONTROL_BYTES.search(line))
+    if not garbage or garbage < 0.9 * sum(map(len, lines)):  # mostly text: bad lines are reported one by one
         return False
     if csv_file:
         return True if not lines else bool(_CONTROL_BYTES.search(lines[0]))
@@ -373,6 +374,8 @@ def _from_dead_letter(entry: dict[str, Any], path: Path, number: int) -> ReadIte
     for problem in problems:
         if problem.fatal:
             problem.origin = origin
+    if article is not None:
+        article.origin = origin
     return article, problems
 
 
@@ -504,8 +507,15 @@ def read_csv(path: Path) -> Iterator[ReadItem]:
                 break
             consumed = feed.consumed
             line = consumed[0][0] if consumed else lines.number
+            # A bad row of several lines whose quotes do not pair up (strictly read) swallowed
+            # the rows after it; one whose quotes pair up is one bad record, lines and all.
             broken = isinstance(row, csv.Error) or len(row) != len(header)
-            if broken and len(consumed) > 1 and (k := _restart_at(consumed, len(header), delimiter)) is not None:
+            if (
+                broken
+                and len(consumed) > 1
+                and _csv_rows("".join(text for _n, text in consumed), delimiter, strict=True) is None
+                and (k := _restart_at(consumed, len(header), delimiter)) is not None
+            ):
                 feed.give_back(consumed[k:])
                 raw = "".join(text for _n, text in consumed[:k])
                 reparsed = _csv_rows(raw, delimiter, strict=True)

@@ -237,6 +237,7 @@ def record_to_article(
         source=values["source"] or default_source,
         url=values["url"] or None,
         meta=meta,
+        where=(path, line),
     )
     return article, problems
 
