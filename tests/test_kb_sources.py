@@ -16,7 +16,8 @@ from newslink.indexer.kb.build import EntityRecord, build_kb, kb_sources, open_f
 from newslink.indexer.kb.sources import congress, country_coder, dr5hn, natural_earth, nsi, partyfacts, reference
 from newslink.indexer.kb.sources.archive import SourceError
 from newslink.indexer.kb.sources.compile import compile_open_data
-from newslink.indexer.kb.sources.merge import Merger, SourceEntity, names_agree, population_prior
+from newslink.indexer.kb.sources.merge import Merger, SourceEntity, population_prior
+from newslink.indexer.kb.sources.names import names_agree
 from newslink.indexer.kb.sources.words import is_common_word
 from newslink.indexer.kb.store import KnowledgeBase
 
@@ -161,6 +162,17 @@ def test_merge_starter_wins() -> None:
     assert paris.country == "Q142"
     assert "Paree" in paris.aliases and "French Republic" not in paris.aliases  # France's name is not Paris's
     assert out["Q1726"].aliases == ["München"]
+
+
+def test_merge_starter_location_from_state_rows_names_only_from_agreeing_ones() -> None:
+    starter = [EntityRecord("Q1199", "place", "Hesse", "province", 190, "state of Germany"),
+               EntityRecord("Q64", "place", "Berlin", "capital", 290, "capital city of Germany")]
+    out = {r.qid: r for r in _merger(starter).merge([
+        SourceEntity("Q1199", "place", "land", "Hessia", "dr5hn", country_code="DE"),  # a state row: its QID is the reference's
+        SourceEntity("Q64", "place", "city", "Bernau", "dr5hn", country_code="DE"),  # a city row naming something else
+    ])}
+    assert out["Q1199"].country == "Q183" and out["Q1199"].aliases == []
+    assert "Q64" not in out
 
 
 def test_names_agree() -> None:

