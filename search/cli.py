@@ -1,7 +1,8 @@
 """The `newslink` command: index, search, facets, entity, reindex, kb.
 
 Exit codes: 0 success; 1 the job ran but nothing could be done (nothing indexed,
-no such entity); 2 bad usage or bad query; 3 engine unavailable or locked;
+`entity`/`kb lookup` of an unknown name); 2 bad usage or bad query (a search
+filter naming an unknown entity too); 3 engine unavailable or locked;
 4 knowledge base missing or broken.
 """
 from __future__ import annotations
@@ -247,6 +248,7 @@ class QueryCommand(click.Command):
         options = [p for p in self.params if isinstance(p, click.Option)]
         known = {o for p in options for o in (*p.opts, *p.secondary_opts)} | set(ctx.help_option_names)
         takes_value = {o for p in options if not p.is_flag and not p.count for o in p.opts}
+        optional_value = {o for p in options if getattr(p, "_flag_needs_value", False) for o in p.opts}  # --histogram [month]
         words: list[str] = []
         rest: list[str] = []
         i = 0
@@ -255,7 +257,7 @@ class QueryCommand(click.Command):
             if arg == "--":
                 rest.extend(args[i:])
                 break
-            if arg in takes_value and i + 1 < len(args):
+            if arg in takes_value and i + 1 < len(args) and not (arg in optional_value and args[i + 1].startswith("-")):
                 rest.extend(args[i:i + 2])
                 i += 2
                 continue
@@ -302,6 +304,8 @@ def build_query(obj: Context, text: str, kw: dict[str, Any], **extra: Any):
         )
     except QueryError as exc:
         fail(str(exc), EXIT_USAGE)
+    for notice in query.notices:  # which entity a name was taken as, filters that may find nothing
+        click.echo(f"newslink: {notice['level']}: {notice['message']}", err=True)
     return app, query
 
 
@@ -368,6 +372,22 @@ def related(obj: Context, entity_ref: str, query: str, as_json: bool, type_: str
         emit_json(data)
     else:
         click.echo(render_related(data, color=color_on()))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def sources(obj: Context, as_json: bool) -> None:
+    """Every source/outlet in the index with its article count (what --source takes, in any case)."""
+    from .resolve import list_sources
+
+    rows = list_sources(obj.engine)
+    if as_json:
+        emit_json([{"source": name, "articles": count} for name, count in rows])
+    elif rows:
+        click.echo(render_table([[name, f"{count:,}"] for name, count in rows], ["source", "articles"]))
+    else:
+        click.echo("no sources: no indexed article names one")
 
 
 @cli.command()

@@ -46,6 +46,7 @@ class SearchQuery:
     histogram: str | None = None  # None: no histogram; "auto" or day/week/month/year
     highlight: bool = True
     parsed: ParsedText = field(default_factory=ParsedText, repr=False)
+    notices: list[dict] = field(default_factory=list, repr=False)  # how filters were read (search.resolve)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -117,4 +118,5 @@ class SearchQuery:
         }
         if self.histogram:
             out["histogram"] = self.histogram
+        out["notices"] = self.notices
         return out

@@ -9,12 +9,13 @@ import time
 from typing import Any
 
 from newslink.indexer.kb import KnowledgeBase
-from newslink.indexer.schema import FACET_TYPES, parse_qid
+from newslink.indexer.schema import FACET_TYPES
 
 from .engines import Engine
 from .facets import FACETS, PUBLISHED, roll_up
 from .query import QueryError, SearchQuery
 from .related import MIN_COUNT, cooccurrence
+from .resolve import FilterResolver
 from .results import FacetBucket, SearchResults
 
 
@@ -27,25 +28,18 @@ class NewsLink:
         self.kb = kb
 
     def resolve(self, facet: str, values: list[str]) -> list[str]:
-        """QIDs for what a user typed (QIDs pass through; names go through the KB)."""
-        qids = []
-        for value in values:
-            value = value.strip()
-            if not value:
-                continue
-            qid = parse_qid(value)
-            if qid is not None:
-                qids.append(qid)
-                continue
-            entity = self.kb.resolve(value, facet)
-            if entity is None:
-                raise QueryError(facet, f"no {facet} called {value!r} in the knowledge base (try `newslink kb lookup {value}`)")
-            qids.append(entity.qid)
-        return qids
+        """QIDs for what a user typed (QIDs checked, names through the KB; see :mod:`.resolve`)."""
+        return FilterResolver(self.engine, self.kb).entities(facet, values)
 
     def build_query(self, *, text: str = "", entity_values: dict[str, list[str]] | None = None, **kwargs: Any) -> SearchQuery:
-        filters = {facet: self.resolve(facet, vals) for facet, vals in (entity_values or {}).items() if vals}
-        return SearchQuery(text=text, filters=filters, **kwargs)
+        """A validated query from what a user typed; ``query.notices`` say how its filters were read."""
+        resolver = FilterResolver(self.engine, self.kb)
+        filters = {facet: resolver.entities(facet, vals) for facet, vals in (entity_values or {}).items() if vals}
+        if kwargs.get("sources"):
+            kwargs["sources"] = resolver.sources(kwargs["sources"])
+        query = SearchQuery(text=text, filters=filters, **kwargs)
+        query.notices = [n.to_dict() for n in resolver.notices]
+        return query
 
     def search(self, query: SearchQuery) -> SearchResults:
         started = time.perf_counter()
@@ -80,8 +74,10 @@ class NewsLink:
 
     def entity_named(self, name: str, type_: str | None = None) -> dict[str, Any] | None:
         """:meth:`entity` for a QID or a name the KB resolves (CLI ``entity``, API ``/entities/{name}``)."""
-        found = self.kb.resolve(name, type_)
-        return self.entity(found.qid) if found else None
+        try:
+            return self.entity(self.find_entity(name, type_).qid)
+        except QueryError:
+            return None
 
     def find_entity(self, value: str, type_: str | None = None) -> Any:
         """The KB entity a QID or name means (``type_`` narrows a name); QueryError if none."""

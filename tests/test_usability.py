@@ -135,6 +135,8 @@ def test_a_query_may_start_with_an_exclusion(run, corpus_docs: list[dict]) -> No
     assert mixed["query"]["q"] == "iran -drones" and mixed["query"]["since"] == "2023-01-01T00:00:00"
     assert ids(mixed) <= ids(excluded)
     assert run("facets", "-drones", "--json").stdout  # facets takes the same query
+    charted = json.loads(run("search", "--histogram", "-drones", "--json").stdout)  # an option whose value is optional
+    assert charted["query"]["q"] == "-drones" and charted["histogram"]["interval"]
     assert "Usage" in run("search", "-h").stdout  # help still is help
 
 
@@ -251,3 +253,104 @@ def test_docs_are_served_from_the_package(client: TestClient) -> None:
         response = client.get(asset)
         assert response.status_code == 200 and len(response.content) > 500, asset
     assert "openapi.json" in page.text and client.get("/openapi.json").status_code == 200
+
+
+# --------------------------------------------------------------------------- 2: a QID of the wrong type, or unknown
+def test_a_qid_of_another_type_is_an_error_naming_its_type(run, client: TestClient, kb: KnowledgeBase) -> None:
+    person = _person(kb, "Vladimir Putin")
+    result = run("search", "--country", person, code=2)
+    assert "country:" in result.stderr and "a person" in result.stderr
+    response = client.get("/search", params={"person": IRAN})
+    assert response.status_code == 400 and response.json()["param"] == "person" and "a country" in response.json()["error"]
+
+
+def test_a_qid_the_kb_does_not_know_is_kept_with_a_warning(run, client: TestClient, kb: KnowledgeBase) -> None:
+    unknown = "Q999999999"
+    assert kb.entity(unknown) is None
+    result = run("search", "--country", unknown)
+    assert "warning" in result.stderr and unknown in result.stderr
+    body = client.get("/search", params={"country": unknown}).json()
+    assert body["query"]["filters"] == {"country": [unknown]}
+    assert [(n["level"], n["param"], n["qid"]) for n in body["query"]["notices"]] == [("warning", "country", unknown)]
+
+
+# --------------------------------------------------------------------------- 3: ambiguous names
+def _close_rival(kb: KnowledgeBase, name: str, facet: str):
+    """(the KB's pick for name, another entity of the type with a close prior), or a skip."""
+    from newslink.search.resolve import CLOSE_PRIOR
+
+    first = kb.resolve(name, facet)
+    rivals = [c.entity for c in kb.candidates(name) if c.entity.type == facet and first and c.entity.qid != first.qid
+              and c.alias_kind != "surname" and c.entity.popularity >= CLOSE_PRIOR * max(first.popularity, c.entity.popularity)]
+    if first is None or not rivals:
+        pytest.skip(f"the KB has no close rival for {name!r} as a {facet}")
+    return first, rivals[0]
+
+
+def test_an_ambiguous_name_says_which_entity_and_the_others(run, client: TestClient, kb: KnowledgeBase) -> None:
+    first, rival = _close_rival(kb, "Washington", "place")
+    body = client.get("/search", params={"place": "Washington"}).json()
+    notice = body["query"]["notices"][0]
+    assert notice["level"] == "note" and notice["param"] == "place" and notice["qid"] == body["query"]["filters"]["place"][0]
+    assert rival.qid in {o["qid"] for o in notice["others"]} | {notice["qid"]}
+    result = run("search", "--place", "Washington")
+    assert "note:" in result.stderr and first.qid in result.stderr and rival.qid in result.stderr
+    plain = client.get("/search", params={"country": IRAN}).json()
+    assert plain["query"]["notices"] == []  # a QID, or a name only one entity bears, says nothing
+
+
+def test_an_ambiguous_name_prefers_what_the_index_mentions(tmp_path: Path, pipeline, kb: KnowledgeBase) -> None:
+    from newslink.indexer.document import build_document
+    from newslink.indexer.readers import read_paths
+
+    first, rival = _close_rival(kb, "Washington", "place")
+    source = tmp_path / "rival.jsonl"
+    source.write_text("".join(
+        json.dumps({"id": f"r-{n}", "title": f"Talks in {rival.label}", "text": f"Officials met in {rival.label} on Monday. {rival.label} said more talks follow."}) + "\n"
+        for n in range(3)
+    ))
+    docs = [build_document(a, pipeline.link_text(a.body_for_nlp), kb.version) for a, _ in read_paths([source]) if a is not None]
+    if not any(rival.qid in d["entities"]["place"] for d in docs):
+        pytest.skip(f"the linker does not link {rival.label!r} to {rival.qid}")
+    home = tmp_path / "home"
+    engine = EmbeddedEngine(home, "articles")
+    engine.write(docs)
+    engine.commit()
+    with TestClient(create_app(engine, kb), raise_server_exceptions=False) as c:
+        body = c.get("/search", params={"place": "Washington"}).json()
+    engine.close()
+    assert body["query"]["filters"] == {"place": [rival.qid]} and body["total"] == len(docs)
+    assert first.qid in {o["qid"] for o in body["query"]["notices"][0]["others"]}
+
+
+# --------------------------------------------------------------------------- 4: sources in any case, and listed
+def test_sources_match_in_any_case_and_can_be_listed(run, client: TestClient, corpus_docs: list[dict]) -> None:
+    from collections import Counter
+
+    counts = Counter(d["source"] for d in corpus_docs if d.get("source"))
+    listed = json.loads(run("sources", "--json").stdout)
+    assert {r["source"]: r["articles"] for r in listed} == dict(counts)
+    assert "articles" in run("sources").stdout
+    name = counts.most_common(1)[0][0]
+    exact = client.get("/search", params={"source": name, "size": 100}).json()
+    assert exact["total"] == counts[name]
+    for typed in (name.lower(), name.upper()):
+        body = json.loads(run("search", "--source", typed, "--size", "100", "--json").stdout)
+        assert ids(body) == ids(exact) and body["query"]["sources"] == [name] and body["query"]["notices"] == []
+    unknown = run("search", "--source", "No Such Outlet")
+    assert "warning" in unknown.stderr and "newslink sources" in unknown.stderr
+
+
+# --------------------------------------------------------------------------- 16: exit codes as the README says
+def test_exit_codes_for_unknown_names_are_the_readme_s(run) -> None:
+    from conftest import REPO
+
+    readme = " ".join((REPO / "README.md").read_text().split())
+    nothing_done = re.search(r"(\d) nothing done \(([^)]*)\)", readme)
+    bad_query = re.search(r"(\d) bad usage or query \(([^)]*)\)", readme)
+    assert nothing_done and "`entity`" in nothing_done.group(2) and "`kb lookup`" in nothing_done.group(2)
+    assert bad_query and "search filter" in bad_query.group(2)
+    run("entity", "Nobody Atall Zzz", code=int(nothing_done.group(1)))
+    run("kb", "lookup", "Nobody Atall Zzz", code=int(nothing_done.group(1)))
+    run("search", "--person", "Nobody Atall Zzz", code=int(bad_query.group(1)))
+    run("search", "--country", "Q7747", code=int(bad_query.group(1)))
