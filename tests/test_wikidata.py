@@ -487,5 +487,5 @@ def test_cli_index_online(wikidata_server, tmp_path: Path, session_home: Path, m
     assert result.exit_code == 0, result.output
     assert wikidata_server.requests  # looked up
     found = runner.invoke(cli, ["--home", str(home), "search", "--person", "Q900302", "--json"])
-    assert json.loads(found.output)["total"] == 1
+    assert json.loads(found.stdout)["total"] == 1
     assert OnlineCache(cache_path(tmp_path / "kb.sqlite")).record("Q900302").label == "Rudolf Rassendyll"
