@@ -610,15 +610,40 @@ def kb_stats(obj: Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def status(obj: Context, as_json: bool) -> None:
-    """Where the data lives, the index and the KB."""
-    data = {"home": str(newslink_home()), "index": obj.engine.info(), "kb": obj.kb.stats()}
+    """Where the data lives, the engine and index, the KB. What cannot be opened is
+    shown with its problem (exit 3 for the engine, 4 for the KB) next to all the rest."""
+    from .engines import engine_target
+
+    data: dict[str, Any] = {"home": str(newslink_home()), "engine": None, "index": None, "kb": None, "problems": []}
+    code = 0
+    try:
+        data["engine"] = engine_target(obj.engine_name, index=obj.index, url=obj.es_url)
+        obj._engine = obj._engine or open_engine(obj.engine_name, index=obj.index, url=obj.es_url)
+        data["index"] = obj._engine.info()
+    except EngineError as exc:
+        data["problems"].append(f"engine: {exc}")
+        code = EXIT_ENGINE
+    try:
+        obj._kb = obj._kb or open_kb()
+        data["kb"] = obj._kb.stats()
+    except (KBError, KBDataError) as exc:
+        data["problems"].append(f"kb: {exc}")
+        code = code or EXIT_KB
     if as_json:
         emit_json(data)
     else:
+        target = data["engine"]
         click.echo(f"home   {data['home']}")
+        if target:
+            click.echo(f"engine {target['engine']}" + (f" {target['url']}" if target["url"] else "") + f", index {target['index']}")
         i = data["index"]
-        click.echo(f"index  {i['engine']} {i['index']} {i['generation']}: {count_of(i['documents'], 'document')}, {i['size_bytes'] / 1e6:.1f} MB")
-        click.echo(f"kb     {data['kb']['entities']:,} entities, version {data['kb']['version']}")
+        click.echo(f"index  {i['engine']} {i['index']} {i['generation']}: {count_of(i['documents'], 'document')}, {i['size_bytes'] / 1e6:.1f} MB" if i else "index  unavailable")
+        k = data["kb"]
+        click.echo(f"kb     {k['entities']:,} entities, version {k['version']} — {k['path']}" if k else "kb     unavailable")
+    for problem in data["problems"]:
+        click.echo(f"newslink: error: {problem}", err=True)
+    if code:
+        sys.exit(code)
 
 
 # --------------------------------------------------------------------------- serve

@@ -5,14 +5,32 @@ breaking it, and so a disabled bar costs nothing.
 """
 from __future__ import annotations
 
+import os
 import sys
 
 from tqdm import tqdm
 
 
+# Without a bar: what a terminal of unknown width (0 columns: a serial console, some
+# CI and container ttys) still shows in full. tqdm would squeeze a bar into "no width".
+PLAIN_FORMAT = "{n_fmt}{unit} [{elapsed}, {rate_fmt}]"
+PLAIN_FORMAT_TOTAL = "{n_fmt}/{total_fmt}{unit} {percentage:3.0f}% [{elapsed}<{remaining}, {rate_fmt}]"
+
+
+def terminal_columns(stream: object = None) -> int:
+    """The width of the terminal ``stream`` (stderr) is on; 0 when it is unknown."""
+    try:
+        return os.get_terminal_size((stream or sys.stderr).fileno()).columns  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
 class Progress:
     def __init__(self, *, total: int | None, enabled: bool, unit: str = "items") -> None:
-        self._bar = tqdm(total=total, unit=f" {unit}", file=sys.stderr, disable=not enabled, dynamic_ncols=True, smoothing=0.1)
+        options: dict = {"dynamic_ncols": True}
+        if enabled and terminal_columns() == 0:  # a plain count/rate/ETA line instead of an invisible bar
+            options = {"bar_format": PLAIN_FORMAT_TOTAL if total else PLAIN_FORMAT, "ncols": 200}  # 0 would cut the line
+        self._bar = tqdm(total=total, unit=f" {unit}", file=sys.stderr, disable=not enabled, smoothing=0.1, **options)
 
     def update(self, n: int) -> None:
         self._bar.update(n)

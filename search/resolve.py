@@ -10,7 +10,9 @@ A filter that silently finds nothing looks like an answer. So:
   runner-up has at least ``CLOSE_PRIOR`` of the leader's popularity) the one
   the *index* mentions most wins, since that is what the user is searching;
 - a source matches without regard to case (``tass`` finds ``TASS``); an unknown
-  one is kept with a warning naming the command that lists them.
+  one is kept with a warning naming the command that lists them;
+- a ``name:`` prefix in the text that is not a field (``country:Iran``) is
+  searched as words, with a warning pointing at the filter.
 
 Each decision is a :class:`Notice`: the CLI prints it on stderr, the API returns
 it in ``query.notices``.
@@ -24,6 +26,7 @@ from newslink.indexer.kb import Candidate, Entity, KnowledgeBase
 from newslink.indexer.schema import parse_qid
 
 from .engines import Engine
+from .facets import FACETS
 from .query import QueryError, SearchQuery
 
 CLOSE_PRIOR = 0.5
@@ -136,6 +139,16 @@ class FilterResolver:
         if self._sources is None:
             self._sources = [name for name, _ in list_sources(self.engine)]
         return self._sources
+
+
+def field_notices(query: SearchQuery) -> list[Notice]:
+    """A warning per ``name:`` prefix of the query text that is not a field
+    (``country:Iran`` is searched as words; the country filter is what was meant)."""
+    out = []
+    for name in query.parsed.unknown_fields:
+        hint = f"; to filter on it use the {name} filter (--{name})" if name in FACETS else ""
+        out.append(Notice("warning", "q", f"{name}:", f"{name}: is not a field (title: and text: are), so it was searched as words{hint}"))
+    return out
 
 
 def list_sources(engine: Engine, query: SearchQuery | None = None) -> list[tuple[str, int]]:

@@ -15,7 +15,7 @@ from .engines import Engine
 from .facets import FACETS, PUBLISHED, roll_up
 from .query import QueryError, SearchQuery
 from .related import MIN_COUNT, cooccurrence
-from .resolve import FilterResolver
+from .resolve import FilterResolver, field_notices
 from .results import FacetBucket, SearchResults
 
 
@@ -38,7 +38,7 @@ class NewsLink:
         if kwargs.get("sources"):
             kwargs["sources"] = resolver.sources(kwargs["sources"])
         query = SearchQuery(text=text, filters=filters, **kwargs)
-        query.notices = [n.to_dict() for n in resolver.notices]
+        query.notices = [n.to_dict() for n in [*resolver.notices, *field_notices(query)]]
         return query
 
     def search(self, query: SearchQuery) -> SearchResults:

@@ -1,4 +1,7 @@
-"""The forgiving keyword syntax users type: words, "quoted phrases", -exclusions, OR.
+"""The forgiving keyword syntax users type: words, "quoted phrases", -exclusions, OR,
+and ``title:`` / ``text:`` to look in one field only (``title:Trump``, ``-text:"air strike"``).
+A ``name:`` prefix that is not a field is searched as written and reported in
+:attr:`ParsedText.unknown_fields`, so the caller can say so instead of finding nothing silently.
 
 Parsed into a small tree that each engine turns into its own query objects, so
 user text never reaches an engine's query-string parser (nothing to escape, no
@@ -12,7 +15,9 @@ from dataclasses import dataclass, field
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
 
-_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+FIELDS = ("title", "text")
+_TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?"([^"]*)"?|(\S+)')
+_FIELD_WORD = re.compile(r"([A-Za-z]+):(?!//)(\S+)")  # title:Trump, not http://…
 # Lone surrogates cannot be encoded for the engines (tantivy raised
 # UnicodeEncodeError: a 500 in the API); control characters are never meant.
 _UNSAFE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -26,6 +31,7 @@ class QuerySyntaxError(ValueError):
 class Term:
     text: str
     phrase: bool = False
+    field: str | None = None  # one of FIELDS, or None for title and text
 
 
 @dataclass(slots=True)
@@ -34,6 +40,7 @@ class ParsedText:
 
     groups: list[list[Term]] = field(default_factory=list)
     excluded: list[Term] = field(default_factory=list)
+    unknown_fields: list[str] = field(default_factory=list)  # "name:" prefixes searched as words
 
     @property
     def empty(self) -> bool:
@@ -52,9 +59,10 @@ def parse_text(text: str) -> ParsedText:
     pending_or = False
     count = 0
     for match in _TOKEN.finditer(text):
-        negate, quoted, word = match.group(1), match.group(2), match.group(3)
+        negate, scope, quoted, word = match.groups()
         if quoted is not None:
-            term = Term(quoted.strip(), phrase=True)
+            name = _field(scope, parsed)
+            term = Term(quoted.strip() if name or not scope else f"{scope}:{quoted.strip()}", phrase=True, field=name)
             excluded = bool(negate)
         else:
             assert word is not None
@@ -62,7 +70,10 @@ def parse_text(text: str) -> ParsedText:
                 pending_or = bool(parsed.groups)
                 continue
             excluded = word.startswith("-") and len(word) > 1
-            term = Term(word[1:] if excluded else word)
+            body = word[1:] if excluded else word
+            scoped = _FIELD_WORD.fullmatch(body)
+            name = _field(scoped.group(1), parsed) if scoped else None
+            term = Term(scoped.group(2), field=name) if scoped and name else Term(body)
         if not term.text.strip(" -\"'"):
             continue
         count += 1
@@ -76,3 +87,15 @@ def parse_text(text: str) -> ParsedText:
             parsed.groups.append([term])
         pending_or = False
     return parsed
+
+
+def _field(prefix: str | None, parsed: ParsedText) -> str | None:
+    """The field a ``prefix:`` names, or None (an unknown one is noted once)."""
+    if not prefix:
+        return None
+    name = prefix.lower()
+    if name in FIELDS:
+        return name
+    if name not in parsed.unknown_fields:
+        parsed.unknown_fields.append(name)
+    return None

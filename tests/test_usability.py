@@ -354,3 +354,103 @@ def test_exit_codes_for_unknown_names_are_the_readme_s(run) -> None:
     run("kb", "lookup", "Nobody Atall Zzz", code=int(nothing_done.group(1)))
     run("search", "--person", "Nobody Atall Zzz", code=int(bad_query.group(1)))
     run("search", "--country", "Q7747", code=int(bad_query.group(1)))
+
+
+# --------------------------------------------------------------------------- 5: field scoping
+def test_title_and_text_scope_a_word_and_other_prefixes_warn(run, client: TestClient, corpus_docs: list[dict]) -> None:
+    word = "iran"
+    named = re.compile(rf"\b{word}\b", re.I)
+    in_title = {d["id"] for d in corpus_docs if named.search(d["title"])}
+    in_text = {d["id"] for d in corpus_docs if named.search(d.get("text") or "")}
+    assert in_title and in_text - in_title, "the corpus should name the word in a title and in a text only"
+    assert ids(client.get("/search", params={"q": f"title:{word.title()}", "size": 100}).json()) == in_title
+    assert ids(json.loads(run("search", f"text:{word}", "--size", "100", "--json").stdout)) >= in_text - in_title
+    without = json.loads(run("search", f"-title:{word}", "--size", "100", "--json").stdout)
+    assert ids(without) == {d["id"] for d in corpus_docs} - in_title
+    body = client.get("/search", params={"q": "country:Iran"}).json()
+    assert [(n["level"], n["param"]) for n in body["query"]["notices"]] == [("warning", "q")]
+    assert "--country" in body["query"]["notices"][0]["message"]
+    assert "not a field" in run("search", "country:Iran").stderr
+
+
+# --------------------------------------------------------------------------- 17: status with the engine down
+def test_status_with_the_engine_down_shows_what_it_knows(run, api_home: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    down = ("--engine", "elasticsearch", "--es-url", url)
+    result = run(*down, "status", code=3)
+    assert f"home   {api_home}" in result.stdout and url in result.stdout and "index  unavailable" in result.stdout
+    assert "entities" in result.stdout  # the KB is still described
+    assert result.stderr.count("newslink: error: ") == 1 and url in result.stderr
+    data = json.loads(run(*down, "status", "--json", code=3).stdout)
+    assert data["engine"] == {"engine": "elasticsearch", "index": "articles", "url": url}
+    assert data["index"] is None and data["kb"]["entities"] > 0 and data["problems"][0].startswith("engine: ")
+    assert json.loads(run("status", "--json").stdout)["problems"] == []
+
+
+# --------------------------------------------------------------------------- 18: the README's ES test command, no server
+def test_es_tests_skip_with_one_line_when_the_cluster_is_unreachable(tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    env = {**os.environ, "NEWSLINK_ES_URL": url, "NEWSLINK_HOME": str(tmp_path / "home")}
+    env.pop("NEWSLINK_KB", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_engine_contract.py", "-k", "count_get_roundtrip"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert out.returncode == 0, out.stdout[-3000:]
+    last = out.stdout.strip().splitlines()[-1]
+    assert "skipped" in last and "error" not in last and "failed" not in last
+    assert "Traceback" not in out.stdout and "ConnectionRefused" not in out.stdout
+    said = [line for line in out.stdout.splitlines() if url in line]
+    assert len(said) == 1 and "skipped" in said[0] and "not reachable" in said[0], out.stdout[-2000:]
+
+
+# --------------------------------------------------------------------------- 20: progress on a terminal of unknown width
+def test_progress_on_a_zero_column_terminal_is_a_plain_line(tmp_path: Path, kb: KnowledgeBase, corpus_docs: list[dict]) -> None:
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    from conftest import DATA
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 0, 0, 0))  # rows 24, columns 0: unknown width
+    env = {**os.environ, "NEWSLINK_KB": str(kb.path)}
+    env.pop("COLUMNS", None)
+    newslink = Path(sys.executable).with_name("newslink")
+    job = subprocess.Popen([str(newslink), "--home", str(tmp_path / "home"), "index", str(DATA / "articles.jsonl")],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env)
+    os.close(slave)
+    seen = b""
+    while select.select([master], [], [], 120)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the job closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert job.wait(timeout=120) == 0
+    os.close(master)
+    job.stdout.close()
+    shown = seen.decode("utf-8", "replace")
+    total = len(corpus_docs)
+    assert f"{total}/{total} articles 100%" in shown and "articles/s]" in shown, shown[-500:]
+    assert not set(shown) & set("▏▎▍▌▋▊▉█|"), shown[-500:]  # no bar squeezed into no width

@@ -43,7 +43,8 @@ def term_clause(term: Term) -> dict[str, Any] | None:
     """One term or phrase over title and text; a multi-token word is a phrase too."""
     if not has_tokens(term.text):
         return None
-    return {"multi_match": {"query": term.text, "type": "phrase", "fields": [*TEXT_FIELDS, *EXACT_FIELDS]}}
+    fields = [f for f in (*TEXT_FIELDS, *EXACT_FIELDS) if term.field in (None, f.split("^")[0].split(".")[0])]  # title:Trump
+    return {"multi_match": {"query": term.text, "type": "phrase", "fields": fields}}
 
 
 def text_query(parsed: ParsedText) -> dict[str, Any] | None:

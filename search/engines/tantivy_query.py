@@ -91,6 +91,8 @@ class QueryCompiler:
             return None
         subs = []
         for name, boost in (("title", TITLE_BOOST), ("text", 1.0)):
+            if term.field not in (None, name):  # title:Trump looks in the title only
+                continue
             if len(tokens) == 1:
                 q = tantivy.Query.term_query(self.schema, name, tokens[0])
             else:
