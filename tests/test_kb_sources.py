@@ -123,7 +123,7 @@ def test_country_coder_features(cache: Path) -> None:
 
 def test_common_words() -> None:
     assert all(is_common_word(w) for w in ("Next", "Shell", "Boots", "Orange", "Target"))
-    assert not any(is_common_word(w) for w in ("Tesco", "Next plc", "McDonald's"))
+    assert not any(is_common_word(w) for w in ("Tesco", "Next plc", "McDonald's", "ABB", "DART", "miniM"))
 
 
 # ---------------------------------------------------------------------------- merge

@@ -30,10 +30,15 @@ def is_word(token: str) -> bool:
     return token in _words() or (token.endswith("'s") and token[:-2] in _words())
 
 
+# Spelled as a word is: "shell", "Shell", "SHELLS"; an acronym of up to four capitals
+# ("ABB", "DART") or a camel-cased name ("miniM") is not read as the word it spells.
+_AS_WORD = re.compile(r"[A-Za-z][a-z]+(?:'[a-z]+)?|[A-Z]{5,}")
+
+
 def is_common_word(name: str) -> bool:
-    """One token that is an ordinary English word, in any case ("Shell", "NEXT")."""
+    """One token that is an ordinary English word spelled as one ("Shell", "Boots", "SELECTED")."""
     tokens = name.split()
-    return len(tokens) == 1 and bool(_TOKEN.fullmatch(tokens[0])) and is_word(tokens[0])
+    return len(tokens) == 1 and bool(_AS_WORD.fullmatch(tokens[0])) and is_word(tokens[0])
 
 
 def all_common_words(name: str) -> bool:
