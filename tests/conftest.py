@@ -12,6 +12,16 @@ DATA = Path(__file__).resolve().parent / "data"
 SHARED = Path(os.environ.get("NEWSLINK_SHARED", REPO.parent / "shared"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that talks to the cluster, so `pytest -m es` reruns just those on
+    another server version (.ci/run does, for OpenSearch 3)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        on_cluster = any(isinstance(v, str) and v.startswith("elasticsearch-") for v in params.values())  # engine contract
+        if on_cluster or "es_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.es)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     """One line saying where the Elasticsearch-side tests ran (also under -q, unlike a header)."""
     terminalreporter.write_line(_es_target_line())
