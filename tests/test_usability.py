@@ -21,6 +21,8 @@ from newslink.search.api import create_app
 from newslink.search.cli import cli
 from newslink.search.engines.embedded import EmbeddedEngine
 
+from es_server import es_engine, es_url  # noqa: F401 - fixtures
+
 IRAN = "Q794"
 PROPS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
@@ -454,3 +456,35 @@ def test_progress_on_a_zero_column_terminal_is_a_plain_line(tmp_path: Path, kb: 
     total = len(corpus_docs)
     assert f"{total}/{total} articles 100%" in shown and "articles/s]" in shown, shown[-500:]
     assert not set(shown) & set("▏▎▍▌▋▊▉█|"), shown[-500:]  # no bar squeezed into no width
+
+
+# --------------------------------------------------------------------------- issue 21: date filters on both engines
+def test_accepted_date_filters_mean_the_same_on_both_engines(es_engine, tmp_path: Path, corpus_docs: list[dict]) -> None:
+    from newslink.search.query import QueryError, SearchQuery
+
+    embedded = EmbeddedEngine(tmp_path / "home", "articles")
+    for engine in (embedded, es_engine):
+        assert engine.write(corpus_docs) == []
+        engine.commit()
+
+    @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(since=st.none() | date_filters, until=st.none() | date_filters)
+    def agree(since, until) -> None:
+        try:
+            query = SearchQuery(since=since, until=until, size=100, facets=())
+        except QueryError as exc:
+            assert exc.param in ("since", "until")
+            return
+        low, high = query.since or "", query.until or "9999"
+        expected = published_ids(corpus_docs, lambda p: low <= p[:19] <= high)
+        for engine in (embedded, es_engine):
+            assert {h.id for h in engine.search(query).hits} == expected, (engine.name, since, until)
+
+    try:
+        agree()
+        from newslink.indexer.dates import EARLIEST, LATEST
+
+        widest = SearchQuery(since=EARLIEST, until=LATEST, size=100, facets=())  # the edges are accepted by both
+        assert all(len(e.search(widest).hits) == len([d for d in corpus_docs if d.get("published")]) for e in (embedded, es_engine))
+    finally:
+        embedded.close()
