@@ -70,7 +70,10 @@ class SearchResponse(BaseModel):
     took_ms: float
     hits: list[HitModel]
     facets: dict[str, list[FacetBucketModel]] = Field(description="Per facet type (person, country, place, org, weapon).")
-    query: dict[str, Any] = Field(description="The query as understood: names resolved to QIDs, dates normalized.")
+    query: dict[str, Any] = Field(description="The query as understood: names resolved to QIDs, dates normalized (a year or month "
+                                  "spans its whole length); `notices` lists how filters were read: {level: note|warning, param, value, "
+                                  "message, qid, others} for an ambiguous name (the entity used, the other candidates), an unknown QID "
+                                  "or source, a `name:` prefix that is not a field.")
     histogram: HistogramModel | None = Field(None, description="Articles per period (asked for with `histogram`), counted without the since/until range.")
 
 
