@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -50,6 +50,7 @@ from .api_models import (
 )
 from .engines import Engine, EngineError, open_engine
 from .facets import COUNTABLE, DEFAULT_FACETS, HISTOGRAM_CHOICES, filter_params, query_kwargs
+from .export import FORMATS, MEDIA_TYPES
 from .related import MIN_COUNT
 from .query import MATCH_MODES, MAX_FACET_SIZE, MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SORTS, QueryError
 from .results import SearchResults
@@ -61,6 +62,7 @@ log = logging.getLogger("newslink.api")
 MAX_VALUES = 20  # values of one repeatable filter (person=…&person=…)
 MAX_VALUE_CHARS = 200  # one entity name / source name
 MAX_COMPLETIONS = 50
+EXPORT_LIMIT = 100_000  # articles one /export may stream
 
 # Literal types built from the query model's own constants, so OpenAPI enums never drift.
 FacetType = Literal[FACET_TYPES]  # type: ignore[valid-type]
@@ -275,10 +277,12 @@ def create_app(
     engine_name: str | None = None,
     index: str | None = None,
     es_url: str | None = None,
+    export_limit: int = EXPORT_LIMIT,
 ) -> FastAPI:
     """The API over ``engine`` and ``kb``; either one left out is opened on first use
     from ``engine_name``/``index``/``es_url`` and the environment (``NEWSLINK_HOME``,
-    ``NEWSLINK_ENGINE``, …), exactly as the CLI opens them."""
+    ``NEWSLINK_ENGINE``, …), exactly as the CLI opens them. ``/export`` refuses queries
+    matching more than ``export_limit`` articles (the CLI's ``search --all`` has no cap)."""
     backend = Backend(engine, kb, engine_name=engine_name, index=index, es_url=es_url)
 
     @asynccontextmanager
@@ -390,6 +394,30 @@ def create_app(
             raise ApiError(400, f"unknown entity type {bad[0]!r} (use {', '.join(FACET_TYPES)})", "types")
         query = service.build_query(text=q, match=match, size=0, **query_kwargs(filter_values))
         return service.related(query, entity, types=chosen, size=size, min_count=min_count)
+
+    @app.get(
+        "/export",
+        responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "Every match, streamed."}, **_ERRORS},
+        response_class=StreamingResponse,
+        tags=["search"],
+    )
+    def export(
+        filter_values: FilterValues,
+        q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description='Keywords: "quoted phrases", -exclusions, OR.')] = "",
+        match: Annotated[MatchMode, Query(description="Several values of one entity facet: any of them or all of them.")] = "any",
+        format: Annotated[Literal[FORMATS], Query(description="jsonl: one article a line; csv: labels and QIDs per entity type.")] = "jsonl",  # type: ignore[valid-type]  # noqa: A002
+    ) -> Any:
+        f"""Every article matching the query (id order) as a download, streamed; at most
+        {export_limit:,} articles (400 beyond: narrow the query or use `newslink search --all`)."""
+        service = backend.service()
+        query = service.build_query(text=q, match=match, size=0, facets=(), **query_kwargs(filter_values))
+        total, lines = service.export(query, format)
+        if total > export_limit:
+            raise ApiError(400, f"the query matches {total:,} articles, more than this server exports at once ({export_limit:,}); narrow it or use `newslink search --all`", "q")
+        return StreamingResponse(
+            lines, media_type=MEDIA_TYPES[format],
+            headers={"Content-Disposition": f'attachment; filename="newslink-export.{format}"', "X-Total-Count": str(total)},
+        )
 
     @app.get("/articles/{id:path}", response_model=ArticleResponse, responses={**_NOT_FOUND, **_ERRORS}, tags=["articles"])
     def article(id: Annotated[str, Path(max_length=1000, description="The article id, as in search hits.")]) -> Any:  # noqa: A002

@@ -24,6 +24,7 @@ from newslink.indexer.paths import kb_path, newslink_home
 
 from . import __version__
 from .engines import ENGINES, EngineError, check_index_name, open_engine
+from .export import FORMATS
 from .facets import HISTOGRAM_CHOICES, Param, filter_params, query_kwargs
 from .query import MATCH_MODES, SORTS, QueryError
 from .related import MIN_COUNT
@@ -317,10 +318,19 @@ def build_query(obj: Context, text: str, kw: dict[str, Any], **extra: Any):
 @click.option("--size", type=int, default=10, show_default=True)
 @click.option("--no-highlight", is_flag=True, help="Plain snippets.")
 @click.option("--histogram", type=click.Choice(HISTOGRAM_CHOICES), is_flag=False, flag_value="auto", default=None, help="Articles per day/week/month/year (chosen from the range when not given) as a bar chart; in --json under 'histogram'.")
+@click.option("--all", "export_all", is_flag=True, help="Write every match to stdout (no paging cap), in id order, as --format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="With --all: jsonl (one article a line) or csv (labels and QIDs per entity type).  [default: jsonl]")
+@click.option("--progress/--no-progress", default=None, help="With --all: progress on stderr (default: on a terminal only).")
 @click.pass_obj
-def search(obj: Context, query: str, as_json: bool, sort: str, page: int, size: int, no_highlight: bool, histogram: str | None, **kw: Any) -> None:
+def search(obj: Context, query: str, as_json: bool, sort: str, page: int, size: int, no_highlight: bool, histogram: str | None, export_all: bool, fmt: str | None, progress: bool | None, **kw: Any) -> None:
     """Keyword + entity-faceted search. QUERY supports "phrases", -exclusions and OR
     (a query may start with an exclusion: `newslink search -trump`)."""
+    if export_all or fmt:
+        if not export_all or as_json or histogram:
+            fail("--format goes with --all; --all writes every match and takes no --json or --histogram", EXIT_USAGE)
+        app, q = build_query(obj, query, kw, size=0, facets=())
+        export_matches(app, q, fmt or "jsonl", sys.stderr.isatty() if progress is None else progress)
+        return
     app, q = build_query(obj, query, kw, sort=sort, page=page, size=size, highlight=not no_highlight, histogram=histogram)
     try:
         results = app.search(q)
@@ -330,6 +340,21 @@ def search(obj: Context, query: str, as_json: bool, sort: str, page: int, size: 
         emit_json(results.to_dict())
     else:
         click.echo(render_results(results, color=color_on()))
+
+
+def export_matches(app: NewsLink, query: Any, fmt: str, show: bool) -> None:
+    """Stream every match to stdout; a closed pipe (``| head``) ends it quietly."""
+    from .progress import Progress
+
+    total, out = app.export(query, fmt, on_hit=lambda: bar.update(1))  # lazy: nothing read before the loop
+    with Progress(total=total, enabled=show, unit="articles") as bar:
+        try:
+            for line in out:
+                sys.stdout.write(line)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            sys.exit(0)
 
 
 @cli.command(cls=QueryCommand)

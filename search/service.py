@@ -6,6 +6,7 @@ build a SearchQuery, call :meth:`NewsLink.search` and render the same result.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from newslink.indexer.kb import KnowledgeBase
@@ -13,6 +14,7 @@ from newslink.indexer.schema import FACET_TYPES
 
 from .engines import Engine
 from .facets import FACETS, PUBLISHED, roll_up
+from .export import lines as export_lines
 from .query import QueryError, SearchQuery
 from .related import MIN_COUNT, cooccurrence
 from .resolve import FilterResolver, field_notices
@@ -71,6 +73,19 @@ class NewsLink:
             chosen = set(facet.selected(query))
             out[name] = [FacetBucket(qid=k, label=facet.label(k, entities), count=c, selected=k in chosen) for k, c in buckets]
         return out
+
+    def export(self, query: SearchQuery, fmt: str, *, on_hit: Callable[[], None] | None = None) -> tuple[int, Iterator[str]]:
+        """(how many articles match, the lines of every one of them in ``fmt``), streamed
+        from the engine's cursor; ``on_hit`` is called once per article written (progress)."""
+        total, _ = self.engine.aggregate(query, [], {})
+
+        def hits() -> Iterator[Any]:
+            for hit in self.engine.scan(query):
+                yield hit
+                if on_hit is not None:
+                    on_hit()
+
+        return total, export_lines(hits(), fmt)
 
     def entity_named(self, name: str, type_: str | None = None) -> dict[str, Any] | None:
         """:meth:`entity` for a QID or a name the KB resolves (CLI ``entity``, API ``/entities/{name}``)."""

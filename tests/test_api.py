@@ -448,3 +448,25 @@ def test_related_equals_cli_and_counts_articles(client: TestClient, api_home: Pa
     assert set(narrowed["related"]) == {"person", "country"} and narrowed["background"] <= body["background"]
     assert_error(client.get("/entities/Q999999999/related"), 404, "qid")
     assert_error(client.get(f"/entities/{IRAN}/related?types=planet"), 400, "types")
+
+
+def test_export_streams_every_match_within_the_cap(client: TestClient, api_home: Path, corpus_docs: list[dict], kb: KnowledgeBase) -> None:
+    import csv
+    import io
+
+    lines = client.get("/export", params={"country": IRAN}).text.splitlines()
+    with_iran = sorted(d["id"] for d in corpus_docs if IRAN in d["entities"]["country"])
+    assert [json.loads(line)["id"] for line in lines] == with_iran
+    response = client.get("/export", params={"format": "csv"})
+    assert response.headers["content-type"].startswith("text/csv") and response.headers["x-total-count"] == str(len(corpus_docs))
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert sorted(r["id"] for r in rows) == sorted(d["id"] for d in corpus_docs)
+    by_id = {d["id"]: d for d in corpus_docs}
+    for r in rows:
+        qids = r["country_qids"].split("; ") if r["country_qids"] else []
+        assert qids == [e["qid"] for e in by_id[r["id"]]["entity_list"] if e["type"] == "country"]
+    out = CliRunner().invoke(cli, ["--home", str(api_home), "search", "--all", "--format", "csv"], env={"NEWSLINK_HOME": str(api_home)}, catch_exceptions=False)
+    assert out.exit_code == 0 and out.stdout.replace("\r\n", "\n") == response.text.replace("\r\n", "\n")  # CliRunner reads text mode
+    with TestClient(create_app(EmbeddedEngine(api_home), kb, export_limit=2)) as small:
+        assert_error(small.get("/export"), 400, "q")
+        assert len(small.get("/export", params={"q": "restraint"}).text.splitlines()) <= 2

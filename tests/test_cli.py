@@ -147,3 +147,20 @@ def test_related_table_json_and_unknown_entity(run, kb) -> None:
     assert narrowed["background"] < data["background"]
     missing = run("related", "Nobody Atlantisovich", ok=False)
     assert missing.exit_code == 1 and "no entity" in missing.stderr
+
+
+def test_search_all_exports_every_match(run, kb) -> None:
+    import csv
+    import io
+
+    run("index", str(DATA / "articles.jsonl"))
+    total = json.loads(run("search", "--country", "Iran", "--json").stdout)["total"]
+    out = run("search", "--country", "Iran", "--all")
+    ids = [json.loads(line)["id"] for line in out.stdout.splitlines()]
+    assert len(ids) == total == len(set(ids)) and ids == sorted(ids)
+    assert out.stderr == ""  # no progress bar in a pipe
+    rows = list(csv.DictReader(io.StringIO(run("search", "--country", "Iran", "--all", "--format", "csv").stdout)))
+    assert [r["id"] for r in rows] == ids and all("Q794" in r["country_qids"].split("; ") for r in rows)
+    assert all(r["country"].split("; ")[r["country_qids"].split("; ").index("Q794")] == "Iran" for r in rows)
+    assert run("search", "--format", "csv", ok=False).exit_code == 2
+    assert run("search", "--all", "--json", ok=False).exit_code == 2

@@ -448,3 +448,34 @@ def test_cooccurrence_discounts_the_ubiquitous(filled, oracle):
     assert found.background == len(oracle.matching(q)) and found.foreground > 0
     assert "Q30" not in {r.qid for r in found.related["country"]}
     assert all(r.lift > 1 and r.score > 0 for rows in found.related.values() for r in rows)
+
+
+# ---------------------------------------------------------------------------- export
+EXPORT_QUERIES = {
+    "everything": dict(),
+    "text": dict(text="missile OR drone -army"),
+    "filters-and-dates": dict(filters={"country": ["Q794", "Q30"]}, since="2025-01-05", sources=["Wire A", "Daily C"]),
+    "all-mode": dict(filters={"country": ["Q794", "Q30"]}, match="all"),
+    "nothing": dict(text="zzzzunknownword"),
+}
+
+
+@pytest.mark.parametrize("params", EXPORT_QUERIES.values(), ids=EXPORT_QUERIES.keys())
+def test_export_is_every_match_in_id_order(filled, oracle, all_docs, params):
+    q = SearchQuery(size=0, **params)
+    exported = list(filled.scan(q, batch_size=7))  # many pages, a partial last one
+    assert [h.id for h in exported] == sorted(d["id"] for d in oracle.matching(q))
+    by_id = {d["id"]: d for d in all_docs}
+    for h in exported[:5]:
+        stored = by_id[h.id]
+        assert (h.title, h.published, h.source, h.url, h.entities) == (stored["title"], stored.get("published"), stored.get("source"), stored.get("url"), stored["entity_list"])
+    total, _ = filled.aggregate(q, [], {})
+    assert total == len(exported) == filled.search(q).total
+
+
+def test_export_pages_of_exactly_the_batch_size(filled, oracle):
+    q = SearchQuery(size=0, sources=["Wire B"])
+    n = len(oracle.matching(q))
+    assert n > 2
+    for batch in (1, n, n - 1):  # a last page that is full, one page, a page of one
+        assert [h.id for h in filled.scan(q, batch_size=batch)] == sorted(d["id"] for d in oracle.matching(q))
