@@ -85,6 +85,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--show", type=int, default=60, help="changed decisions to print")
+    ap.add_argument("--summary", type=int, default=0, help="print the N most frequent changes (surface, old -> new QID)")
     args = ap.parse_args()
 
     import tempfile
@@ -108,6 +109,7 @@ def main() -> None:
     texts = [(r["key"], r["text"]) for r in rows]
     decisions, cpu = _decisions(kb, texts, [[tuple(m) for m in r["mentions"]] for r in rows])
     changed = Counter()
+    grouped: Counter = Counter()
     same_docs = 0
     shown = 0
     for r, new in zip(rows, decisions):
@@ -121,6 +123,8 @@ def main() -> None:
             diff = True
             kind = "qid" if (a or {}).get("qid") != (b or {}).get("qid") else "confidence/method"
             changed[kind] += 1
+            if kind == "qid":
+                grouped[((a or b)["text"], (a or {}).get("qid"), (b or {}).get("qid"), (b or {}).get("method"))] += 1
             if shown < args.show:
                 shown += 1
                 s, e = span
@@ -128,6 +132,15 @@ def main() -> None:
                 print(f"{r['key']} [{s}:{e}] {(a or b)['text']!r}: {a and (a['qid'], a['conf'], a['method'])} -> "
                       f"{b and (b['qid'], b['conf'], b['method'])}\n    …{ctx}…")
         same_docs += not diff
+    if args.summary:
+        labels = {}
+        for (_t, old, new, _m) in grouped:
+            for q in (old, new):
+                if q and q not in labels:
+                    e = kb.entity(q)
+                    labels[q] = e.label if e else q
+        for (text, old, new, method), n in grouped.most_common(args.summary):
+            print(f"{n:5d}  {text!r}: {labels.get(old, old)} -> {labels.get(new, new)}  [{method}]")
     print(f"identical documents: {same_docs:,} of {len(rows):,}; changed decisions: {dict(changed)}; linking {cpu:.1f} CPU s")
 
 

@@ -148,8 +148,11 @@ def test_jordan_country_vs_person() -> None:
 
 def test_a_bare_surname_follows_the_person_named_in_full() -> None:
     kb = world()
+    got = link(kb, "Joe Biden visited a school. Biden said teachers matter.", [("Joe Biden", "PERSON"), ("Biden", "PERSON")])
+    assert got[("Biden", 0)] == "Q6279"
+    # Jill is named in full, but her far more prominent husband shares the surname: nobody.
     got = link(kb, "Jill Biden visited a school. Biden said teachers matter.", [("Jill Biden", "PERSON"), ("Biden", "PERSON")])
-    assert got[("Biden", 0)] == "Q1420"  # not the more popular Joe
+    assert got[("Jill Biden", 0)] == "Q1420" and got[("Biden", 0)] is None
 
 
 def test_the_surname_of_an_unknown_person_stays_nil() -> None:

@@ -67,8 +67,9 @@ class CandidateGenerator(Protocol):
 
 def weapon_forms(text: str) -> tuple[list[str], bool]:
     """Surface forms to look up, longest first, and whether the mention ends in a
-    generic weapon noun ("Shahed drones" -> "Shahed drones", "Shahed", then the
-    class "drones")."""
+    generic weapon noun: "Shahed drones" -> "Shahed drones", "Shahed". A named
+    system the KB lacks ("Musudan missile") is never the generic class ("missile"):
+    only a mention of nothing but the noun looks the class up ("Drones")."""
     words = text.split()
     tail = 0
     while tail < 2 and tail < len(words) and words[len(words) - 1 - tail].lower() in WEAPON_NOUNS:
@@ -78,6 +79,7 @@ def weapon_forms(text: str) -> tuple[list[str], bool]:
     forms = [text]
     if tail < len(words):
         forms.append(" ".join(words[: len(words) - tail]))
+        return forms, True
     noun = words[-1]
     forms.append(noun)
     if noun.lower().endswith("s"):

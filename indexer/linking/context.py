@@ -59,13 +59,21 @@ class EntitySupport:
 class DocumentContext:
     """The article being linked: its text, its words, and what has been linked so far."""
 
-    __slots__ = ("text", "words", "support", "_sports")
+    __slots__ = ("text", "words", "support", "_sports", "_lowercase")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.words = content_words(text)
         self.support = EntitySupport()
         self._sports: SportsWords | None = None
+        self._lowercase: set[str] | None = None
+
+    @property
+    def lowercase(self) -> set[str]:
+        """Words the article writes in lower case ("rice"): read on first need."""
+        if self._lowercase is None:
+            self._lowercase = lowercase_words(self.text)
+        return self._lowercase
 
     @property
     def sports(self) -> SportsWords:

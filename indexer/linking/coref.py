@@ -18,7 +18,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 
-from ..lexicon import CALENDAR
+from ..lexicon import CALENDAR, TITLE_WORDS
 from .context import lowercase_words
 from .kb import KB
 from .model import Link, Mention
@@ -55,57 +55,113 @@ def name_token_forms(token: str) -> list[str]:
     return [tok, bare] if bare != tok else [tok]
 
 
-class PeopleNamed:
-    """The people an article names, read off its confident person links.
+# A person named in full owns their bare surname in the article, unless the KB
+# knows a namesake this many times more prominent whom the article does not name
+# ("Ivanka Trump ... Trump said" is as likely her father: no link).
+COREF_NAMESAKE_RATIO = 2.0
 
-    ``tokens``: every name token (of the KB label, its aliases and the mention) ->
-    the people it belongs to; ``surnames``: the last word of each full-name
-    mention -> the people so named.
+
+def overshadowed(kb: KB, surname: str, popularity: float, named: dict[str, float] | set[str]) -> bool:
+    """Does the KB know a person with this surname, not named in the article, far
+    more prominent than the one who is ("Ivanka Trump ... Trump")?"""
+    for c in kb.candidates(surname):
+        if c.entity.type == "person" and c.alias_kind == "surname" and c.entity.qid not in named:
+            if c.entity.popularity >= COREF_NAMESAKE_RATIO * max(popularity, 1.0):
+                return True
+    return False
+
+
+class PeopleNamed:
+    """The people an article names in full, read off its confident person links.
+
+    ``surnames``: the last word of each person's label and of each full-name
+    mention -> the people it belongs to; ``first_names``: the first words, the same
+    way (after a title: "Pope Francis" -> "Francis"). A later short mention is one
+    of them only by these words, as the article and the KB's own label spell the
+    name: "Biden", "Joe" or "Joe Biden" after "Joe Biden"; "Kim" after "Kim
+    Jong-un"; never "John" of "Donald John Trump" or "Donald" of "David William
+    Donald Cameron" (middle names of aliases).
     """
 
     def __init__(self, kb: KB, links: Iterable[Link], threshold: float) -> None:
-        self.tokens: dict[str, set[str]] = {}
+        self.kb = kb
         self.surnames: dict[str, set[str]] = {}
+        self.first_names: dict[str, set[str]] = {}
+        self.popularity: dict[str, float] = {}
         for link in links:
             if not (link.qid and link.type == "person" and link.confidence >= threshold):
                 continue
             ent = kb.entity(link.qid)
-            if ent is not None:
-                for name in (ent.label, *ent.aliases, link.mention.text):
-                    for tok in name.split():
-                        for form in name_token_forms(tok):
-                            self.tokens.setdefault(form, set()).add(link.qid)
-            if " " in link.mention.text:
-                self.surnames.setdefault(link.mention.text.split()[-1].lower(), set()).add(link.qid)
+            names = [link.mention.text] + ([ent.label] if ent is not None else [])
+            self.popularity[link.qid] = ent.popularity if ent is not None else 0.0
+            for name in names:
+                words = name.replace(",", " ").split()
+                tokens = [t for t in words if t.lower().strip(".") not in TITLE_WORDS]
+                if len(tokens) == 1 and len(words) > 1:  # "Pope Francis", "Queen Elizabeth": the name after the title
+                    for form in name_token_forms(tokens[0]):
+                        self.first_names.setdefault(form, set()).add(link.qid)
+                if len(tokens) < 2:
+                    continue
+                for form in name_token_forms(tokens[-1]):
+                    self.surnames.setdefault(form, set()).add(link.qid)
+                for form in name_token_forms(tokens[0]):
+                    self.first_names.setdefault(form, set()).add(link.qid)
+
+    def _owner(self, qids: set[str] | None, surname: str) -> str | None:
+        """The one person named in full with this surname, unless a far more
+        prominent namesake the article does not name could be meant."""
+        if not qids or len(qids) != 1:
+            return None
+        qid = next(iter(qids))
+        return None if overshadowed(self.kb, surname, self.popularity.get(qid, 0.0), self.popularity) else qid
 
     def surname_owner(self, m: Mention) -> str | None:
-        """The one person whose full-name mention ended in this bare word."""
+        """The person a bare word NER did not call a person names ("Trump's")."""
         if " " in m.text or m.label == "PERSON":
             return None
-        owners = self.surnames.get(m.text.lower())
-        return next(iter(owners)) if owners and len(owners) == 1 else None
+        return self._owner(self.surnames.get(m.text.lower()), m.text)
 
     def by_name_tokens(self, m: Mention) -> str | None:
-        """The one person every token of a short (1-2 word) person mention names."""
-        if "person" not in m.allowed_types or not self.tokens:
+        """The person a short person mention names: a surname alone, or first name
+        and surname ("Joe Biden" after "Joseph R. Biden", "al-Maliki" after "Nouri al-Maliki")."""
+        if "person" not in m.allowed_types or not (self.surnames or self.first_names):
             return None
         tokens = [t.lower().strip(".,") for t in m.text.split()]
-        if not tokens or len(tokens) > 2:
-            return None
-        sets = [self.tokens.get(t) for t in tokens]
-        if any(s is None for s in sets):
-            return None
-        qids = set.intersection(*sets)  # type: ignore[arg-type]
-        return next(iter(qids)) if len(qids) == 1 else None
+        if len(tokens) == 1:
+            by_surname = {q for form in name_token_forms(tokens[0]) for q in self.surnames.get(form, ())}
+            if by_surname:
+                return self._owner(by_surname, m.text)
+            by_first = {q for form in name_token_forms(tokens[0]) for q in self.first_names.get(form, ())}
+            return next(iter(by_first)) if len(by_first) == 1 else None
+        if len(tokens) >= 2:  # "Joe Biden", "Donald J. Trump": first and last name of one person
+            firsts = {q for form in name_token_forms(tokens[0]) for q in self.first_names.get(form, ())}
+            lasts = {q for form in name_token_forms(tokens[-1]) for q in self.surnames.get(form, ())}
+            qids = firsts & lasts
+            return next(iter(qids)) if len(qids) == 1 else None
+        return None
 
 
-def unknown_person_surnames(mentions: list[Mention], linked: dict[int, Link]) -> set[str]:
+# One word of a person's name as news writes it: "Eric", "O'Neill", "Jean-Claude", "J.", "al-Sadr".
+_NAME_WORD = re.compile(r"(?:[A-Z]\.)+|(?:[a-z]{1,3}-)?[A-Z][a-z]+(?:['’-][A-Za-z][a-z]+)*\.?")
+
+
+def unknown_person_surnames(mentions: list[Mention], linked: dict[int, Link], people: PeopleNamed | None = None, title_end: int = 0) -> set[str]:
     """Surnames of people named in full whom the KB does not know: theirs, not a
-    namesake's from the KB ("Betty Ford ... Ford")."""
+    namesake's from the KB ("Betty Ford ... Ford"). A full name that is another
+    spelling of someone named ("Donald J. Trump" beside "Donald Trump") is not
+    somebody else."""
     out = set()
     for i, m in enumerate(mentions):
-        if m.label == "PERSON" and " " in m.text and not (linked.get(i) and linked[i].qid):
-            out.add(m.text.split()[-1].lower())
+        if m.label != "PERSON" or " " not in m.text or (linked.get(i) and linked[i].qid):
+            continue
+        tokens = [t for t in m.text.split() if t.lower().strip(".,-") not in TITLE_WORDS]
+        if len(tokens) < 2 or not all(_NAME_WORD.fullmatch(t) for t in tokens) or tokens[-1].lower() in tokens[0].lower():
+            continue  # "President Trump", "HALTS TRUMP", "Trumps Trump", 'country,"?said Trump': no second person
+        if m.start < title_end:
+            continue  # a headline's capitalised verbs glue onto names ("Zings Trump", "Vive Obama")
+        if people is not None and people.by_name_tokens(Mention(m.start, m.end, " ".join(tokens[-2:]), m.label, m.source)) is not None:
+            continue  # "Slams Donald Trump" (a headline's verb glued on) is Donald Trump
+        out.add(tokens[-1].lower())
     return out
 
 
@@ -136,7 +192,9 @@ def org_acronyms(links: Iterable[Link], threshold: float) -> dict[str, set[str]]
     return out
 
 
-def repeated_surnames(kb: KB, text: str, mentions: list[Mention], links: list[Link], threshold: float, confidence: float) -> list[Link]:
+def repeated_surnames(
+    kb: KB, text: str, mentions: list[Mention], links: list[Link], threshold: float, confidence: float, unknown: set[str] = frozenset()  # type: ignore[assignment]
+) -> list[Link]:
     """A person named in full is usually called by the surname alone afterwards,
     and spaCy's small model often misses those bare surnames ("Barbara Walters
     said … Walters added"). Each whole-word, capitalised occurrence of the
@@ -146,8 +204,10 @@ def repeated_surnames(kb: KB, text: str, mentions: list[Mention], links: list[Li
 
     Skipped: a surname that the KB also knows as a place, organisation or
     weapon ("Jordan", "Washington"), one that is also a word of the article
-    in lower case ("rice") or a month or weekday ("May"), and an occurrence
-    next to another capitalised word ("Vernon Walters", "Walters Street").
+    in lower case ("rice") or a month or weekday ("May"), one that another
+    person named in full shares (``unknown``: "Vernon Walters"), one a far more
+    prominent namesake bears, and an occurrence next to another capitalised word
+    ("Walters Street").
     """
     people: dict[str, set[str]] = {}
     for link in links:
@@ -163,13 +223,14 @@ def repeated_surnames(kb: KB, text: str, mentions: list[Mention], links: list[Li
     lowered = lowercase_words(text)
     out: list[Link] = []
     for surname, qids in people.items():
-        if len(qids) != 1 or surname.lower() in CALENDAR or surname.lower() in lowered:
-            continue  # "in May 2017", "Rice prices rose": a word, not the person
+        if len(qids) != 1 or surname.lower() in CALENDAR or surname.lower() in lowered or surname.lower() in unknown:
+            continue  # "in May 2017", "Rice prices rose": a word, not the person; "Vernon Walters" shares it
         if any(c.entity.type != "person" and c.alias_kind in ("label", "alias", "demonym") for c in kb.candidates(surname)):
             continue
         qid = next(iter(qids))
         ent = kb.entity(qid)
-        if ent is None:
+        named = {l.qid for l in links if l.qid and l.type == "person"}
+        if ent is None or overshadowed(kb, surname, ent.popularity, named):
             continue
         for match in re.finditer(r"(?<![\w-])" + re.escape(surname) + r"(?![\w-])", text):
             a, b = match.span()

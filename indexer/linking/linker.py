@@ -47,9 +47,19 @@ from .geo import Geo, Geography
 from .institutions import Institutions, home_country
 from .kb import KB
 from .model import Link, Mention
+from .person_names import BareSurnames
 from .scoring import DEFAULT_THRESHOLD, RULE_CONFIDENCE, Choice, Scorer
 
 _ADDRESS_COMMA = re.compile(r"\s*,\s*$")
+_GLUED = re.compile(r"[ \t]*")
+# A dotted abbreviation ("Md.", "M.D.", "Ga."): a state in an address, a degree after a name.
+_DOTTED = re.compile(r"(?:[A-Z][a-z]{0,3}\.)+|(?:[A-Z]\.){2,}")
+
+
+def _title_end(text: str) -> int:
+    """Where the headline ends: the pipeline joins title and body with a blank line."""
+    cut = text.find("\n\n")
+    return cut if 0 < cut <= 300 else 0
 
 
 @dataclass(slots=True)
@@ -86,6 +96,7 @@ class Linker:
         self.scorer = scorer or Scorer()
         self.geography = Geography(kb)
         self.institutions = Institutions(kb)
+        self.bare_surnames = BareSurnames(kb)
         spelled = SurfaceFilter(kb)
         legal = LegalFormCandidates(kb, self.geography)
         # Names, aliases and demonyms first; bare surnames only once coreference had its say.
@@ -116,6 +127,19 @@ class Linker:
     def rank(self, m: Mention, cands: Candidates, doc: DocumentContext, *, explain: bool = False) -> list[Choice]:
         """Candidates with their scores, best first."""
         return self.scorer.rank(cands.found, MentionScope(m, doc, self.geography), explain=explain)
+
+    def _bare_surname_checked(self, m: Mention, found: Candidates, doc: DocumentContext, link: Link, people: PeopleNamed) -> Link:
+        """A person linked by a surname nobody in the article introduced must pass
+        ``person_names.BareSurnames`` ("Rice", "Jordan", "the Ford" do not), and is
+        never a namesake of someone the article does name in full ("Jill Biden ...
+        Biden" is not Joe)."""
+        if link.method != "surname":
+            return link
+        if people.surnames.get(m.text.lower().strip(".,"), set()) - {link.qid}:
+            return Link.nil(m, "surname-of-someone-named-here", link.confidence)
+        chosen = next(c for c in found.found if c.entity.qid == link.qid)
+        why = self.bare_surnames.refusal(m, chosen, found.found, doc)
+        return Link.nil(m, why, link.confidence) if why else link
 
     def _rule(self, m: Mention, qid: str, type_: str, rule: str, method: str) -> Link:
         ent = self.kb.entity(qid)
@@ -168,11 +192,13 @@ class Linker:
 
         # Pass 2: the rest — short names by in-document coreference, then surnames.
         people = PeopleNamed(self.kb, links.values(), self.threshold)
-        unknown_surnames = unknown_person_surnames(mentions, links)
+        unknown_surnames = unknown_person_surnames(mentions, links, people, _title_end(text))
         for i, m in enumerate(mentions):
             single = " " not in m.text
             key = m.text.lower()
-            if single and key in unknown_surnames and key not in people.tokens and m.label in ("PERSON", "ORG", None):
+            if single and key in unknown_surnames and m.label in ("PERSON", "ORG", None):
+                # "Betty Ford ... Ford": hers, not a namesake's; and with a known
+                # Trudeau *and* an unknown one named in full, nobody's.
                 links[i] = Link.nil(m, "unknown-person")
                 continue
             owner = people.surname_owner(m)
@@ -192,7 +218,7 @@ class Linker:
             if not found and self.online_candidates is not None:
                 found, method = self.online_candidates(m, doc), "online"
             if found:
-                links[i] = self._choose(m, found, doc, method)
+                links[i] = self._bare_surname_checked(m, found, doc, self._choose(m, found, doc, method), people)
                 if notes is not None:
                     notes[i] = Explanation(m, links[i], found.generator, found.form, self.rank(m, found, doc, explain=True))
             else:
@@ -204,6 +230,8 @@ class Linker:
             for i, m in enumerate(mentions):
                 if links[i].qid or "org" not in m.allowed_types:
                     continue
+                if i and _GLUED.fullmatch(text[mentions[i - 1].end : m.start]) and links[i - 1].type in GEO_TYPES and links[i - 1].qid != home:
+                    continue  # "Scottish Parliament" in an article about Britain: not the UK's
                 qid = self.institutions.of(m.text, home)
                 if qid is not None:
                     links[i] = self._rule(m, qid, "org", "institution", "institution")
@@ -224,7 +252,7 @@ class Linker:
             elif link.qid and link.confidence < self.threshold:
                 link = Link.nil(m, "low-confidence", link.confidence)
             out.append(link)
-        repeated = repeated_surnames(self.kb, text, mentions, out, self.threshold, RULE_CONFIDENCE["repeated_surname"])
+        repeated = repeated_surnames(self.kb, text, mentions, out, self.threshold, RULE_CONFIDENCE["repeated_surname"], unknown_surnames)
         if repeated:
             out = sorted(out + repeated, key=lambda link: link.mention.start)
         return out
@@ -235,9 +263,15 @@ class Linker:
         the container decides between its namesakes ("Atlanta, Georgia" is the state)."""
         for i in range(len(mentions) - 1):
             a, b = links[i], links[i + 1]
+            after_comma = bool(_ADDRESS_COMMA.fullmatch(text[mentions[i].end : mentions[i + 1].start]))
+            if b.qid and b.type == "place" and after_comma and _DOTTED.fullmatch(mentions[i + 1].text) and (
+                a.type == "person" or mentions[i].label == "PERSON"
+            ):
+                links[i + 1] = Link.nil(mentions[i + 1], "degree-not-a-state")  # "John Smith, M.D."
+                continue
             if not (a.qid and b.qid and a.type == "place" and b.type in GEO_TYPES):
                 continue
-            if not _ADDRESS_COMMA.fullmatch(text[mentions[i].end : mentions[i + 1].start]):
+            if not after_comma:
                 continue
             ga = self.geo(a.qid)
             fits = [

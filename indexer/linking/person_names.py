@@ -1,0 +1,120 @@
+"""When one word may stand for a person.
+
+A bare word that is a famous person's surname is usually not that person: "Rice"
+is rice wine, "Jordan" the country, "Paul" a patient, "the Ford" an aircraft
+carrier, "the Jobs' neighbour" a family, "Gore Fabrics" a company, "Clinton"
+either of two. A single word links to a person only when the article names that
+person in full (``coref.py``), or when the word is, in news, overwhelmingly that
+person's: every test below passes. Each refusal is named, so ``--explain`` and
+the ``nil:…`` method say why.
+"""
+from __future__ import annotations
+
+import re
+
+from ..kb.store import Candidate
+from ..lexicon import CALENDAR, TITLE_WORDS
+from .context import DocumentContext
+from .kb import KB
+from .model import Mention
+
+# A surname stands alone only for someone at least this prominent (sitelink-like
+# popularity) ...
+BARE_SURNAME_MIN_POPULARITY = 100
+# ... and this many times more prominent than any namesake the KB knows
+# ("Obama": Barack 330 vs Michelle 130; "Clinton": Bill 210 vs Hillary 170 is a tie).
+NAMESAKE_RATIO = 2.0
+# A word before a surname that makes it a thing or a family ("the Ford", "a Jobs").
+_DETERMINER_BEFORE = re.compile(r"(?:\b(?:the|a|an|this|that|these|those)|’s|'s)\s+$", re.I)
+# ... unless what follows is the person's own government or campaign ("the Obama
+# administration", "a Trump campaign aide").
+_GOVERNMENT_AFTER = re.compile(
+    r"\s+(?:administration|government|campaign|regime|presidency|cabinet|team|camp|aides?|allies|transition|"
+    r"doctrine|policy|policies|visit|speech|White House|Kremlin)\b",
+    re.I,
+)
+# What after a surname makes it a family or something named after it.
+_FAMILY_AFTER = re.compile(
+    r"(?:['’]\s*|['’]s\s+|\s+)(?:family|families|children|kids|sons|daughters|brothers|sisters|siblings|dynasty|clan|"
+    r"household|estate|foundation|ruling|decision|case|library|center|centre|school|airport|street|avenue|"
+    r"road|bridge|stadium|park|county|wine|prices?)\b",
+    re.I,
+)
+_CAPITALISED_AFTER = re.compile(r"[ \t]*-?[ \t]*[A-Z][a-z]")
+# A lower-case role right before a name: someone introduced by their job ("agent
+# Sanders", "the farmer Santos"), not the famous namesake ("Senator Sanders").
+_ROLE_BEFORE = re.compile(
+    r"\b(?:agent|officer|detective|deputy|trooper|lawyer|attorney|coach|player|teacher|nurse|doctor|dr|witness|"
+    r"neighbou?r|resident|student|farmer|driver|worker|teammate|defender|striker|forward|guard|pitcher|"
+    r"quarterback|goalkeeper|midfielder|rookie|manager|owner|spokesman|spokeswoman|victim|suspect|"
+    r"son|daughter|brother|sister|wife|husband|mother|father|cousin|uncle|aunt|friend)\s+$"
+)
+# Where a sentence (or a line: a headline, a caption) starts.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“‘(—–-]\s*|\n)\s*$")
+_PLURAL_POSSESSIVE = re.compile(r"s['’](?!s)")
+
+
+class GivenNames:
+    """First names read off the KB's people ("Paul" of "Paul Ryan", "Ali" of "Ali
+    Khamenei"): a word that is somebody's first name is nobody's surname alone.
+    Built once per linker; a Wikidata-sized KB makes it thorough."""
+
+    def __init__(self, kb: KB) -> None:
+        self.kb = kb
+        self._names: frozenset[str] | None = None
+
+    def __contains__(self, word: str) -> bool:
+        if self._names is None:
+            names = set()
+            for surface, _qid, type_, _kind in self.kb.iter_aliases(("label", "alias")):
+                tokens = surface.split()
+                if type_ == "person" and len(tokens) >= 2:
+                    first = tokens[0].lower().strip(".,")
+                    if first not in TITLE_WORDS and len(first) >= 3:
+                        names.add(first)
+            self._names = frozenset(names)
+        return word.lower() in self._names
+
+
+class BareSurnames:
+    """Decides whether a lone word may be linked to the person whose surname it is."""
+
+    def __init__(self, kb: KB) -> None:
+        self.kb = kb
+        self.given_names = GivenNames(kb)
+
+    def refusal(self, m: Mention, chosen: Candidate, cands: list[Candidate], doc: DocumentContext) -> str | None:
+        """Why ``m`` must not be ``chosen`` (a person by surname), or None if it may."""
+        word = m.text.strip()
+        if m.label != "PERSON":
+            return "surname-not-a-person-name"  # NER did not even see a person here
+        low = word.lower()
+        if low in CALENDAR or low in doc.lowercase or low in self.given_names:
+            return "surname-is-a-common-word"  # "May 2017", "rice", "Paul"
+        if any(c.entity.type != "person" and c.alias_kind in ("label", "alias", "demonym") for c in self.kb.candidates(word)):
+            return "surname-names-something-else"  # "Jordan", "Kerry", "Washington"
+        text = doc.text
+        if (_DETERMINER_BEFORE.search(text, max(0, m.start - 12), m.start) and not _GOVERNMENT_AFTER.match(text, m.end)) or _FAMILY_AFTER.match(text, m.end):
+            return "surname-of-a-thing-or-family"  # "the Ford", "the Brown ruling", "the Jobs' neighbour"
+        if _CAPITALISED_AFTER.match(text, m.end) or _PLURAL_POSSESSIVE.match(text, m.end - 1):
+            return "surname-in-another-name"  # "Gore Fabrics", "Moon Jae-in"
+        if _ROLE_BEFORE.search(text, max(0, m.start - 20), m.start):
+            return "surname-of-someone-introduced-by-role"  # "agent Sanders"
+        if not self._capitalised_mid_sentence(word, text):
+            return "surname-only-where-any-word-is-capitalised"  # "Rice is cheap here.", "Kerry, Cork and Dublin"
+        if chosen.entity.popularity < BARE_SURNAME_MIN_POPULARITY:
+            return "surname-of-someone-not-prominent"
+        rivals = [c.entity.popularity for c in cands if c.entity.type == "person" and c.entity.qid != chosen.entity.qid]
+        if rivals and chosen.entity.popularity < NAMESAKE_RATIO * max(rivals):
+            return "surname-of-several-people"  # "Clinton", "Bush"
+        return None
+
+    @staticmethod
+    def _capitalised_mid_sentence(word: str, text: str) -> bool:
+        """Is ``word`` written capitalised somewhere a common word would not be
+        (not at the start of a sentence or line)? A capital there is the writer's
+        sign of a name; at a sentence start it says nothing."""
+        for match in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text):
+            if not _SENTENCE_START.search(text, max(0, match.start() - 3), match.start()):
+                return True
+        return False
