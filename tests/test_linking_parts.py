@@ -203,7 +203,9 @@ def test_repeated_surname_scan_is_linear_in_the_mentions() -> None:
         mentions.append(Mention(base, base + 9, "Joe Biden", "PERSON", "ner"))
         mentions.append(Mention(base + 19, base + 25, "London", "GPE", "ner"))
     links = Linker(kb).link(mentions, body)
-    found = repeated_surnames(kb, body, mentions, links, 0.5, 0.9)
+    from newslink.indexer.linking.coref import PeopleNamed
+
+    found = repeated_surnames(kb, body, mentions, links, PeopleNamed(kb, links, 0.5), 0.9)
     assert len(found) == 2000 and {l.qid for l in found} == {"Q6279"}
 
 

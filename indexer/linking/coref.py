@@ -88,9 +88,15 @@ class PeopleNamed:
         self.surnames: dict[str, set[str]] = {}
         self.first_names: dict[str, set[str]] = {}
         self.popularity: dict[str, float] = {}
+        self.first_seen: dict[str, int] = {}  # QID -> offset of its first full-name mention
+        # Surname -> offset of the first person named in full whom the KB does not
+        # know ("Betty Ford"); set by the linker once it knows who is unknown.
+        self.unknown: dict[str, int] = {}
         for link in links:
             if not (link.qid and link.type == "person" and link.confidence >= threshold):
                 continue
+            if " " in link.mention.text:
+                self.first_seen[link.qid] = min(self.first_seen.get(link.qid, link.mention.start), link.mention.start)
             ent = kb.entity(link.qid)
             names = [link.mention.text] + ([ent.label] if ent is not None else [])
             self.popularity[link.qid] = ent.popularity if ent is not None else 0.0
@@ -108,12 +114,37 @@ class PeopleNamed:
                     self.first_names.setdefault(form, set()).add(link.qid)
 
     def _owner(self, qids: set[str] | None, surname: str) -> str | None:
-        """The one person named in full with this surname, unless a far more
-        prominent namesake the article does not name could be meant."""
-        if not qids or len(qids) != 1:
+        """Who a bare surname names when the article names people with it in full.
+
+        The news convention: the person named first is the one later called by the
+        surname alone ("Gerald R. Ford ... Betty Ford ... Ford's boyhood home");
+        others get their first names. So the first named owns it, unless that is
+        someone the KB does not know (then nobody: ``unknown_first``), or a far more
+        prominent namesake could be meant — named later in the article, or not
+        named at all ("Ivanka Trump ... Trump said")."""
+        if not qids:
             return None
-        qid = next(iter(qids))
-        return None if overshadowed(self.kb, surname, self.popularity.get(qid, 0.0), self.popularity) else qid
+        first = min(qids, key=lambda q: self.first_seen.get(q, 1 << 62))
+        unknown_at = self.unknown.get(surname.lower())
+        if unknown_at is not None and unknown_at < self.first_seen.get(first, 1 << 62):
+            return None
+        own = self.popularity.get(first, 0.0)
+        if any(self.popularity.get(q, 0.0) >= COREF_NAMESAKE_RATIO * max(own, 1.0) for q in qids if q != first):
+            return None
+        return None if overshadowed(self.kb, surname, own, self.popularity) else first
+
+    def holder(self, surname: str) -> str | None:
+        """The person a bare ``surname`` names in this article, if anyone."""
+        qids = {q for form in name_token_forms(surname) for q in self.surnames.get(form, ())}
+        return self._owner(qids, surname)
+
+    def unknown_first(self, surname: str) -> bool:
+        """Is the first person named in full with this surname one the KB does not know?"""
+        unknown_at = self.unknown.get(surname.lower())
+        if unknown_at is None:
+            return False
+        known = [self.first_seen.get(q, 1 << 62) for form in name_token_forms(surname) for q in self.surnames.get(form, ())]
+        return not known or unknown_at < min(known)
 
     def surname_owner(self, m: Mention) -> str | None:
         """The person a bare word NER did not call a person names ("Trump's")."""
@@ -145,23 +176,43 @@ class PeopleNamed:
 _NAME_WORD = re.compile(r"(?:[A-Z]\.)+|(?:[a-z]{1,3}-)?[A-Z][a-z]+(?:['’-][A-Za-z][a-z]+)*\.?")
 
 
-def unknown_person_surnames(mentions: list[Mention], linked: dict[int, Link], people: PeopleNamed | None = None, title_end: int = 0) -> set[str]:
+def _title_case_line(text: str, pos: int) -> bool:
+    """Is the line around ``pos`` a headline (most of its words capitalised)?"""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    end = len(text) if end < 0 else end
+    if end - start > 200:
+        return False  # a paragraph, not a headline (and no scan of a long line per mention)
+    words = re.findall(r"[A-Za-z][\w'’-]*", text[start:end])
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def unknown_person_surnames(
+    mentions: list[Mention],
+    linked: dict[int, Link],
+    people: PeopleNamed | None = None,
+    title_end: int = 0,
+    text: str = "",
+    kb: KB | None = None,
+) -> dict[str, int]:
     """Surnames of people named in full whom the KB does not know: theirs, not a
     namesake's from the KB ("Betty Ford ... Ford"). A full name that is another
     spelling of someone named ("Donald J. Trump" beside "Donald Trump") is not
-    somebody else."""
-    out = set()
+    somebody else. Surname -> offset of the first such mention."""
+    out: dict[str, int] = {}
     for i, m in enumerate(mentions):
         if m.label != "PERSON" or " " not in m.text or (linked.get(i) and linked[i].qid):
             continue
         tokens = [t for t in m.text.split() if t.lower().strip(".,-") not in TITLE_WORDS]
         if len(tokens) < 2 or not all(_NAME_WORD.fullmatch(t) for t in tokens) or tokens[-1].lower() in tokens[0].lower():
             continue  # "President Trump", "HALTS TRUMP", "Trumps Trump", 'country,"?said Trump': no second person
-        if m.start < title_end:
+        if m.start < title_end or _title_case_line(text, m.start):
             continue  # a headline's capitalised verbs glue onto names ("Zings Trump", "Vive Obama")
+        if kb is not None and any(c.alias_kind in ("label", "alias") and c.entity.type != "person" for c in kb.candidates(tokens[0])):
+            continue  # "Reuters Kim": an organisation glued onto a name
         if people is not None and people.by_name_tokens(Mention(m.start, m.end, " ".join(tokens[-2:]), m.label, m.source)) is not None:
             continue  # "Slams Donald Trump" (a headline's verb glued on) is Donald Trump
-        out.add(tokens[-1].lower())
+        out.setdefault(tokens[-1].lower(), m.start)
     return out
 
 
@@ -192,9 +243,7 @@ def org_acronyms(links: Iterable[Link], threshold: float) -> dict[str, set[str]]
     return out
 
 
-def repeated_surnames(
-    kb: KB, text: str, mentions: list[Mention], links: list[Link], threshold: float, confidence: float, unknown: set[str] = frozenset()  # type: ignore[assignment]
-) -> list[Link]:
+def repeated_surnames(kb: KB, text: str, mentions: list[Mention], links: list[Link], people: PeopleNamed, confidence: float) -> list[Link]:
     """A person named in full is usually called by the surname alone afterwards,
     and spaCy's small model often misses those bare surnames ("Barbara Walters
     said … Walters added"). Each whole-word, capitalised occurrence of the
@@ -204,33 +253,32 @@ def repeated_surnames(
 
     Skipped: a surname that the KB also knows as a place, organisation or
     weapon ("Jordan", "Washington"), one that is also a word of the article
-    in lower case ("rice") or a month or weekday ("May"), one that another
-    person named in full shares (``unknown``: "Vernon Walters"), one a far more
-    prominent namesake bears, and an occurrence next to another capitalised word
+    in lower case ("rice") or a month or weekday ("May"), one that belongs to
+    nobody in particular (``PeopleNamed.holder``: a namesake named first or far
+    more prominent), and an occurrence next to another capitalised word
     ("Walters Street").
     """
-    people: dict[str, set[str]] = {}
+    surnames: set[str] = set()
     for link in links:
-        if not (link.qid and link.type == "person" and link.confidence >= threshold and " " in link.mention.text):
+        if not (link.qid and link.type == "person" and link.qid in people.popularity and " " in link.mention.text):
             continue
         last = link.mention.text.split()[-1].strip(".,")
         for form in {last, _ARTICLE_PREFIX.sub("", last)}:
             if len(form) >= 3 and form[:1].isupper() and not form.isupper():
-                people.setdefault(form, set()).add(link.qid)
-    if not people:
+                surnames.add(form)
+    if not surnames:
         return []
     taken = _Spans((m.start, m.end) for m in mentions)
     lowered = lowercase_words(text)
     out: list[Link] = []
-    for surname, qids in people.items():
-        if len(qids) != 1 or surname.lower() in CALENDAR or surname.lower() in lowered or surname.lower() in unknown:
-            continue  # "in May 2017", "Rice prices rose": a word, not the person; "Vernon Walters" shares it
+    for surname in sorted(surnames):
+        if surname.lower() in CALENDAR or surname.lower() in lowered:
+            continue  # "in May 2017", "Rice prices rose": a word, not the person
         if any(c.entity.type != "person" and c.alias_kind in ("label", "alias", "demonym") for c in kb.candidates(surname)):
             continue
-        qid = next(iter(qids))
-        ent = kb.entity(qid)
-        named = {l.qid for l in links if l.qid and l.type == "person"}
-        if ent is None or overshadowed(kb, surname, ent.popularity, named):
+        qid = people.holder(surname)  # none when a namesake shares it ("Vernon Walters") or outshines it
+        ent = kb.entity(qid) if qid else None
+        if ent is None:
             continue
         for match in re.finditer(r"(?<![\w-])" + re.escape(surname) + r"(?![\w-])", text):
             a, b = match.span()

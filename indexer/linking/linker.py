@@ -52,8 +52,8 @@ from .scoring import DEFAULT_THRESHOLD, RULE_CONFIDENCE, Choice, Scorer
 
 _ADDRESS_COMMA = re.compile(r"\s*,\s*$")
 _GLUED = re.compile(r"[ \t]*")
-# A dotted abbreviation ("Md.", "M.D.", "Ga."): a state in an address, a degree after a name.
-_DOTTED = re.compile(r"(?:[A-Z][a-z]{0,3}\.)+|(?:[A-Z]\.){2,}")
+# Academic degrees written after a name; "M.D." is also Maryland's abbreviation.
+_DEGREES = frozenset({"M.D.", "MD", "Ph.D.", "PhD", "D.D.S.", "R.N.", "J.D.", "M.B.A.", "D.O.", "M.A.", "M.S.", "B.A.", "B.S.", "Esq."})
 
 
 def _title_end(text: str) -> int:
@@ -192,13 +192,12 @@ class Linker:
 
         # Pass 2: the rest — short names by in-document coreference, then surnames.
         people = PeopleNamed(self.kb, links.values(), self.threshold)
-        unknown_surnames = unknown_person_surnames(mentions, links, people, _title_end(text))
+        unknown_surnames = unknown_person_surnames(mentions, links, people, _title_end(text), text, self.kb)
+        people.unknown = unknown_surnames
         for i, m in enumerate(mentions):
             single = " " not in m.text
-            key = m.text.lower()
-            if single and key in unknown_surnames and m.label in ("PERSON", "ORG", None):
-                # "Betty Ford ... Ford": hers, not a namesake's; and with a known
-                # Trudeau *and* an unknown one named in full, nobody's.
+            if single and m.label in ("PERSON", "ORG", None) and people.unknown_first(m.text):
+                # "Betty Ford ... Ford": hers, not a namesake's from the KB.
                 links[i] = Link.nil(m, "unknown-person")
                 continue
             owner = people.surname_owner(m)
@@ -252,7 +251,7 @@ class Linker:
             elif link.qid and link.confidence < self.threshold:
                 link = Link.nil(m, "low-confidence", link.confidence)
             out.append(link)
-        repeated = repeated_surnames(self.kb, text, mentions, out, self.threshold, RULE_CONFIDENCE["repeated_surname"], unknown_surnames)
+        repeated = repeated_surnames(self.kb, text, mentions, out, people, RULE_CONFIDENCE["repeated_surname"])
         if repeated:
             out = sorted(out + repeated, key=lambda link: link.mention.start)
         return out
@@ -264,7 +263,7 @@ class Linker:
         for i in range(len(mentions) - 1):
             a, b = links[i], links[i + 1]
             after_comma = bool(_ADDRESS_COMMA.fullmatch(text[mentions[i].end : mentions[i + 1].start]))
-            if b.qid and b.type == "place" and after_comma and _DOTTED.fullmatch(mentions[i + 1].text) and (
+            if b.qid and b.type == "place" and after_comma and mentions[i + 1].text in _DEGREES and (
                 a.type == "person" or mentions[i].label == "PERSON"
             ):
                 links[i + 1] = Link.nil(mentions[i + 1], "degree-not-a-state")  # "John Smith, M.D."

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from ..kb.common_names import common_names
 from ..kb.store import Candidate
 from ..lexicon import CALENDAR, TITLE_WORDS
 from .context import DocumentContext
@@ -25,12 +26,14 @@ BARE_SURNAME_MIN_POPULARITY = 100
 # ("Obama": Barack 330 vs Michelle 130; "Clinton": Bill 210 vs Hillary 170 is a tie).
 NAMESAKE_RATIO = 2.0
 # A word before a surname that makes it a thing or a family ("the Ford", "a Jobs").
-_DETERMINER_BEFORE = re.compile(r"(?:\b(?:the|a|an|this|that|these|those)|’s|'s)\s+$", re.I)
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
 # ... unless what follows is the person's own government or campaign ("the Obama
 # administration", "a Trump campaign aide").
 _GOVERNMENT_AFTER = re.compile(
     r"\s+(?:administration|government|campaign|regime|presidency|cabinet|team|camp|aides?|allies|transition|"
-    r"doctrine|policy|policies|visit|speech|White House|Kremlin)\b",
+    r"doctrine|policy|policies|visit|speech|White House|Kremlin|era|years|legacy|agenda|directive|order|orders|"
+    r"rules?|plan|strategy|appointees?|nominees?|pick|officials|voters|supporters|critics|loyalists|tweets?|"
+    r"statement|remarks|comments|interview|victory|win|defeat|presidential|-era)\b",
     re.I,
 )
 # What after a surname makes it a family or something named after it.
@@ -48,6 +51,12 @@ _ROLE_BEFORE = re.compile(
     r"neighbou?r|resident|student|farmer|driver|worker|teammate|defender|striker|forward|guard|pitcher|"
     r"quarterback|goalkeeper|midfielder|rookie|manager|owner|spokesman|spokeswoman|victim|suspect|"
     r"son|daughter|brother|sister|wife|husband|mother|father|cousin|uncle|aunt|friend)\s+$"
+)
+# An office held by the person right before the name: a person is meant.
+_OFFICE_BEFORE = re.compile(
+    r"\b(?:President|Vice President|Prime Minister|Premier|Chancellor|Senator|Sen\.|Governor|Gov\.|Secretary|"
+    r"Minister|Speaker|King|Queen|Pope|Ayatollah|Emir|Sheikh|Crown Prince|Prince|Princess|General|Gen\.|"
+    r"Ambassador|Justice|Chief Justice|Mayor|Leader)\s+$"
 )
 # Where a sentence (or a line: a headline, a caption) starts.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“‘(—–-]\s*|\n)\s*$")
@@ -82,31 +91,52 @@ class BareSurnames:
     def __init__(self, kb: KB) -> None:
         self.kb = kb
         self.given_names = GivenNames(kb)
+        self.common = common_names()
 
     def refusal(self, m: Mention, chosen: Candidate, cands: list[Candidate], doc: DocumentContext) -> str | None:
-        """Why ``m`` must not be ``chosen`` (a person by surname), or None if it may."""
+        """Why ``m`` must not be ``chosen`` (a person by surname), or None if it may.
+
+        An office before the name ("President Carter", "Chancellor Merkel") or the
+        person's government after it ("the Carter administration") says a person
+        is meant, which outweighs the word being common; which person is still
+        decided by prominence and namesakes."""
         word = m.text.strip()
-        if m.label != "PERSON":
-            return "surname-not-a-person-name"  # NER did not even see a person here
-        low = word.lower()
-        if low in CALENDAR or low in doc.lowercase or low in self.given_names:
-            return "surname-is-a-common-word"  # "May 2017", "rice", "Paul"
+        text = doc.text
         if any(c.entity.type != "person" and c.alias_kind in ("label", "alias", "demonym") for c in self.kb.candidates(word)):
             return "surname-names-something-else"  # "Jordan", "Kerry", "Washington"
-        text = doc.text
-        if (_DETERMINER_BEFORE.search(text, max(0, m.start - 12), m.start) and not _GOVERNMENT_AFTER.match(text, m.end)) or _FAMILY_AFTER.match(text, m.end):
-            return "surname-of-a-thing-or-family"  # "the Ford", "the Brown ruling", "the Jobs' neighbour"
-        if _CAPITALISED_AFTER.match(text, m.end) or _PLURAL_POSSESSIVE.match(text, m.end - 1):
-            return "surname-in-another-name"  # "Gore Fabrics", "Moon Jae-in"
-        if _ROLE_BEFORE.search(text, max(0, m.start - 20), m.start):
-            return "surname-of-someone-introduced-by-role"  # "agent Sanders"
-        if not self._capitalised_mid_sentence(word, text):
-            return "surname-only-where-any-word-is-capitalised"  # "Rice is cheap here.", "Kerry, Cork and Dublin"
+        if _FAMILY_AFTER.match(text, m.end) or _PLURAL_POSSESSIVE.match(text, m.end - 1):
+            return "surname-of-a-thing-or-family"  # "the Brown ruling", "the Jobs' neighbour", "Trump children"
+        strong = bool(_OFFICE_BEFORE.search(text, max(0, m.start - 30), m.start) or _GOVERNMENT_AFTER.match(text, m.end))
+        if not strong:
+            why = self._weak_evidence(m, word, text, doc)
+            if why:
+                return why
         if chosen.entity.popularity < BARE_SURNAME_MIN_POPULARITY:
             return "surname-of-someone-not-prominent"
         rivals = [c.entity.popularity for c in cands if c.entity.type == "person" and c.entity.qid != chosen.entity.qid]
         if rivals and chosen.entity.popularity < NAMESAKE_RATIO * max(rivals):
             return "surname-of-several-people"  # "Clinton", "Bush"
+        return None
+
+    def _weak_evidence(self, m: Mention, word: str, text: str, doc: DocumentContext) -> str | None:
+        """Why a bare word with nothing around it saying "person" is not this one."""
+        if m.label != "PERSON":
+            return "surname-not-a-person-name"  # NER did not even see a person here
+        low = word.lower()
+        if low in CALENDAR or low in doc.lowercase:
+            return "surname-is-a-common-word"  # "May 2017", "rice"
+        if low in self.given_names or low in self.common.given:
+            return "surname-is-a-first-name"  # "Paul", "James", "Kerry"
+        if low in self.common.surnames:
+            return "surname-too-common"  # "Williams", "Rice", "Ford": thousands bear it
+        if _DETERMINER_BEFORE.search(text, max(0, m.start - 12), m.start):
+            return "surname-of-a-thing-or-family"  # "the Ford"
+        if _CAPITALISED_AFTER.match(text, m.end):
+            return "surname-in-another-name"  # "Gore Fabrics", "Moon Jae-in"
+        if _ROLE_BEFORE.search(text, max(0, m.start - 20), m.start):
+            return "surname-of-someone-introduced-by-role"  # "agent Sanders"
+        if not self._capitalised_mid_sentence(word, text):
+            return "surname-only-where-any-word-is-capitalised"  # "Rice is cheap here.", "Kerry, Cork and Dublin"
         return None
 
     @staticmethod
