@@ -35,10 +35,10 @@ def index_names(db: sqlite3.Connection) -> None:
 
     Surnames are left out: they are words of the labels anyway."""
     db.executescript(TOKENS_SCHEMA)
-    rows = db.execute("SELECT DISTINCT alias, qid FROM aliases WHERE kind != 'surname'")
+    rows = db.execute("SELECT alias, qid FROM aliases WHERE kind != 'surname'")  # streamed: a Wikidata KB has millions
     db.executemany(
         "INSERT OR IGNORE INTO name_tokens VALUES (?, ?)",
-        ((token, qid) for alias, qid in rows.fetchall() for token in set(alias.split())),
+        ((token, qid) for alias, qid in rows for token in set(alias.split())),
     )
 
 
