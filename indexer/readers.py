@@ -398,6 +398,10 @@ class _Feed:
         return self
 
     def __next__(self) -> str:
+        if len(self.consumed) >= CSV_MAX_ROW_LINES:
+            # End the row here (the reader returns it, broken): a stray quote would
+            # otherwise swallow the rest of the file, to be read again after it.
+            raise StopIteration
         if self.returned:
             item = self.returned.popleft()
         else:
@@ -412,6 +416,9 @@ class _Feed:
 
 
 CSV_PROBE_LINES = 100  # a row that starts a fresh read may span this many lines at most
+# One CSV row spans at most this many lines (a quoted body with blank lines between
+# paragraphs stays far below it); past it the row is taken as broken by a stray quote.
+CSV_MAX_ROW_LINES = 10_000
 
 
 def _csv_rows(text: str, delimiter: str, *, strict: bool = False) -> list[list[str]] | None:
@@ -507,12 +514,11 @@ def read_csv(path: Path) -> Iterator[ReadItem]:
                 break
             consumed = feed.consumed
             line = consumed[0][0] if consumed else lines.number
-            # A bad row of several lines whose quotes do not pair up (strictly read) swallowed
-            # the rows after it; one whose quotes pair up is one bad record, lines and all.
-            broken = isinstance(row, csv.Error) or len(row) != len(header)
+            # A row of several lines whose quotes do not pair up (strictly read) swallowed
+            # the rows after it, whether or not its field count happens to fit (a later
+            # quote may close the stray one); a row whose quotes pair up is one record.
             if (
-                broken
-                and len(consumed) > 1
+                len(consumed) > 1
                 and _csv_rows("".join(text for _n, text in consumed), delimiter, strict=True) is None
                 and (k := _restart_at(consumed, len(header), delimiter)) is not None
             ):

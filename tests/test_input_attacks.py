@@ -142,3 +142,41 @@ def test_an_id_with_a_line_break_is_normalised_and_can_be_fetched(tmp_path: Path
             assert response.json()["id"] == article.id
     finally:
         engine.close()
+
+
+def test_a_stray_quote_swallows_at_most_a_bounded_stretch(tmp_path: Path, monkeypatch) -> None:
+    """Past CSV_MAX_ROW_LINES a row is taken as broken, so a stray quote in a big file
+    never makes the reader run to the end of the file and back; rows are all kept."""
+    import newslink.indexer.readers as readers
+
+    monkeypatch.setattr(readers, "CSV_MAX_ROW_LINES", 20)
+    path = tmp_path / "stray.csv"
+    rows = [f"r{i},Title {i},Body {i}\n" for i in range(1000)]
+    for i in (5, 300, 600):  # each would swallow the rest of the file without the bound
+        rows[i] = f'r{i},"Stray quote,Body {i}\n'
+    rows[950] = 'r950,Title 950,"a body\nover two lines"\n'
+    path.write_text("id,title,text\n" + "".join(rows))
+    reads = []
+    original = readers._Feed.__next__
+
+    def counting(self):
+        line = original(self)
+        reads.append(line)
+        return line
+
+    monkeypatch.setattr(readers._Feed, "__next__", counting)
+    articles, problems = read_all([path])
+    assert [a.id for a in articles] == [f"r{i}" for i in range(1000) if i not in (5, 300, 600)]
+    assert [(p.line, p.fatal) for p in problems] == [(7, True), (302, True), (602, True)]
+    assert len(reads) < 1.5 * 1000  # each line read about once, not the rest of the file again per stray quote
+
+
+def test_a_stray_quote_closed_by_a_later_quote_does_not_merge_rows(tmp_path: Path) -> None:
+    """The stray quote of row 2 is 'closed' by the quoted field of row 5, and the merged
+    row happens to have the header's three fields: still one broken row, not an article
+    whose title swallowed rows 3 and 4."""
+    path = tmp_path / "merge.csv"
+    path.write_text('id,title,text\nr1,One,Body one\nr2,"Stray,Body two\nr3,Three,Body three\nr4,Four,Body four\nr5,"Five",Body five\n')
+    articles, problems = read_all([path])
+    assert [(a.id, a.title) for a in articles] == [("r1", "One"), ("r3", "Three"), ("r4", "Four"), ("r5", "Five")]
+    assert [(p.line, p.fatal) for p in problems] == [(3, True)]
