@@ -64,12 +64,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def build(engine, kb, total: int) -> tuple[float, int]:
+def build(engine, kb, total: int, docs=None) -> tuple[float, int]:
+    """Write ``docs`` (default: the replicated corpora) in batches, commit, wait for merges."""
     started = time.perf_counter()
     batch: list[dict] = []
     written = 0
     peak = 0
-    for doc in replicated_documents(total, kb):
+    for doc in docs if docs is not None else replicated_documents(total, kb):
         batch.append(doc)
         if len(batch) >= 1000:
             failed = engine.write(batch)
@@ -102,6 +103,35 @@ def profile_faceted(faceted) -> None:
     print(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
+def bench_index(home: Path | None, total: int, name: str, pick_docs=None):
+    """(temporary directory or None, data directory, engine, KB): the 100k bench index in ``home`` (a
+    temporary one when None), built when it does not hold ``total`` documents from
+    ``pick_docs(total, kb) -> (description, documents)`` (default: the replicated corpora)."""
+    tmp = None
+    if home is None:
+        tmp = tempfile.TemporaryDirectory(prefix=f"newslink-bench-{name}-")
+        home = Path(tmp.name)
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["NEWSLINK_HOME"] = str(home)
+
+    from newslink.indexer.kb.loader import open_kb
+    from newslink.search.engines.embedded import EmbeddedEngine
+
+    kb = open_kb()
+    engine = EmbeddedEngine(home, "bench100k")
+    if engine.count() == total:
+        print(f"reusing {engine.count():,} documents in {engine.path}")
+        return tmp, home, engine, kb
+    if engine.count():
+        engine.drop()
+        engine = EmbeddedEngine(home, "bench100k")
+    what, docs = pick_docs(total, kb) if pick_docs else (f"{', '.join(REPLICATE)} replicated with suffixed ids (<id>~rN)", None)
+    print(f"building the index: {total:,} documents = {what}", flush=True)
+    build_s, _peak = build(engine, kb, total, docs)
+    print(f"  indexed {total:,} documents in {build_s:.0f} s (documents already linked: engine write + commit + merge only)")
+    return tmp, home, EmbeddedEngine(home, "bench100k"), kb
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=100_000)
@@ -113,32 +143,11 @@ def main() -> None:
         require_shared("corpora", name)
     print(machine_line())
 
-    tmp = None
-    home = args.home
-    if home is None:
-        tmp = tempfile.TemporaryDirectory(prefix="newslink-bench-query-")
-        home = Path(tmp.name)
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ["NEWSLINK_HOME"] = str(home)
+    tmp, _home, engine, kb = bench_index(args.home, args.docs, "query")
 
-
-    from newslink.indexer.kb.loader import open_kb
-    from newslink.search.engines.embedded import EmbeddedEngine
     from newslink.search.query import SearchQuery
     from newslink.search.service import NewsLink
 
-    kb = open_kb()
-    engine = EmbeddedEngine(home, "bench100k")
-    if engine.count() != args.docs:
-        if engine.count():
-            engine.drop()
-            engine = EmbeddedEngine(home, "bench100k")
-        print(f"building the index: {args.docs:,} documents = {', '.join(REPLICATE)} replicated with suffixed ids (<id>~rN)", flush=True)
-        build_s, _peak = build(engine, kb, args.docs)
-        print(f"  indexed {args.docs:,} documents in {build_s:.0f} s (documents already linked: engine write + commit + merge only)")
-        engine = EmbeddedEngine(home, "bench100k")
-    else:
-        print(f"reusing {engine.count():,} documents in {engine.path}")
     docs = engine.count()
     size = dir_size(engine.path)
     app = NewsLink(engine, kb)
