@@ -101,7 +101,12 @@ class Problem:
         except ValueError:  # not JSON-able at all (cannot happen for parsed JSON); keep the text
             entry["record"] = self.raw
             line = json.dumps(entry, ensure_ascii=True, default=str)
-        return line + "\n"
+        # JSON leaves these raw inside strings, but str.splitlines() and many editors break
+        # lines at them: escaped, the entry is one line for any reader (they occur only in strings).
+        return line.translate(_LINE_BREAKS_JSON_KEEPS) + "\n"
+
+
+_LINE_BREAKS_JSON_KEEPS = {ord(ch): f"\\u{ord(ch):04x}" for ch in "\x85\u2028\u2029"}
 
 
 def _pick(record: dict[str, Any], name: str) -> tuple[str | None, Any]:

@@ -180,3 +180,15 @@ def test_a_stray_quote_closed_by_a_later_quote_does_not_merge_rows(tmp_path: Pat
     articles, problems = read_all([path])
     assert [(a.id, a.title) for a in articles] == [("r1", "One"), ("r3", "Three"), ("r4", "Four"), ("r5", "Five")]
     assert [(p.line, p.fatal) for p in problems] == [(3, True)]
+
+
+def test_a_dead_letter_entry_is_one_line_for_any_line_splitter(tmp_path: Path) -> None:
+    """U+0085, U+2028 and U+2029 stay raw in JSON strings, and str.splitlines() (and many
+    editors) break lines at them: a dead-letter entry escapes them."""
+    src = tmp_path / "a.jsonl"
+    src.write_text(json.dumps({"id": "x\u2028y", "source": "DW\x85", "note": "a\u2029b"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    articles, problems = read_all([src])
+    [problem] = [p for p in problems if p.fatal]  # no title and no text
+    line = problem.dead_letter_line()
+    assert len(line.splitlines()) == 1
+    assert json.loads(line)["record"] == {"id": "x\u2028y", "source": "DW\x85", "note": "a\u2029b"}
