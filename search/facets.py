@@ -265,14 +265,23 @@ class Histogram:
     buckets: list[HistogramBucket] = field(default_factory=list)
 
 
+MAX_PERIODS = 5000  # more bars than that and the interval is coarsened (the answer's interval says so)
+_PERIOD_DAYS = {"day": 1, "week": 7, "month": 28}
+
+
 def roll_up(days: list[tuple[str, int]], interval: str, since: str | None = None, until: str | None = None) -> Histogram:
-    """Day counts -> one bucket per period from the first to the last non-empty one
-    (empty periods in between included, so a chart's gaps are real)."""
+    """Day counts (sorted) -> one bucket per period from the first to the last non-empty
+    one (empty periods in between included, so a chart's gaps are real). An interval
+    that would need more than ``MAX_PERIODS`` buckets is coarsened."""
     if interval == "auto":
         lo, hi = _day(since), _day(until)
         if not (lo and hi) and days:
             lo, hi = lo or date.fromisoformat(days[0][0]), hi or date.fromisoformat(days[-1][0])
         interval = auto_interval(lo, hi) if lo and hi else "day"
+    if days:  # a few far-flung dates must not make a day chart of 200,000 empty bars
+        first, last = date.fromisoformat(days[0][0]), date.fromisoformat(days[-1][0])
+        while interval != "year" and (last - first).days / _PERIOD_DAYS[interval] > MAX_PERIODS:
+            interval = INTERVALS[INTERVALS.index(interval) + 1]
     counts: dict[date, int] = {}
     for day, n in days:
         start = period_start(date.fromisoformat(day), interval)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newslink.search.facets import ENTITY_FACETS, FACETS, auto_interval, roll_up
+from newslink.search.facets import ENTITY_FACETS, FACETS, INTERVALS, MAX_PERIODS, auto_interval, roll_up
 from newslink.search.query import SearchQuery
 
 days_st = st.dictionaries(
@@ -19,6 +19,9 @@ days_st = st.dictionaries(
 @given(days_st, st.sampled_from(["day", "week", "month", "year"]))
 def test_roll_up_keeps_every_article_and_tiles_the_calendar(days, interval):
     hist = roll_up(days, interval)
+    assert INTERVALS.index(hist.interval) >= INTERVALS.index(interval)  # kept, or coarsened when too long
+    assert len(hist.buckets) <= MAX_PERIODS or hist.interval == "year"
+    interval = hist.interval
     assert sum(b.count for b in hist.buckets) == sum(n for _, n in days)
     starts = [date.fromisoformat(b.key) for b in hist.buckets]
     assert starts == sorted(set(starts))  # one bucket per period, in order, no gaps skipped below
@@ -69,3 +72,12 @@ def test_facet_filters_follow_the_match_mode():
     assert not country.keeps_own_filter(q_any) and country.keeps_own_filter(q_all)
     assert [c.values for c in FACETS["source"].add_filter(q_any)] == [("Wire A",)]
     assert FACETS["published"].add_filter(q_any)[0].gte == "2025-01-01T00:00:00"
+
+
+def test_far_flung_dates_coarsen_the_interval_instead_of_filling_200000_days():
+    days = [("1700-01-01", 1), ("2025-01-01", 2), ("2250-06-01", 1)]
+    hist = roll_up(days, "day")
+    assert hist.interval == "year" and len(hist.buckets) == 2250 - 1700 + 1
+    assert sum(b.count for b in hist.buckets) == 4
+    assert roll_up([("2000-01-01", 1), ("2010-01-01", 1)], "day").interval == "day"  # 3,654 bars: kept
+    assert roll_up([("2000-01-01", 1), ("2020-01-01", 1)], "day").interval == "week"  # 7,306 days: weeks
