@@ -80,6 +80,7 @@ public final class Main {
             } catch (IOException | InterruptedException e) {
                 System.err.println("opensearch-local: error while stopping: " + e);
             } finally {
+                org.apache.logging.log4j.LogManager.shutdown(); // flush the node's last log lines
                 stopped.countDown();
             }
         }, "newslink-stop"));
