@@ -25,6 +25,7 @@ from ..schema import GEO_TYPES
 from .context import DocumentContext, content_words
 from .geo import Geography
 from .model import Mention
+from .sports import in_dateline
 
 # Description words too common to tell namesakes apart ("state of the United
 # States" vs "city in New York, United States"): geography is the coherence's job.
@@ -46,7 +47,7 @@ _NOT_A_PLACE = re.compile(
 class MentionScope:
     """What the features of one mention read: the mention, its document, and memos."""
 
-    __slots__ = ("mention", "doc", "geo", "surface_key", "own_words", "_team", "_coherence")
+    __slots__ = ("mention", "doc", "geo", "surface_key", "own_words", "_team", "_coherence", "_dateline")
 
     def __init__(self, mention: Mention, doc: DocumentContext, geo: Geography) -> None:
         self.mention = mention
@@ -55,7 +56,13 @@ class MentionScope:
         self.surface_key = normalize_alias(mention.text)
         self.own_words = content_words(mention.text)
         self._team: bool | None = None
+        self._dateline: bool | None = None
         self._coherence: dict[str, tuple[int, int]] = {}
+
+    def in_dateline(self) -> bool:
+        if self._dateline is None:
+            self._dateline = in_dateline(self.doc.text, self.mention)
+        return self._dateline
 
     def named_as_team(self) -> bool:
         if self._team is None:
@@ -119,6 +126,16 @@ def located(m: Mention, c: Candidate, s: MentionScope) -> float:
     return math.log1p(s.coherence(c.entity.qid)[1])
 
 
+# Kinds of place a dateline names: where a newsroom files from is a city.
+CITY_KINDS = frozenset({"city", "capital", "big_city", "metropolis", "town", "settlement", "municipality"})
+
+
+def dateline_city(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """A dateline ("WASHINGTON (Reuters) -") names the city the story was filed
+    from, not the state or region that shares its name."""
+    return 1.0 if c.entity.kind in CITY_KINDS and s.in_dateline() else 0.0
+
+
 SCORE_FEATURES: dict[str, Feature] = {
     "prior": prior,
     "bare_label": bare_label,
@@ -126,6 +143,7 @@ SCORE_FEATURES: dict[str, Feature] = {
     "description_overlap": description_overlap,
     "same_country": same_country,
     "located": located,
+    "dateline_city": dateline_city,
 }
 
 

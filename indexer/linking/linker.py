@@ -52,6 +52,8 @@ from .scoring import DEFAULT_THRESHOLD, RULE_CONFIDENCE, Choice, Scorer
 
 _ADDRESS_COMMA = re.compile(r"\s*,\s*$")
 _GLUED = re.compile(r"[ \t]*")
+# Methods of links the scorer decided (not a rule of the article's own text).
+_SCORED = frozenset({"label", "alias", "demonym"})
 # Academic degrees written after a name; "M.D." is also Maryland's abbreviation.
 _DEGREES = frozenset({"M.D.", "MD", "Ph.D.", "PhD", "D.D.S.", "R.N.", "J.D.", "M.B.A.", "D.O.", "M.A.", "M.S.", "B.A.", "B.S.", "Esq."})
 
@@ -242,6 +244,7 @@ class Linker:
                 links[i] = self._rule(m, next(iter(owners)), "org", "acronym", "coref")
         short_orgs = short_org_names(mentions, links)
         self._addresses(mentions, links, cands, text)
+        self._one_sense(mentions, links, cands)
 
         out = []
         for i, m in enumerate(mentions):
@@ -255,6 +258,23 @@ class Linker:
         if repeated:
             out = sorted(out + repeated, key=lambda link: link.mention.start)
         return out
+
+    def _one_sense(self, mentions: list[Mention], links: dict[int, Link], cands: dict[int, Candidates]) -> None:
+        """One place per name per article: "WASHINGTON -" (the city, by its dateline)
+        and a later "Washington" scored as the state are one facet value, the one
+        decided with the most confidence. Links an address or a rule decided keep
+        their own answer (the text supports them)."""
+        groups: dict[str, list[int]] = {}
+        for i, link in links.items():
+            if link.qid and link.type in GEO_TYPES and link.method in _SCORED and link.confidence >= self.threshold:
+                groups.setdefault(normalize_alias(mentions[i].text), []).append(i)
+        for members in groups.values():
+            if len({links[i].qid for i in members}) < 2:
+                continue
+            best = links[max(members, key=lambda i: links[i].confidence)]
+            for i in members:
+                if links[i].qid != best.qid and best.qid in cands[i].qids:
+                    links[i] = Link(mentions[i], best.qid, best.type, best.label, links[i].confidence, "one-sense")
 
     def _addresses(self, mentions: list[Mention], links: dict[int, Link], cands: dict[int, Candidates], text: str) -> None:
         """"City, State": the city must lie in that state or country ("BIRMINGHAM,

@@ -32,8 +32,9 @@ WEIGHTS = {
     "description_overlap": 0.5,
     "same_country": 0.8,
     "located": 1.2,
+    "dateline_city": 1.0,
 }
-CONTEXT_FEATURES = frozenset({"other_mentions", "description_overlap", "same_country", "located"})
+CONTEXT_FEATURES = frozenset({"other_mentions", "description_overlap", "same_country", "located", "dateline_city"})
 # How sharply the softmax separates scores: a score gap of 1 is e^2 ~ 7 : 1.
 SHARPNESS = 2.0
 DEFAULT_THRESHOLD = 0.5

@@ -40,11 +40,27 @@ SPORTS_ROLE = re.compile(
 # A dateline: a paragraph that opens with a city in capitals, maybe its state or
 # country, maybe the agency, then a dash ("HOUSTON -", "TUSCALOOSA, Ala. (AP) —").
 DATELINE = re.compile(r"(?m)^([A-Z][A-Z.'’ -]{2,40}?(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?)(?:\s+\([A-Za-z ]+\))?\s+[-–—]\s")
+# The wire styles a dateline also takes: "WASHINGTON, February 7. /TASS/.", "MOSCOW (Reuters)",
+# and an em dash mangled to '"?' by a bad encoding.
+DATELINE_WIRE = re.compile(r"(?m)^([A-Z][A-Z.'’ -]{2,40}?)(?=\s*(?:\(|\"\?|,\s*[A-Z][a-z]+\.?\s+\d{1,2}\b))")
 _PLACE_PREPOSITION = re.compile(r"\bin\s+$")
 # Sports words within this many characters of a place make it a team.
 WINDOW = 160
 # A story with at least this many strong sports words is a sports story.
 SPORTS_STORY_WORDS = 6
+
+
+def in_dateline(text: str, m: Mention) -> bool:
+    """Is ``m`` inside a dateline (the paragraph opening "HOUSTON -", "TUSCALOOSA,
+    Ala. (AP) -")? Checks only the paragraph the mention starts, so it is cheap."""
+    line_start = text.rfind("\n", 0, m.start) + 1
+    if m.start - line_start > 60:
+        return False
+    for pattern in (DATELINE, DATELINE_WIRE):
+        match = pattern.match(text, line_start)
+        if match and match.start(1) <= m.start and m.end <= match.end(1):
+            return True
+    return False
 
 
 class Hits:
@@ -77,7 +93,7 @@ class SportsWords:
         self.score = Hits(SCORE, text)
         self.result = Hits(SPORTS_RESULT, text)
         self.story = len(self.strong) >= SPORTS_STORY_WORDS  # its places are teams more often than not
-        self.datelines = [match.span(1) for match in DATELINE.finditer(text)]
+        self.datelines = sorted(match.span(1) for pattern in (DATELINE, DATELINE_WIRE) for match in pattern.finditer(text))
 
     def in_dateline(self, m: Mention) -> bool:
         """Inside the dateline that opens a story's body ("HOUSTON -", "TUSCALOOSA, Ala. (AP) -")."""
