@@ -232,3 +232,9 @@ def test_explain_lists_candidates_with_feature_values() -> None:
     assert [c.cand.entity.qid for c in georgia.choices] == ["Q1428", "Q230"]
     assert georgia.choices[0].features["located"] > 0  # Atlanta lies in the state
     assert georgia.to_dict()["candidates"][0]["confidence"] == pytest.approx(georgia.link.confidence, abs=1e-4)
+
+
+def test_an_honorific_before_a_place_name_makes_it_a_person() -> None:
+    kb = world()
+    assert link(kb, "Mr Chicago, the school's head, said no.", [("Chicago", None)])[("Chicago", 0)] is None
+    assert link(kb, "Snow fell on Chicago, the forecasters said.", [("Chicago", None)])[("Chicago", 0)] == "Q1297"

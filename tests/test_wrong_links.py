@@ -76,3 +76,21 @@ def test_datelines_are_the_city_and_one_name_is_one_place(pipeline) -> None:
 def test_named_weapon_systems_stay_distinct(pipeline) -> None:
     got = {s: qid for s, qid, _ in linked(pipeline, "Russia deployed Iskander missiles near Kaliningrad; North Korea tested a Musudan missile.")}
     assert got.get("Iskander missiles") is None and got.get("Musudan missile") is None  # never the class "missile"
+
+
+def test_an_ethnicity_is_not_a_country_or_continent(pipeline) -> None:
+    got = linked(pipeline, "She teaches African American studies, and African-American voters turned out.")
+    assert all(qid is None for s, qid, _ in got if s in ("African", "American", "African-American"))
+    assert qids_of(pipeline, "American diplomats left Kabul.", "American") == {"Q30"}
+
+
+def test_a_generic_class_is_never_a_facet_value(pipeline, kb) -> None:
+    for text in ("ADMIRAL KUZNETSOV AIRCRAFT CARRIER - The ship sailed north.", "Drones flew over the city. Missiles followed."):
+        for _s, qid, _m in linked(pipeline, text):
+            assert qid is None or not kb.entity(qid).label[:1].islower(), (text, qid)
+
+
+def test_a_lower_case_word_is_not_a_name(pipeline) -> None:
+    for _s, qid, _m in linked(pipeline, "The officers shared intel with the army, and apple prices rose."):
+        assert qid is None
+    assert qids_of(pipeline, "Somali-American families welcomed the president.", "Somali") <= {None}

@@ -98,12 +98,21 @@ def without_legal_form(text: str) -> str | None:
     return " ".join(words[:n]).rstrip(",")
 
 
+def is_generic_class(c: Candidate) -> bool:
+    """A class named by a common noun ("aircraft carrier", "missile", "drone"): a
+    topic, not an entity. Never a facet value: its lower-case uses are no
+    mentions, so counting the capitalised ones ("AIRCRAFT CARRIER" in a dateline,
+    "Drones" opening a sentence) would count at random. Search them as keywords."""
+    return c.entity.label[:1].islower()
+
+
 class SurfaceFilter:
     """Drop candidates whose alias is spelled in a way this form is not.
 
     * a short mixed-case form ("La.", "Us") does not name an acronym ("LA", "US");
     * a state abbreviation ("Calif.", "Ala.", "La.") names the state only where
-      an address puts it: after "City, " ("Birmingham, Ala.").
+      an address puts it: after "City, " ("Birmingham, Ala.");
+    * a lower-case word ("intel") does not name what the KB only spells capitalised.
     """
 
     def __init__(self, kb: KB) -> None:
@@ -133,6 +142,8 @@ class SurfaceFilter:
                 continue  # "La." is not "LA"
             if all(_ABBREVIATION.match(x) for x in surfaces) and not address:
                 continue  # "Miss." alone is not Mississippi
+            if letters.islower() and not any(x[:1].islower() for x in surfaces):
+                continue  # "intel" (intelligence) is not Intel: a name is written capitalised
             out.append(c)
         return out
 
@@ -152,7 +163,11 @@ class AliasCandidates:
         forms, weaponish = weapon_forms(m.text)
         allowed = frozenset({"weapon"}) if weaponish else m.allowed_types
         for form in forms:
-            found = [c for c in self.kb.candidates(form) if c.entity.type in allowed and (self.surnames or c.alias_kind != "surname")]
+            found = [
+                c
+                for c in self.kb.candidates(form)
+                if c.entity.type in allowed and (self.surnames or c.alias_kind != "surname") and not is_generic_class(c)
+            ]
             found = self.filter(form, found, m, doc)
             if found:
                 return Candidates(found, form, self.name)

@@ -44,6 +44,10 @@ _NOT_A_PLACE = re.compile(
 )
 
 
+# "Mr Lyons", "Mrs. Paris": a person, whatever place shares the name.
+_HONORIFIC_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+$")
+
+
 class MentionScope:
     """What the features of one mention read: the mention, its document, and memos."""
 
@@ -179,7 +183,12 @@ def sports_team(m: Mention, c: Candidate, s: MentionScope) -> float:
 
 
 def not_a_place(m: Mention, c: Candidate, s: MentionScope) -> float:
-    return FACTORS["not_a_place"] if c.entity.type in GEO_TYPES and _NOT_A_PLACE.match(s.doc.text, m.end) else 1.0
+    if c.entity.type not in GEO_TYPES:
+        return 1.0
+    text = s.doc.text
+    if _NOT_A_PLACE.match(text, m.end) or _HONORIFIC_BEFORE.search(text, max(0, m.start - 6), m.start):
+        return FACTORS["not_a_place"]
+    return 1.0
 
 
 EVIDENCE_FACTORS: dict[str, Feature] = {

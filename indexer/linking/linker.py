@@ -52,6 +52,9 @@ from .scoring import DEFAULT_THRESHOLD, RULE_CONFIDENCE, Choice, Scorer
 
 _ADDRESS_COMMA = re.compile(r"\s*,\s*$")
 _GLUED = re.compile(r"[ \t]*")
+_COMPOUND_JOIN = re.compile(r"-|[ \t]")
+# Group words that make "X-American" an ethnicity rather than two places.
+_GROUP_WORDS = frozenset({"African", "Asian", "Latin", "Native", "Arab", "Hispanic", "European", "Caribbean", "Pacific"})
 # Methods of links the scorer decided (not a rule of the article's own text).
 _SCORED = frozenset({"label", "alias", "demonym"})
 # Academic degrees written after a name; "M.D." is also Maryland's abbreviation.
@@ -245,6 +248,7 @@ class Linker:
         short_orgs = short_org_names(mentions, links)
         self._addresses(mentions, links, cands, text)
         self._one_sense(mentions, links, cands)
+        self._ethnic_compounds(mentions, links, text)
 
         out = []
         for i, m in enumerate(mentions):
@@ -258,6 +262,20 @@ class Linker:
         if repeated:
             out = sorted(out + repeated, key=lambda link: link.mention.start)
         return out
+
+    def _ethnic_compounds(self, mentions: list[Mention], links: dict[int, Link], text: str) -> None:
+        """"African-American", "Asian American": an ethnicity, not Africa or the
+        United States. The demonym "American(s)" joined to a group word before it,
+        and a continent's demonym joined to it, link to nothing."""
+        for i in range(1, len(mentions)):
+            a, b = mentions[i - 1], mentions[i]
+            if links[i].method != "demonym" or not b.text.startswith("American"):
+                continue
+            gap = text[a.end : b.start]
+            if _COMPOUND_JOIN.fullmatch(gap) and (links[i - 1].method == "demonym" or a.text in _GROUP_WORDS):
+                links[i] = Link.nil(b, "ethnic-compound")
+                if a.text in _GROUP_WORDS or gap == "-":  # "Somali-American": a heritage, not Somalia
+                    links[i - 1] = Link.nil(a, "ethnic-compound")
 
     def _one_sense(self, mentions: list[Mention], links: dict[int, Link], cands: dict[int, Candidates]) -> None:
         """One place per name per article: "WASHINGTON -" (the city, by its dateline)
