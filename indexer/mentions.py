@@ -20,6 +20,7 @@ Two sources feed it: the statistical NER (``doc.ents``) and the KB gazetteer
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from spacy.tokens import Doc, Span, Token
 
@@ -207,7 +208,9 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
         if ent.label_ not in LABEL_TYPES:
             for i in range(ent.start, ent.end):
                 blocked[i] = True
-    gaz_spans: list[Span] = list(doc.spans[GAZETTEER_KEY]) if GAZETTEER_KEY in doc.spans else []
+    gaz_spans: list[Span] = sorted(doc.spans[GAZETTEER_KEY], key=lambda g: g.start) if GAZETTEER_KEY in doc.spans else []
+    gaz_starts = [g.start for g in gaz_spans]
+    gaz_ends = [g.end for g in gaz_spans]
     taken = [False] * len(doc)
     # Tokens a longer name may run into (not people, dates or numbers).
     name_ok = [True] * len(doc)
@@ -270,7 +273,11 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
             take(place, "GPE", "ner")
             continue
         _s, _e, text = _clean(ent)
-        overlapping = [g for g in gaz_spans if g.start < ent.end and ent.start < g.end and free(g)]
+        # Gazetteer spans are sorted and do not overlap (filter_spans): their starts and
+        # ends both ascend, so the ones touching this entity are found by bisection
+        # (a scan per entity made a long article quadratic).
+        lo, hi = bisect_right(gaz_ends, ent.start), bisect_left(gaz_starts, ent.end)
+        overlapping = [g for g in gaz_spans[lo:hi] if free(g)]
         # A KB name that contains the NER span and more ("Lloyd" -> "Lloyd
         # Austin", "Washington" -> "Washington Post").
         wider = [g for g in overlapping if g.start <= ent.start and g.end >= ent.end and len(g) > len(ent)]
