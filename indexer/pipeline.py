@@ -123,14 +123,22 @@ def _worker(parent_pid: int, kb_path: str, kb_version: str, threshold: float, ba
 
 
 def _start_method() -> str:
-    """fork where the OS has it, as spaCy's own ``n_process`` does.
+    """spawn: every worker starts as a fresh interpreter.
 
-    The workers only run Python, spaCy and SQLite (their own connection), never
-    the engine, so the tantivy threads a parent may run are no hazard; and fork,
-    unlike spawn, does not re-import the caller's ``__main__`` (a script without
-    an ``if __name__ == "__main__"`` guard keeps working).
+    fork copied the job's open files into each worker, among them the lock file
+    tantivy's threads hold while they read or commit ``meta.json``. tantivy locks
+    with flock, which the copies share: when the fork fell while a lock was held,
+    the job's next commit waited for a lock only the idle workers held, and they
+    waited for the job -- an intermittent hang of ``newslink index --workers``
+    (seen twice in the test suite: ``EmbeddedEngine.commit`` parked, the engine's
+    ``segment_updater`` thread in ``locks_lock_inode_wait``). A spawned worker
+    inherits no such file. Workers load spaCy and the gazetteer themselves either
+    way (the parent of a pool never loads them); the price is one interpreter start
+    per worker, and a script that starts a pool needs the usual ``if __name__ ==
+    "__main__":`` guard. A worker is still the job's own child, so the parent
+    watchdog (``processes.exit_with_parent``) keeps working.
     """
-    return "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    return "spawn"
 
 
 class EntityPipeline:

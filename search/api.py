@@ -247,7 +247,7 @@ def _filter_values_dependency() -> Any:
             annotation: Any = Annotated[list[Value], Query(max_length=MAX_VALUES, description=param.help)]
             default: Any = []
         else:
-            annotation = Annotated[str | None, Query(max_length=40, description=param.help)]
+            annotation = Annotated[str | None, Query(max_length=40, description=param.help, json_schema_extra=param.schema)]
             default = None
         params.append(inspect.Parameter(param.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation))
 
@@ -324,7 +324,11 @@ def create_app(
         size: Annotated[int, Query(ge=0, le=MAX_PAGE_SIZE, description="Hits per page (0: facets only).")] = 10,
         facets: Annotated[
             list[Annotated[str, Query(max_length=100)]] | None,
-            Query(max_length=len(COUNTABLE), description=f"Facets to count, repeated or comma-separated ({', '.join(COUNTABLE)}); default {','.join(DEFAULT_FACETS)}, empty for none."),
+            Query(
+                max_length=len(COUNTABLE),
+                description=f"Facets to count, repeated or comma-separated ({', '.join(COUNTABLE)}); default {','.join(DEFAULT_FACETS)}, empty for none.",
+                json_schema_extra={"items": {"type": "string", "pattern": "^(" + "|".join(COUNTABLE) + ")?(,(" + "|".join(COUNTABLE) + "))*$"}},
+            ),
         ] = None,
         facet_size: Annotated[int, Query(ge=0, le=MAX_FACET_SIZE, description="Buckets per facet.")] = 10,
         highlight: Annotated[bool, Query(description="<b>…</b> around matches in snippet and title_html.")] = True,

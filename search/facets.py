@@ -63,6 +63,16 @@ class Param:
     help: str
     multiple: bool = True
     metavar: str = "VALUE"
+    # What the OpenAPI schema says a value looks like (documented, not enforced there:
+    # a bad value gets the search layer's own 400 with its message).
+    schema: dict | None = None
+
+
+# A date filter as the API documents it: a year, a month, a day or an ISO 8601 time.
+DATE_SCHEMA = {
+    "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?$",
+    "examples": ["2017", "2017-02", "2017-02-07", "2017-02-07T09:30:00Z"],
+}
 
 
 # ---------------------------------------------------------------------------- facets
@@ -183,8 +193,8 @@ class DateHistogramFacet(Facet):
     field = "published"
     countable = False  # asked for with SearchQuery.histogram, not in SearchQuery.facets
     params = (
-        Param("since", "Published on or after: YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601 (a year or month from its first day).", multiple=False, metavar="DATE"),
-        Param("until", "Published on or before: YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601 (a year, month or day to its last second).", multiple=False, metavar="DATE"),
+        Param("since", "Published on or after: YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601 (a year or month from its first day).", multiple=False, metavar="DATE", schema=DATE_SCHEMA),
+        Param("until", "Published on or before: YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601 (a year, month or day to its last second).", multiple=False, metavar="DATE", schema=DATE_SCHEMA),
     )
 
     def add_filter(self, query: SearchQuery) -> list[Clause]:
