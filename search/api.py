@@ -327,7 +327,7 @@ def create_app(
             Query(
                 max_length=len(COUNTABLE),
                 description=f"Facets to count, repeated or comma-separated ({', '.join(COUNTABLE)}); default {','.join(DEFAULT_FACETS)}, empty for none.",
-                json_schema_extra={"items": {"type": "string", "pattern": "^(" + "|".join(COUNTABLE) + ")?(,(" + "|".join(COUNTABLE) + "))*$"}},
+                json_schema_extra={"examples": [["person", "country"], ["person,country,source"]], "x-newslink-values": list(COUNTABLE)},
             ),
         ] = None,
         facet_size: Annotated[int, Query(ge=0, le=MAX_FACET_SIZE, description="Buckets per facet.")] = 10,
