@@ -13,7 +13,7 @@ from newslink.indexer.linking.coref import acronym, repeated_surnames
 from newslink.indexer.linking.features import MentionScope, bare_label, description_overlap, prior, sports_team
 from newslink.indexer.linking.geo import Geography
 from newslink.indexer.linking.institutions import home_country
-from newslink.indexer.linking.sports import SportsWords
+from newslink.indexer.linking.sports import SportsWords, in_dateline
 
 
 def world() -> MemoryKB:
@@ -183,7 +183,7 @@ def test_a_dateline_is_a_place_even_in_a_sports_story() -> None:
     text = "CHICAGO - The quarterback threw two touchdowns in the playoffs, the pitcher lost in overtime; NFL and NBA news."
     words = SportsWords(text)
     m = mention("CHICAGO", text, "GPE")
-    assert words.story and words.in_dateline(m) and not words.named_as_team(m)
+    assert words.story and in_dateline(text, m) and not words.named_as_team(m)
 
 
 def test_home_country_needs_two_mentions_and_no_tie() -> None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from ..lexicon import CALENDAR, TITLE_WORDS
 from .context import lowercase_words
-from .kb import KB
+from .kb import KB, names_another_type
 from .model import Link, Mention
 
 # Words that make a name a company's ("Hanover Insurance Co", "Georgia Power").
@@ -274,7 +274,7 @@ def repeated_surnames(kb: KB, text: str, mentions: list[Mention], links: list[Li
     for surname in sorted(surnames):
         if surname.lower() in CALENDAR or surname.lower() in lowered:
             continue  # "in May 2017", "Rice prices rose": a word, not the person
-        if any(c.entity.type != "person" and c.alias_kind in ("label", "alias", "demonym") for c in kb.candidates(surname)):
+        if names_another_type(kb, surname):
             continue
         qid = people.holder(surname)  # none when a namesake shares it ("Vernon Walters") or outshines it
         ent = kb.entity(qid) if qid else None

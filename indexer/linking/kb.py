@@ -35,6 +35,12 @@ class KB(Protocol):
         ...
 
 
+def names_another_type(kb: KB, surface: str) -> bool:
+    """Is ``surface`` the label, alias or demonym of something other than a person
+    ("Jordan", "Washington")? Then a lone word is not taken for a person's surname."""
+    return any(c.entity.type != "person" and c.alias_kind in ("label", "alias", "demonym") for c in kb.candidates(surface))
+
+
 class MemoryKB:
     """A KB held in dicts: for tests and for small tables built on the fly."""
 

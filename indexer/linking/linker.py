@@ -159,11 +159,10 @@ class Linker:
         """``link`` with, for every mention, its candidates and each feature's value."""
         notes: dict[int, Explanation] = {}
         links = self._link(mentions, text, notes)
+        by_mention = {id(n.mention): n for n in notes.values()}
         out = []
         for link in links:
-            note = next((n for n in notes.values() if n.mention is link.mention), None)
-            if note is None:
-                note = Explanation(link.mention, link)
+            note = by_mention.get(id(link.mention)) or Explanation(link.mention, link)
             note.link = link
             out.append(note)
         return out

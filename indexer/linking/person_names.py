@@ -16,7 +16,7 @@ from ..kb.common_names import common_names
 from ..kb.store import Candidate
 from ..lexicon import CALENDAR, TITLE_WORDS
 from .context import DocumentContext
-from .kb import KB
+from .kb import KB, names_another_type
 from .model import Mention
 
 # A surname stands alone only for someone at least this prominent (sitelink-like
@@ -102,7 +102,7 @@ class BareSurnames:
         decided by prominence and namesakes."""
         word = m.text.strip()
         text = doc.text
-        if any(c.entity.type != "person" and c.alias_kind in ("label", "alias", "demonym") for c in self.kb.candidates(word)):
+        if names_another_type(self.kb, word):
             return "surname-names-something-else"  # "Jordan", "Kerry", "Washington"
         if _FAMILY_AFTER.match(text, m.end) or _PLURAL_POSSESSIVE.match(text, m.end - 1):
             return "surname-of-a-thing-or-family"  # "the Brown ruling", "the Jobs' neighbour", "Trump children"

@@ -82,9 +82,9 @@ class Hits:
 
 
 class SportsWords:
-    """The sports vocabulary and the datelines of one document."""
+    """The sports vocabulary of one document."""
 
-    __slots__ = ("text", "strong", "weak", "score", "result", "story", "datelines")
+    __slots__ = ("text", "strong", "weak", "score", "result", "story")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -93,11 +93,6 @@ class SportsWords:
         self.score = Hits(SCORE, text)
         self.result = Hits(SPORTS_RESULT, text)
         self.story = len(self.strong) >= SPORTS_STORY_WORDS  # its places are teams more often than not
-        self.datelines = sorted(match.span(1) for pattern in (DATELINE, DATELINE_WIRE) for match in pattern.finditer(text))
-
-    def in_dateline(self, m: Mention) -> bool:
-        """Inside the dateline that opens a story's body ("HOUSTON -", "TUSCALOOSA, Ala. (AP) -")."""
-        return any(a <= m.start and m.end <= b for a, b in self.datelines)
 
     def named_as_team(self, m: Mention) -> bool:
         """Is a place named here as a team? A sports role right after it
@@ -106,7 +101,7 @@ class SportsWords:
         text = self.text
         if SPORTS_ROLE.match(text, m.end):
             return True
-        if self.in_dateline(m) or _PLACE_PREPOSITION.search(text, max(0, m.start - 4), m.start):
+        if in_dateline(text, m) or _PLACE_PREPOSITION.search(text, max(0, m.start - 4), m.start):
             return False
         if self.story:
             return True
