@@ -94,3 +94,10 @@ def test_a_lower_case_word_is_not_a_name(pipeline) -> None:
     for _s, qid, _m in linked(pipeline, "The officers shared intel with the army, and apple prices rose."):
         assert qid is None
     assert qids_of(pipeline, "Somali-American families welcomed the president.", "Somali") <= {None}
+
+
+def test_names_that_start_lower_case_and_relations_between_two_countries(pipeline) -> None:
+    # only weapon classes are refused for a lower-case label; "al-Qaeda" is a name
+    assert qids_of(pipeline, "The group pledged allegiance to al-Qaeda last year.", "al-Qaeda") - {None}
+    got = {s: qid for s, qid, _ in linked(pipeline, "Turkish-American relations soured after the coup attempt.")}
+    assert got.get("Turkish") == "Q43" and got.get("American") == "Q30"

@@ -99,11 +99,12 @@ def without_legal_form(text: str) -> str | None:
 
 
 def is_generic_class(c: Candidate) -> bool:
-    """A class named by a common noun ("aircraft carrier", "missile", "drone"): a
-    topic, not an entity. Never a facet value: its lower-case uses are no
-    mentions, so counting the capitalised ones ("AIRCRAFT CARRIER" in a dateline,
-    "Drones" opening a sentence) would count at random. Search them as keywords."""
-    return c.entity.label[:1].islower()
+    """A weapon class named by a common noun ("aircraft carrier", "missile",
+    "drone"): a topic, not an entity. Never a facet value: its lower-case uses are
+    no mentions, so counting the capitalised ones ("AIRCRAFT CARRIER" in a
+    dateline, "Drones" opening a sentence) would count at random. Search them as
+    keywords. (Only weapons: "al-Qaeda" is a name that starts lower-case.)"""
+    return c.entity.type == "weapon" and c.entity.label[:1].islower()
 
 
 class SurfaceFilter:

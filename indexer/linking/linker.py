@@ -55,6 +55,12 @@ _GLUED = re.compile(r"[ \t]*")
 _COMPOUND_JOIN = re.compile(r"-|[ \t]")
 # Group words that make "X-American" an ethnicity rather than two places.
 _GROUP_WORDS = frozenset({"African", "Asian", "Latin", "Native", "Arab", "Hispanic", "European", "Caribbean", "Pacific"})
+# What follows "X-American" when it is about two countries, not a heritage.
+_BETWEEN_COUNTRIES = re.compile(
+    r"\s+(?:relations|relationship|ties|partnership|alliance|talks|trade|summit|border|war|conflict|agreement|deal|"
+    r"dialogue|cooperation|rivalry|treaty|accord|negotiations)\b",
+    re.I,
+)
 # Methods of links the scorer decided (not a rule of the article's own text).
 _SCORED = frozenset({"label", "alias", "demonym"})
 # Academic degrees written after a name; "M.D." is also Maryland's abbreviation.
@@ -271,6 +277,8 @@ class Linker:
             if links[i].method != "demonym" or not b.text.startswith("American"):
                 continue
             gap = text[a.end : b.start]
+            if _BETWEEN_COUNTRIES.match(text, b.end):
+                continue  # "Turkish-American relations", "Saudi-American partnership": two countries
             if _COMPOUND_JOIN.fullmatch(gap) and (links[i - 1].method == "demonym" or a.text in _GROUP_WORDS):
                 links[i] = Link.nil(b, "ethnic-compound")
                 if a.text in _GROUP_WORDS or gap == "-":  # "Somali-American": a heritage, not Somalia
