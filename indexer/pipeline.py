@@ -24,7 +24,7 @@ from .document import article_from_document, build_document
 from .kb import KnowledgeBase
 from .linking import Explanation, Link, Linker
 from .mentions import extract_mentions
-from .nlp import load_pipeline, pattern_surfaces
+from .nlp import load_pipeline
 from .readers import ReadItem
 from .records import Problem
 from .processes import exit_with_parent
@@ -74,7 +74,7 @@ def _nlp_for(kb: KnowledgeBase) -> Language:
     key = (str(Path(kb.path).resolve()), kb.version)
     nlp = _NLP.get(key)
     if nlp is None:
-        nlp = _NLP[key] = load_pipeline(pattern_surfaces(kb.iter_aliases()))
+        nlp = _NLP[key] = load_pipeline(kb)
     return nlp
 
 

@@ -590,6 +590,11 @@ def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expa
     except (OSError, sqlite3.Error) as exc:  # a full disk: the build stops, the KB in place stays
         reason = f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
         fail(f"kb build failed writing {kb_path().parent}: {reason}; the knowledge base in place is unchanged ({kb_summary()}); rerun when fixed (an import resumes)", EXIT_KB)
+    from newslink.indexer.nlp import prepare_gazetteer
+
+    result["gazetteer"] = prepare_gazetteer(Path(result["path"]))
+    if "error" in result["gazetteer"]:
+        click.echo(f"warning: {result['gazetteer']['error']} (the first `newslink index` retries)", err=True)
     if as_json:
         emit_json(result)
     else:
