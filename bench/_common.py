@@ -308,7 +308,7 @@ def linked_corpus(name: str, kb: Any, workers: int = 2) -> Path:
     n = 0
     with gzip.open(tmp, "wt", encoding="utf-8") as handle:
         for article, links in pipeline.process(articles):
-            handle.write(json.dumps(build_document(article, links, kb.version), ensure_ascii=False) + "\n")
+            handle.write(json.dumps(build_document(article, links, kb.version, kb), ensure_ascii=False) + "\n")
             n += 1
     tmp.rename(out)
     print(f"  linked {n:,} {name} articles in {time.perf_counter() - started:.0f} s", flush=True)

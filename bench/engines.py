@@ -80,7 +80,7 @@ def link_corpus(corpus: Path, home: Path, limit: int | None, workers: int, relin
 
     pipeline = EntityPipeline(kb, n_process=workers, batch_size=64)
     started = time.perf_counter()
-    docs = [build_document(a, links, kb.version) for a, links in pipeline.process(articles())]
+    docs = [build_document(a, links, kb.version, kb) for a, links in pipeline.process(articles())]
     rate = len(docs) / (time.perf_counter() - started)
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp")

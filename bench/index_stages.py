@@ -82,7 +82,7 @@ def main() -> None:
     links, t_link = cpu(lambda: [linker.link(m, t) for m, t in zip(mentions, texts)])  # as the pipeline does
     if profiler:
         profiler.disable()
-    documents, t_doc = cpu(lambda: [build_document(a, ls, kb.version) for a, ls in zip(articles, links)])
+    documents, t_doc = cpu(lambda: [build_document(a, ls, kb.version, kb) for a, ls in zip(articles, links)])
     _, t_pickle = cpu(lambda: pickle.loads(pickle.dumps(links)))
     engine = EmbeddedEngine(Path(tmp.name), "stages")
 

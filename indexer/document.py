@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from .article import Article
-from .schema import FACET_TYPES
+from .schema import COUNTRY_NAMED, FACET_TYPES
 from .linking import Link
+from .rollup import EntityLookup, rolled_up_countries
 
 
-def build_document(article: Article, links: list[Link], kb_version: str) -> dict[str, Any]:
+def build_document(article: Article, links: list[Link], kb_version: str, kb: EntityLookup | None = None) -> dict[str, Any]:
     """JSON-ready document for any engine.
 
     ``entities[type]`` holds only linked QIDs (the facets); NIL mentions are kept
     in ``mentions`` with ``qid: None`` so their text stays visible and a later
-    re-link with a bigger KB can pick them up.
+    re-link with a bigger KB can pick them up. With ``kb``, the countries of the
+    linked places are rolled up (``indexer/rollup.py``): they join
+    ``entities.country`` and the entity list (with ``via``), while
+    ``entities.country_named`` keeps the countries the text names.
     """
     mentions: list[dict[str, Any]] = []
     summary: dict[str, dict[str, Any]] = {}
@@ -38,8 +42,13 @@ def build_document(article: Article, links: list[Link], kb_version: str) -> dict
         else:
             ent["count"] += 1
             ent["confidence"] = max(ent["confidence"], round(link.confidence, 3))
-    entity_list = sorted(summary.values(), key=lambda e: (-e["count"], e["first_offset"]))
+    entity_list = list(summary.values())
+    if kb is not None:
+        entity_list += rolled_up_countries(entity_list, kb)
+    entity_list.sort(key=lambda e: (-e["count"], e["first_offset"]))  # derived ones (count 0) last
     facets = {t: [e["qid"] for e in entity_list if e["type"] == t] for t in FACET_TYPES}
+    derived = {e["qid"] for e in entity_list if "via" in e}
+    facets[COUNTRY_NAMED] = [q for q in facets["country"] if q not in derived]
     doc = article.to_dict()
     doc.update(entities=facets, entity_list=entity_list, mentions=mentions, kb_version=kb_version)
     return doc

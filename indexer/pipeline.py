@@ -338,7 +338,7 @@ def run_index(
         located.clear()
 
     for article, links in pipeline.process(articles()):
-        batch.append(build_document(article, links, kb_version))
+        batch.append(build_document(article, links, kb_version, pipeline.kb))
         located[article.id] = article
         if len(batch) >= write_batch:
             flush()

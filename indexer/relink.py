@@ -35,7 +35,7 @@ def stored_mentions(doc: dict[str, Any]) -> list[Mention]:
 def relink_document(doc: dict[str, Any], linker: Linker, kb_version: str) -> dict[str, Any]:
     article = article_from_document(doc)
     links = linker.link(stored_mentions(doc), article.body_for_nlp)
-    return build_document(article, links, kb_version)
+    return build_document(article, links, kb_version, linker.kb)
 
 
 # --------------------------------------------------------------------------- many documents

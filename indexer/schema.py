@@ -9,9 +9,16 @@ written out in several modules).
 from __future__ import annotations
 
 import re
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 FACET_TYPES: tuple[str, ...] = ("person", "country", "place", "org", "weapon")
+# A document's ``entities.country`` holds the countries it names *and* the countries of
+# the places it links (Tokyo -> Japan: the roll-up, ``indexer/rollup.py``), so a country
+# filter finds the article about Tokyo; ``entities.country_named`` holds only the ones
+# the text names, for a filter that wants exactly those (``--country-scope named``).
+COUNTRY_NAMED = "country_named"
+# Every key of a document's ``entities``: the facet types plus the named-only countries.
+ENTITY_FIELDS: tuple[str, ...] = (*FACET_TYPES, COUNTRY_NAMED)
 # Facet types that are places on a map: a country and a city are both "where".
 GEO_TYPES: frozenset[str] = frozenset({"country", "place"})
 
@@ -29,12 +36,22 @@ def parse_qid(text: str) -> str | None:
     return "Q" + text[1:] if text[:1] in "Qq" and text[1:].isdigit() else None
 
 
+class Via(TypedDict):
+    """A linked place a derived country came from."""
+
+    qid: str
+    label: str | None
+
+
 class DocumentEntity(TypedDict):
     """One entity of a document's ``entity_list`` (what a hit displays)."""
 
     qid: str
     label: str | None
     type: str | None
-    count: int
+    count: int  # mentions in the text (0 for a derived country)
     first_offset: int
     confidence: float
+    # Only on a country the text does not name but a linked place lies in: those places
+    # ("Japan, via Tokyo"). A country the text names has no ``via``.
+    via: NotRequired[list[Via]]

@@ -19,6 +19,13 @@ class ErrorBody(BaseModel):
     param: str | None = Field(None, description="The query/path parameter at fault, if any.")
 
 
+class ViaRef(BaseModel):
+    """A linked place a rolled-up country came from."""
+
+    qid: str
+    label: str | None = None
+
+
 class EntityRef(BaseModel):
     """A linked entity as shown with a hit: one per QID, most mentioned first."""
 
@@ -27,9 +34,14 @@ class EntityRef(BaseModel):
     qid: str
     label: str
     type: str
-    count: int = Field(description="Mentions of this entity in the article.")
+    count: int = Field(description="Mentions of this entity in the article (0 for a country rolled up from its places).")
     first_offset: int | None = None
     confidence: float | None = None
+    via: list[ViaRef] | None = Field(
+        None,
+        description="Only on a country the article does not name but a linked place of it lies in (the roll-up): "
+        "those places, e.g. Japan via Tokyo. Absent for entities the text names.",
+    )
 
 
 class HitModel(BaseModel):

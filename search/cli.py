@@ -288,7 +288,8 @@ def query_options(func):
     func = click.option("--facet-size", type=int, default=10, show_default=True, help="Buckets per facet.")(func)
     func = click.option("--match", type=click.Choice(MATCH_MODES), default="any", show_default=True, help="Several values of one entity facet: any of them or all of them.")(func)
     for param in reversed(filter_params()):
-        func = click.option(f"--{param.name}", _param_dest(param), multiple=param.multiple, metavar=param.metavar, help=param.help)(func)
+        choice = click.Choice(param.choices) if param.choices else None
+        func = click.option(param.option, _param_dest(param), type=choice, multiple=param.multiple, metavar=param.metavar, help=param.help)(func)
     return func
 
 

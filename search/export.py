@@ -27,7 +27,10 @@ def record(hit: Hit) -> dict[str, Any]:
     entities: dict[str, list[dict[str, Any]]] = {t: [] for t in FACET_TYPES}
     for e in hit.entities:
         if e.get("type") in entities:
-            entities[e["type"]].append({"qid": e.get("qid"), "label": e.get("label"), "mentions": e.get("count")})
+            row = {"qid": e.get("qid"), "label": e.get("label"), "mentions": e.get("count")}
+            if e.get("via"):  # a country rolled up from these places, not named in the text
+                row["via"] = e["via"]
+            entities[e["type"]].append(row)
     return {"id": hit.id, "published": hit.published, "source": hit.source, "title": hit.title, "url": hit.url, "entities": entities}
 
 

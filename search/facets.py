@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from newslink.indexer.schema import FACET_TYPES
+from newslink.indexer.schema import COUNTRY_NAMED, FACET_TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .query import SearchQuery
@@ -32,6 +32,10 @@ if TYPE_CHECKING:  # pragma: no cover
 QID = re.compile(r"^Q[1-9][0-9]*$")
 INTERVALS = ("day", "week", "month", "year")
 HISTOGRAM_CHOICES = ("auto", *INTERVALS)
+# Which countries a country filter and the country facet see: ``all`` = the ones the text
+# names and the ones its places lie in (the roll-up, ``indexer/rollup.py``); ``named`` = only
+# the ones the text names.
+COUNTRY_SCOPES = ("all", "named")
 
 
 # ---------------------------------------------------------------------------- neutral clauses
@@ -66,6 +70,12 @@ class Param:
     # What the OpenAPI schema says a value looks like (documented, not enforced there:
     # a bad value gets the search layer's own 400 with its message).
     schema: dict | None = None
+    choices: tuple[str, ...] = ()  # the only values a single-valued parameter takes (CLI: a click.Choice)
+
+    @property
+    def option(self) -> str:
+        """The CLI option: ``--country-scope`` for the API's ``country_scope``."""
+        return "--" + self.name.replace("_", "-")
 
 
 # A date filter as the API documents it. Examples, not a pattern: the filter also
@@ -95,6 +105,10 @@ class Facet:
         """The values a query selected (what ``add_filter`` filters on)."""
         return []
 
+    def field_of(self, query: SearchQuery) -> str:
+        """The field this query filters and counts on (the country facet's depends on its scope)."""
+        return self.field
+
     def query_kwargs(self, values: dict[str, Any]) -> dict[str, Any]:
         """``NewsLink.build_query`` keyword arguments from this facet's parameter values."""
         return {p.name: values.get(p.name) for p in self.params}
@@ -102,7 +116,7 @@ class Facet:
     def add_filter(self, query: SearchQuery) -> list[Clause]:
         """The clauses the selected values add to the hits (none when nothing is selected)."""
         values = self.selected(query)
-        return [Terms(self.field, tuple(values))] if values else []
+        return [Terms(self.field_of(query), tuple(values))] if values else []
 
     def keeps_own_filter(self, query: SearchQuery) -> bool:
         """Whether this facet's own filter narrows its counts (False = multi-select)."""
@@ -111,10 +125,11 @@ class Facet:
     def get_aggregation(self, query: SearchQuery, size: int) -> dict[str, Any]:
         """The aggregations counting this facet, Elasticsearch-style JSON over ``field``
         (tantivy's aggregation language is the same for terms and date histograms)."""
-        inner: dict[str, Any] = {"top": {"terms": {"field": self.field, "size": size}}}
+        field_ = self.field_of(query)
+        inner: dict[str, Any] = {"top": {"terms": {"field": field_, "size": size}}}
         selected = self.selected(query)
         if selected:  # a selected value is always shown, even outside the top buckets
-            inner["selected"] = {"terms": {"field": self.field, "include": list(selected), "size": len(selected)}}
+            inner["selected"] = {"terms": {"field": field_, "include": list(selected), "size": len(selected)}}
         return inner
 
     def get_values(self, result: dict[str, Any], query: SearchQuery) -> list[tuple[str, int]]:
@@ -151,9 +166,10 @@ class EntityFacet(Facet):
 
     def add_filter(self, query: SearchQuery) -> list[Clause]:
         values = self.selected(query)
+        field_ = self.field_of(query)
         if query.match == "all":
-            return [Terms(self.field, (v,)) for v in values]
-        return [Terms(self.field, tuple(values))] if values else []
+            return [Terms(field_, (v,)) for v in values]
+        return [Terms(field_, tuple(values))] if values else []
 
     def keeps_own_filter(self, query: SearchQuery) -> bool:
         return query.match == "all"
@@ -166,6 +182,28 @@ class EntityFacet(Facet):
         if entity is not None:
             return entity.label
         return key if QID.match(key) else (key.partition(":")[2] or key)  # name:<key> -> <key>
+
+
+class CountryFacet(EntityFacet):
+    """Countries: those the text names plus those its linked places lie in (Tokyo -> Japan),
+    or with ``country_scope=named`` only those the text names. Filter and counts use the
+    same field, so the facet counts what the filter finds."""
+
+    def __init__(self) -> None:
+        super().__init__("country")
+        self.params += (Param(
+            "country_scope",
+            "Which countries the country filter and facet see: 'all' (default) = those the text names "
+            "and those a place it names lies in (Tokyo -> Japan); 'named' = only those the text names.",
+            multiple=False, metavar="|".join(COUNTRY_SCOPES), choices=COUNTRY_SCOPES,
+            schema={"enum": list(COUNTRY_SCOPES), "default": COUNTRY_SCOPES[0]},
+        ),)
+
+    def field_of(self, query: SearchQuery) -> str:
+        return f"entities.{COUNTRY_NAMED}" if query.country_scope == "named" else self.field
+
+    def query_kwargs(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {**super().query_kwargs(values), "country_scope": values.get("country_scope") or COUNTRY_SCOPES[0]}
 
 
 class SourceFacet(Facet):
@@ -312,7 +350,7 @@ def roll_up(days: list[tuple[str, int]], interval: str, since: str | None = None
 
 
 # ---------------------------------------------------------------------------- registry
-ENTITY_FACETS: dict[str, EntityFacet] = {t: EntityFacet(t) for t in FACET_TYPES}
+ENTITY_FACETS: dict[str, EntityFacet] = {t: CountryFacet() if t == "country" else EntityFacet(t) for t in FACET_TYPES}
 SOURCE = SourceFacet()
 PUBLISHED = DateHistogramFacet()
 FACETS: dict[str, Facet] = {**ENTITY_FACETS, SOURCE.name: SOURCE, PUBLISHED.name: PUBLISHED}

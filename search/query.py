@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from newslink.indexer.dates import BadDate
 from newslink.indexer.schema import FACET_TYPES
 
-from .facets import COUNTABLE, DEFAULT_FACETS, HISTOGRAM_CHOICES
+from .facets import COUNTABLE, COUNTRY_SCOPES, DEFAULT_FACETS, HISTOGRAM_CHOICES
 from .datefilter import parse_bound
 from .textquery import ParsedText, parse_text
 
@@ -35,6 +35,7 @@ class SearchQuery:
     text: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)  # facet type -> QIDs
     match: str = "any"  # values within one facet type: any (OR) or all (AND)
+    country_scope: str = "all"  # countries named or rolled up from places ("all"), or named only
     since: str | None = None
     until: str | None = None
     sources: list[str] = field(default_factory=list)
@@ -75,6 +76,8 @@ class SearchQuery:
             raise QueryError("sort", f"must be one of {', '.join(SORTS)}")
         if self.match not in MATCH_MODES:
             raise QueryError("match", f"must be one of {', '.join(MATCH_MODES)}")
+        if self.country_scope not in COUNTRY_SCOPES:
+            raise QueryError("country_scope", f"must be one of {', '.join(COUNTRY_SCOPES)}")
         if self.page < 1:
             raise QueryError("page", "must be 1 or more")
         if not 0 <= self.size <= MAX_PAGE_SIZE:
@@ -118,5 +121,7 @@ class SearchQuery:
         }
         if self.histogram:
             out["histogram"] = self.histogram
+        if self.country_scope != "all":
+            out["country_scope"] = self.country_scope
         out["notices"] = self.notices
         return out

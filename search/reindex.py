@@ -31,7 +31,7 @@ def _reparsed(docs: Iterator[dict[str, Any]], kb: KnowledgeBase, workers: int) -
             yield article_from_document(doc)
 
     for article, links in pipeline.process(articles()):
-        new = build_document(article, links, kb.version)
+        new = build_document(article, links, kb.version, kb)
         yield olds.pop(article.id, None) != new.get("entities"), new
 
 

@@ -72,8 +72,8 @@ def cooccurrence(
     """The ``size`` most significant entities per type appearing with ``qid`` (of type
     ``facet``) in the articles matching ``query``; values scoring ≤ 0 (no more frequent
     with the entity than without) are left out."""
-    focus = Terms(ENTITY_FACETS[facet].field, (qid,))
-    fg_aggs = {t: {"terms": {"field": ENTITY_FACETS[t].field, "size": CANDIDATES}} for t in types}
+    focus = Terms(ENTITY_FACETS[facet].field_of(query), (qid,))
+    fg_aggs = {t: {"terms": {"field": ENTITY_FACETS[t].field_of(query), "size": CANDIDATES}} for t in types}
     foreground, fg = engine.aggregate(query, [focus], fg_aggs)
     candidates = {
         t: {str(b["key"]): int(b["doc_count"]) for b in (fg.get(t) or {}).get("buckets", [])
@@ -81,7 +81,7 @@ def cooccurrence(
         for t in types
     }
     bg_aggs = {
-        t: {"terms": {"field": ENTITY_FACETS[t].field, "include": sorted(c), "size": len(c)}}
+        t: {"terms": {"field": ENTITY_FACETS[t].field_of(query), "include": sorted(c), "size": len(c)}}
         for t, c in candidates.items() if c
     }
     background, bg = engine.aggregate(query, [], bg_aggs) if bg_aggs else (engine.aggregate(query, [], {})[0], {})

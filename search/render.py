@@ -17,6 +17,13 @@ _BOLD = re.compile(r"<b>(.*?)</b>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 
 
+def entity_name(entity: dict) -> str:
+    """A hit's entity as shown: "Japan (via Tokyo)" for a country rolled up from its places."""
+    via = entity.get("via") or []
+    name = entity.get("label") or entity.get("qid") or ""
+    return f"{name} (via {', '.join(v.get('label') or v.get('qid') for v in via)})" if via else name
+
+
 def count_of(n: int, noun: str) -> str:
     """``1 article``, ``2,345 articles``: summaries read as sentences."""
     return f"{n:,} {noun if n == 1 else noun + 's'}"
@@ -46,9 +53,11 @@ def render_results(results: SearchResults, *, color: bool, show_facets: bool = T
         snippet = highlight_for_terminal(hit.snippet, color)
         lines.extend(textwrap.wrap(snippet, width=width - 3, initial_indent="   ", subsequent_indent="   ") if not color else ["   " + snippet])
         if hit.entities:
-            names = ", ".join(f"{e['label']}" for e in hit.entities[:8])
-            more = f" +{len(hit.entities) - 8}" if len(hit.entities) > 8 else ""
-            lines.append("   " + (click.style("entities: ", dim=True) if color else "entities: ") + names + more)
+            named = [e for e in hit.entities if not e.get("via")]
+            names = ", ".join(f"{e['label']}" for e in named[:8])
+            more = f" +{len(named) - 8}" if len(named) > 8 else ""
+            rolled = ", ".join(entity_name(e) for e in hit.entities if e.get("via"))  # few: always shown
+            lines.append("   " + (click.style("entities: ", dim=True) if color else "entities: ") + ", ".join(x for x in (names + more, rolled) if x))
     if show_facets and results.facets:
         lines.append("")
         lines.append(render_facets(results.facets, color=color))

@@ -96,7 +96,7 @@ def corpus_docs(pipeline) -> list[dict]:
     docs = []
     for article, _problems in read_paths([DATA / "articles.jsonl"]):
         assert article is not None
-        docs.append(build_document(article, pipeline.link_text(article.body_for_nlp), pipeline.kb.version))
+        docs.append(build_document(article, pipeline.link_text(article.body_for_nlp), pipeline.kb.version, pipeline.kb))
     return docs
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from es_server import es_targets, es_url, unique_index  # noqa: F401 - fixtures
 
+from newslink.indexer.schema import COUNTRY_NAMED
 from newslink.search.engines import EngineError
 from newslink.search.engines.embedded import _analyzer
 from newslink.search.query import QueryError, SearchQuery
@@ -47,6 +48,9 @@ POOLS = {
     "weapon": ["Q1201814", "Q16897253", "Q181447"],
 }
 SOURCES = ["Wire A", "Wire B", "Daily C"]
+# Where the pool's places lie: their countries are rolled up into the country facet
+# (Jerusalem -> Israel, Paris -> France, Tokyo -> Japan, Moscow -> Russia), as build_document does.
+PLACE_COUNTRY = {"Q1218": "Q801", "Q90": "Q142", "Q1490": "Q17", "Q649": "Q159"}
 
 
 def synthetic_docs(n: int = 140, seed: int = 20240414) -> list[dict[str, Any]]:
@@ -62,6 +66,14 @@ def synthetic_docs(n: int = 140, seed: int = 20240414) -> list[dict[str, Any]]:
             {"qid": q, "label": q, "type": f, "count": 1, "first_offset": 0, "confidence": 0.9}
             for f, qids in entities.items() for q in qids
         ]
+        named = entities["country"]
+        derived = sorted({PLACE_COUNTRY[p] for p in entities["place"]} - set(named))
+        entity_list += [
+            {"qid": c, "label": c, "type": "country", "count": 0, "first_offset": 0, "confidence": 0.9,
+             "via": [{"qid": p, "label": p} for p in entities["place"] if PLACE_COUNTRY[p] == c]}
+            for c in derived
+        ]
+        entities = {**entities, "country": named + derived, COUNTRY_NAMED: named}
         docs.append({
             "id": f"s-{i:03d}",
             "title": " ".join(rng.sample(WORDS, 4)).capitalize(),
@@ -102,9 +114,13 @@ class Oracle:
         return not any(self._term_matches(doc["id"], t) for t in q.parsed.excluded)
 
     @staticmethod
-    def _facets_ok(doc: dict[str, Any], q: SearchQuery, filters: dict[str, list[str]]) -> bool:
+    def key(facet: str, q: SearchQuery) -> str:
+        """The document key a facet reads under the query's country scope."""
+        return COUNTRY_NAMED if facet == "country" and q.country_scope == "named" else facet
+
+    def _facets_ok(self, doc: dict[str, Any], q: SearchQuery, filters: dict[str, list[str]]) -> bool:
         for facet, qids in filters.items():
-            have = set((doc.get("entities") or {}).get(facet) or [])
+            have = set((doc.get("entities") or {}).get(self.key(facet, q)) or [])
             if (q.match == "all" and not set(qids) <= have) or (q.match == "any" and not have & set(qids)):
                 return False
         return True
@@ -131,7 +147,7 @@ class Oracle:
             return {}
         out = {}
         for facet in q.facets:
-            counts = Counter(qid for d in self.matching(q, q.filters_except(facet)) for qid in d["entities"].get(facet) or [])
+            counts = Counter(qid for d in self.matching(q, q.filters_except(facet)) for qid in d["entities"].get(self.key(facet, q)) or [])
             buckets = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: q.facet_size]
             shown = {k for k, _ in buckets}
             buckets += [(s, counts.get(s, 0)) for s in q.filters.get(facet, []) if s not in shown]
@@ -218,6 +234,9 @@ SORTED_QUERIES = {
     "until-day": dict(until="2024-04-15"),
     "text-and-filter": dict(text="missile", filters={"org": ["Q7184"]}),
     "oldest": dict(sort="oldest", filters={"weapon": ["Q1201814"]}),
+    "country-named": dict(filters={"country": ["Q17", "Q801"]}, country_scope="named"),
+    "country-rolled-up": dict(filters={"country": ["Q17", "Q142"]}),
+    "country-named-all": dict(filters={"country": ["Q801", "Q30"]}, match="all", country_scope="named"),
 }
 
 
@@ -264,6 +283,9 @@ FACET_QUERIES = {
     "dates-and-text": dict(text="attack", since="2025-01-05"),
     "some-facets": dict(facets=("weapon", "org")),
     "no-facets": dict(facet_size=0),
+    "named-scope": dict(country_scope="named"),
+    "named-scope-selected": dict(filters={"country": ["Q801"], "place": ["Q1218"]}, country_scope="named"),
+    "rolled-up-selected": dict(filters={"country": ["Q142"]}, facet_size=20),
 }
 
 
@@ -414,6 +436,8 @@ RELATED_CASES = {
     "with-text-and-filter": (dict(text="missile OR drone", sources=["Wire A", "Wire B"]), "weapon", "Q181447", 1),
     "filtered-all": (dict(filters={"country": ["Q30", "Q159"]}, match="all"), "org", "Q7184", 1),
     "absent-entity": (dict(), "person", "Q999999", 1),
+    "rolled-up-country": (dict(), "country", "Q17", 1),
+    "named-country": (dict(country_scope="named"), "country", "Q801", 1),
 }
 
 
@@ -425,11 +449,11 @@ def test_cooccurrence_identical(filled, oracle, case):
     q = SearchQuery(size=0, **params)
     found = cooccurrence(filled, q, facet, qid, size=4, min_count=min_count)
     background = oracle.matching(q)
-    foreground = [d for d in background if qid in d["entities"].get(facet, [])]
+    foreground = [d for d in background if qid in d["entities"].get(oracle.key(facet, q), [])]
     assert (found.foreground, found.background) == (len(foreground), len(background))
     for t in POOLS:
-        fg = Counter(v for d in foreground for v in d["entities"].get(t) or [] if not (t == facet and v == qid))
-        bg = Counter(v for d in background for v in d["entities"].get(t) or [])
+        fg = Counter(v for d in foreground for v in d["entities"].get(oracle.key(t, q)) or [] if not (t == facet and v == qid))
+        bg = Counter(v for d in background for v in d["entities"].get(oracle.key(t, q)) or [])
         rows = []
         for v, n in fg.items():
             lift, jlh = score(n, len(foreground), bg[v], len(background))
@@ -457,6 +481,7 @@ EXPORT_QUERIES = {
     "filters-and-dates": dict(filters={"country": ["Q794", "Q30"]}, since="2025-01-05", sources=["Wire A", "Daily C"]),
     "all-mode": dict(filters={"country": ["Q794", "Q30"]}, match="all"),
     "nothing": dict(text="zzzzunknownword"),
+    "named-scope": dict(filters={"country": ["Q17", "Q159"]}, country_scope="named"),
 }
 
 
@@ -479,3 +504,20 @@ def test_export_pages_of_exactly_the_batch_size(filled, oracle):
     assert n > 2
     for batch in (1, n, n - 1):  # a last page that is full, one page, a page of one
         assert [h.id for h in filled.scan(q, batch_size=batch)] == sorted(d["id"] for d in oracle.matching(q))
+
+
+# ---------------------------------------------------------------------------- country roll-up
+def test_rollup_makes_the_two_scopes_differ(filled, oracle):
+    """The roll-up is exercised: Japan is found through Tokyo in the default scope only,
+    and the hits carry the derived entry with the places it came from."""
+    everywhere = SearchQuery(filters={"country": ["Q17"]}, size=100, sort="newest")
+    named = SearchQuery(filters={"country": ["Q17"]}, size=100, sort="newest", country_scope="named")
+    wide, narrow = filled.search(everywhere), filled.search(named)
+    assert wide.total == len(oracle.matching(everywhere)) > narrow.total == len(oracle.matching(named))
+    via_tokyo = [h for h in wide.hits if any(e["qid"] == "Q17" and e.get("via") for e in h.entities)]
+    assert via_tokyo and all({"qid": "Q1490", "label": "Q1490"} in next(e for e in h.entities if e["qid"] == "Q17")["via"] for h in via_tokyo)
+    assert not {h.id for h in via_tokyo} & {h.id for h in narrow.hits}
+    counts = dict(filled.search(SearchQuery(size=0, facets=("country",), facet_size=20)).facets["country"])
+    named_counts = dict(filled.search(SearchQuery(size=0, facets=("country",), facet_size=20, country_scope="named")).facets["country"])
+    assert counts["Q17"] > named_counts.get("Q17", 0)
+    assert filled.count_entity("country", "Q17") == wide.total

@@ -25,7 +25,8 @@ from ..normalize import normalize_alias
 from ..processes import pid_alive
 from ..schema import FACET_TYPES, is_qid
 from .complete import index_names
-from .store import SCHEMA, KBError
+from .locate import fill_locations, located_file
+from .store import SCHEMA, KBDataError, KBError
 
 TSV_COLUMNS = ("qid", "type", "label", "kind", "popularity", "description", "aliases", "demonyms")
 # The compiled open data (kb_data/open/*.tsv.gz) adds where an entity is: country and admin-1 QIDs.
@@ -53,19 +54,16 @@ class EntityRecord:
     admin1: str = ""  # QID of the first-level region a place is in
 
 
-class KBDataError(KBError, ValueError):
-    """A line of KB source data is malformed (a KB problem: exit 4; still a ValueError for old callers)."""
-
-
 def starter_files() -> list[Path]:
     """The TSV files of the starter KB shipped inside the package."""
     folder = resources.files("newslink.indexer") / "kb_data"
     return sorted(Path(str(p)) for p in folder.iterdir() if str(p).endswith(".tsv"))
 
 
-# Bumped when the aliases a build derives change (surnames below): a KB built from
-# the starter data alone is then rebuilt on next use, as when the data changes.
-ALIAS_RULES = "2"
+# Bumped when what a build derives changes (surnames below; "3": every entity's country
+# filled from the shipped tables, locate.py): a KB built from the starter data alone is
+# then rebuilt on next use, as when the data changes.
+ALIAS_RULES = "3"
 # A label that names a person by title or reign has no surname to call them by:
 # "Pope John Paul II" is not "Paul", "Prince Harry, Duke of Sussex" not "Sussex".
 _REGNAL_TITLES = {"pope", "king", "queen", "prince", "princess", "emperor", "empress", "sultan", "emir", "sheikh", "saint", "st"}
@@ -73,9 +71,11 @@ _ROMAN = re.compile(r"[IVX]+")
 
 
 def starter_hash(sources: Iterable[str] = ("starter",)) -> str:
-    """Hash of the shipped data a KB was built from (the open data's files too when used)."""
+    """Hash of the shipped data a KB was built from: the starter TSVs, and the open data's
+    files and the curated locations, which say where its entities lie even when the open
+    entities are left out (``locate.py``)."""
     digest = hashlib.sha1(ALIAS_RULES.encode())
-    for path in starter_files() + (open_files() if "open" in sources else []):
+    for path in starter_files() + open_files() + [located_file()]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -290,6 +290,7 @@ def build_kb(
                     (rec.country, rec.admin1, rec.qid),
                 )
             db.executemany("INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)", aliases)
+        fill_locations(db, open_paths=[] if "open" in sources else open_files())
         index_names(db)  # words of every name, for autocomplete by any word
         meta = {
             "version": time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + starter_hash(sources),

@@ -46,6 +46,10 @@ class KBError(RuntimeError):
     """The KB file is missing, unreadable or not a newslink KB."""
 
 
+class KBDataError(KBError, ValueError):
+    """A line of KB source data is malformed (a KB problem: exit 4; still a ValueError for old callers)."""
+
+
 @dataclass(slots=True, frozen=True)
 class Entity:
     qid: str

@@ -78,7 +78,7 @@ class MemoryKB:
                 self._rows.append((key, qid, kind, surface))
                 self._by_key.setdefault(key, []).append((qid, kind, surface))
         aliases = tuple(sorted({s for k, q, kd, s in self._rows if q == rec.qid and kd in ("alias", "demonym")}))
-        entity = Entity(rec.qid, rec.type, rec.label, rec.kind, rec.description, rec.popularity, aliases=aliases)
+        entity = Entity(rec.qid, rec.type, rec.label, rec.kind, rec.description, rec.popularity, aliases=aliases, country=rec.country, admin1=rec.admin1)
         self._entities[rec.qid] = entity
         return entity
 

@@ -20,7 +20,7 @@ from typing import Any
 import tantivy
 
 from newslink.indexer.dates import to_datetime
-from newslink.indexer.schema import FACET_TYPES
+from newslink.indexer.schema import COUNTRY_NAMED, ENTITY_FIELDS
 from newslink.indexer.processes import pid_alive
 
 from .. import facets as facet_registry
@@ -28,19 +28,19 @@ from ..query import SearchQuery
 from ..results import Hit, RawResults
 from . import hits
 from .base import Engine, EngineError, check_index_name
-from .tantivy_query import ANALYZER, QueryCompiler, aggregations, analyzer
+from .tantivy_query import ANALYZER, QueryCompiler, analyzer
 
 SNIPPET_CHARS = hits.SNIPPET_CHARS  # the name other modules used before hits.py
 WRITER_HEAP = 256 * 1024 * 1024
 _analyzer = analyzer  # the analysis the contract tests' oracle reproduces
 
 
-def _schema() -> tantivy.Schema:
+def _schema(fields: tuple[str, ...] = ENTITY_FIELDS) -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
     sb.add_text_field("title", stored=True, tokenizer_name=ANALYZER)
     sb.add_text_field("text", stored=True, tokenizer_name=ANALYZER)
-    for facet in FACET_TYPES:
+    for facet in fields:
         sb.add_text_field(facet, stored=False, tokenizer_name="raw", fast=True)
     sb.add_text_field("source", stored=False, tokenizer_name="raw", fast=True)
     sb.add_date_field("published", stored=False, indexed=True, fast=True)
@@ -57,9 +57,7 @@ class EmbeddedEngine(Engine):
         self.root.mkdir(parents=True, exist_ok=True)
         self._pinned = generation is not None  # a generation being built, not the live one
         self.generation = generation or self._live_generation() or self._claim_first_generation()
-        self.schema = _schema()
         self.analyzer = analyzer()
-        self.compiler = QueryCompiler(self.schema, self.analyzer)
         # Guards the swap of ``self.index`` (a new commit, a promoted generation):
         # threads of an API server share this engine. A searcher, once taken, is a
         # snapshot that stays valid, so the searches themselves run unlocked.
@@ -73,6 +71,12 @@ class EmbeddedEngine(Engine):
 
     def _open(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
+        # A generation written before the country roll-up has no country_named field; it
+        # is opened with its own schema, and the named-only countries are read from the
+        # country field, which held only named countries then (reindex adds both).
+        self.fields = ENTITY_FIELDS if _has_field(self.path, COUNTRY_NAMED) else tuple(f for f in ENTITY_FIELDS if f != COUNTRY_NAMED)
+        self.schema = _schema(self.fields)
+        self.compiler = QueryCompiler(self.schema, self.analyzer, {} if COUNTRY_NAMED in self.fields else {COUNTRY_NAMED: "country"})
         try:
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         except ValueError as exc:
@@ -225,7 +229,7 @@ class EmbeddedEngine(Engine):
             "text": doc.get("text") or "",
             "doc": _stored_bytes(doc),
         }
-        for facet in FACET_TYPES:
+        for facet in self.fields:
             qids = (doc.get("entities") or {}).get(facet) or []
             if qids:
                 fields[facet] = list(qids)
@@ -323,7 +327,7 @@ class EmbeddedEngine(Engine):
         out: dict[str, list[tuple[str, int]]] = {}
         for clauses, group in groups.items():
             aggs = {f"{c.facet.name}__{sub}": agg for c in group for sub, agg in c.aggs.items()}
-            result = searcher.aggregate(self.compiler.combine(text_q, list(clauses)), aggregations(aggs))
+            result = searcher.aggregate(self.compiler.combine(text_q, list(clauses)), self.compiler.aggregations(aggs))
             for c in group:
                 own = {sub: result.get(f"{c.facet.name}__{sub}") or {} for sub in c.aggs}
                 out[c.facet.name] = c.facet.get_values(own, query)
@@ -333,7 +337,7 @@ class EmbeddedEngine(Engine):
         searcher = self._searcher()
         q = self.compiler.combine(self.compiler.text(query.parsed), facet_registry.hit_filters(query) + list(extra))
         total = searcher.search(q, 1, count=True).count or 0
-        return total, (searcher.aggregate(q, aggregations(aggs)) if aggs and total else {})
+        return total, (searcher.aggregate(q, self.compiler.aggregations(aggs)) if aggs and total else {})
 
     def scan(self, query: SearchQuery, batch_size: int = 1000) -> Iterator[Hit]:
         searcher = self._searcher()  # one snapshot for the whole export: no page sees another commit
@@ -430,6 +434,18 @@ class EmbeddedEngine(Engine):
         """Delete the whole index (every generation)."""
         self._writer = None
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _has_field(path: Path, name: str) -> bool:
+    """Whether the index at ``path`` has field ``name`` (True for a new, empty folder:
+    it gets the current schema)."""
+    try:
+        meta = json.loads((path / "meta.json").read_text())
+    except FileNotFoundError:
+        return True
+    except (OSError, json.JSONDecodeError) as exc:
+        raise EngineError(f"cannot open index at {path}: unreadable meta.json ({exc})") from exc
+    return any(f.get("name") == name for f in meta.get("schema") or [])
 
 
 def _read_pid(path: Path) -> int | None:

@@ -33,19 +33,21 @@ def analyzer() -> tantivy.TextAnalyzer:
     )
 
 
-def field_name(logical: str) -> str:
-    """A facet's logical field (``entities.person``) -> the tantivy field (``person``)."""
-    return logical.rsplit(".", 1)[-1]
+def field_name(logical: str, stand_ins: dict[str, str] | None = None) -> str:
+    """A facet's logical field (``entities.person``) -> the tantivy field (``person``);
+    ``stand_ins`` maps a field an older index lacks to the one that holds its values there."""
+    name = logical.rsplit(".", 1)[-1]
+    return (stand_ins or {}).get(name, name)
 
 
-def aggregations(aggs: dict[str, Any]) -> dict[str, Any]:
+def aggregations(aggs: dict[str, Any], stand_ins: dict[str, str] | None = None) -> dict[str, Any]:
     """An Elasticsearch-style aggregation tree with tantivy field names."""
     out = copy.deepcopy(aggs)
 
     def rename(node: Any) -> None:
         if isinstance(node, dict):
             if isinstance(node.get("field"), str):
-                node["field"] = field_name(node["field"])
+                node["field"] = field_name(node["field"], stand_ins)
             for value in node.values():
                 rename(value)
 
@@ -80,9 +82,13 @@ def after_id_regex(last: str) -> str:
 class QueryCompiler:
     """Compiles against one schema and analyzer (those of an open index)."""
 
-    def __init__(self, schema: tantivy.Schema, text_analyzer: tantivy.TextAnalyzer) -> None:
+    def __init__(self, schema: tantivy.Schema, text_analyzer: tantivy.TextAnalyzer, stand_ins: dict[str, str] | None = None) -> None:
         self.schema = schema
         self.analyzer = text_analyzer
+        self.stand_ins = stand_ins or {}  # fields this (older) index lacks -> where their values are
+
+    def aggregations(self, aggs: dict[str, Any]) -> dict[str, Any]:
+        return aggregations(aggs, self.stand_ins)
 
     def term(self, term: Term) -> tantivy.Query | None:
         """One term or phrase over title^2 and text; None when nothing survives analysis."""
@@ -117,7 +123,7 @@ class QueryCompiler:
         return tantivy.Query.boolean_query(clauses)
 
     def clause(self, clause: Clause) -> tantivy.Query:
-        name = field_name(clause.field)
+        name = field_name(clause.field, self.stand_ins)
         if isinstance(clause, Terms):
             if len(clause.values) == 1:
                 return tantivy.Query.term_query(self.schema, name, clause.values[0])
