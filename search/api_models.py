@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 class ErrorBody(BaseModel):
@@ -42,6 +42,14 @@ class EntityRef(BaseModel):
         description="Only on a country the article does not name but a linked place of it lies in (the roll-up): "
         "those places, e.g. Japan via Tokyo. Absent for entities the text names.",
     )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_via(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``via`` only where there is one: a hit's entities read as stored (and as the CLI prints them)."""
+        out = handler(self)
+        if out.get("via") is None:
+            out.pop("via", None)
+        return out
 
 
 class HitModel(BaseModel):

@@ -208,7 +208,7 @@ def test_openapi_describes_the_endpoints(client: TestClient) -> None:
     assert {"/search", "/entities", "/entities/{name}", "/articles/{id}", "/health"} <= set(spec["paths"])
     search = spec["paths"]["/search"]["get"]
     assert {p["name"] for p in search["parameters"]} == {
-        "q", "person", "country", "place", "org", "weapon", "match", "since", "until", "source",
+        "q", "person", "country", "place", "org", "weapon", "match", "country_scope", "since", "until", "source",
         "sort", "page", "size", "facets", "facet_size", "highlight", "histogram"}
     assert search["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("SearchResponse")
     assert search["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorBody")
