@@ -242,3 +242,19 @@ def test_api_filters_both_ways_and_documents_the_scope(rollup_home, session_home
         assert param["schema"]["enum"] == ["all", "named"] and "Tokyo -> Japan" in param["description"]
         assert "ViaRef" in spec["components"]["schemas"]
     engine.close()
+
+
+def test_a_bad_located_line_names_file_and_line(tmp_path: Path) -> None:
+    from newslink.indexer.kb.store import KBDataError
+
+    bad = tmp_path / "countries.tsv"
+    bad.write_text("qid\tcountry\tlabel\twhy\n# a comment\nQ1490\tQ17\tTokyo\tok\nQ90\tFrance\tParis\tnot a QID\n")
+    with pytest.raises(KBDataError, match=r"countries.tsv:4: bad QID 'France'"):
+        read_located(bad)
+    assert read_located(_good(tmp_path)) == [("Q1490", "Q17"), ("Q5", "")]
+
+
+def _good(tmp_path: Path) -> Path:
+    good = tmp_path / "good.tsv"
+    good.write_text("qid\tcountry\tlabel\twhy\nQ1490\tQ17\tTokyo\tok\nQ5\t\tSomewhere\tdisputed\n")
+    return good

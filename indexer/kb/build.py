@@ -27,6 +27,7 @@ from ..schema import FACET_TYPES, is_qid
 from .complete import index_names
 from .locate import fill_locations, located_file
 from .store import SCHEMA, KBDataError, KBError
+from .tsv import data_rows
 
 TSV_COLUMNS = ("qid", "type", "label", "kind", "popularity", "description", "aliases", "demonyms")
 # The compiled open data (kb_data/open/*.tsv.gz) adds where an entity is: country and admin-1 QIDs.
@@ -92,11 +93,7 @@ def read_tsv(path: Path, origin: str = "starter") -> Iterator[EntityRecord]:
     ``country``/``admin1`` columns); a malformed line raises with file and line."""
     with _open_text(path) as handle:
         header: tuple[str, ...] | None = None
-        for number, line in enumerate(handle, start=1):
-            line = line.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            cells = line.split("\t")
+        for number, cells in data_rows(handle):
             if header is None:
                 header = tuple(c.strip() for c in cells)
                 if header not in (TSV_COLUMNS, OPEN_COLUMNS):

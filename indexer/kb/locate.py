@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..schema import is_qid
 from .store import KBDataError
+from .tsv import data_rows
 
 LOCATED_COLUMNS = ("qid", "country", "label", "why")
 
@@ -31,11 +32,7 @@ def read_located(path: Path | None = None) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     header = None
     with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            line = line.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            cells = line.split("\t")
+        for number, cells in data_rows(handle):
             if header is None:
                 header = tuple(cells)
                 if header != LOCATED_COLUMNS:
