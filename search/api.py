@@ -46,7 +46,6 @@ from .api_models import (
     HealthResponse,
     RelatedResponse,
     SearchResponse,
-    ServiceInfo,
 )
 from .engines import Engine, EngineError, open_engine
 from .facets import COUNTABLE, DEFAULT_FACETS, HISTOGRAM_CHOICES, filter_params, query_kwargs
@@ -56,6 +55,7 @@ from .query import MATCH_MODES, MAX_FACET_SIZE, MAX_PAGE_SIZE, MAX_RESULT_WINDOW
 from .results import SearchResults
 from .service import NewsLink
 from .textquery import MAX_QUERY_CHARS
+from .web import install_page
 
 log = logging.getLogger("newslink.api")
 
@@ -307,12 +307,9 @@ def create_app(
     app.state.backend = backend
     _install_error_handlers(app)
     install_docs(app)
+    install_page(app)  # the search page at /, a client of the endpoints below
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"], allow_headers=["*"])
-
-    @app.get("/", response_model=ServiceInfo, include_in_schema=False)
-    def root() -> dict[str, str]:
-        return {"name": "newslink", "version": __version__, "docs": "/docs", "openapi": "/openapi.json"}
 
     @app.get("/search", response_model=SearchResponse, responses=_ERRORS, tags=["search"])
     def search(

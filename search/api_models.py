@@ -185,10 +185,3 @@ class HealthResponse(BaseModel):
     documents: int | None = None
     kb_version: str | None = None
     error: str | None = None
-
-
-class ServiceInfo(BaseModel):
-    name: str
-    version: str
-    docs: str
-    openapi: str
