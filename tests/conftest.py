@@ -3,7 +3,10 @@ spaCy pipeline (loaded once), and a small indexed corpus on the real engine."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,22 +119,40 @@ def filled_embedded(embedded_engine, corpus_docs):
     return embedded_engine
 
 
-@pytest.fixture(scope="module")
-def api_home(tmp_path_factory: pytest.TempPathFactory, kb, corpus_docs: list[dict]) -> Path:
-    """A data dir holding the session KB and an index of the test corpus (per module)."""
+def fill_home(home: Path, kb, docs: list[dict]) -> Path:
+    """``home`` made a data dir holding a copy of ``kb`` and an embedded index of ``docs``."""
     import shutil
 
     from newslink.indexer.kb.loader import open_kb
     from newslink.search.engines.embedded import EmbeddedEngine
 
-    home = tmp_path_factory.mktemp("api-home")
     shutil.copy(kb.path, home / "kb.sqlite")
     open_kb(home / "kb.sqlite").close()  # settle a rebuild now if the starter data moved meanwhile
     engine = EmbeddedEngine(home, "articles")
-    assert engine.write(corpus_docs) == []
+    assert engine.write(docs) == []
     engine.commit()
     engine.close()
     return home
+
+
+@contextmanager
+def api_app(home: Path) -> Iterator[Any]:
+    """The real API app over the data dir ``home`` (its engine closed afterwards)."""
+    from newslink.indexer.kb import KnowledgeBase
+    from newslink.search.api import create_app
+    from newslink.search.engines.embedded import EmbeddedEngine
+
+    engine = EmbeddedEngine(home, "articles")
+    try:
+        yield create_app(engine, KnowledgeBase(home / "kb.sqlite"))
+    finally:
+        engine.close()
+
+
+@pytest.fixture(scope="module")
+def api_home(tmp_path_factory: pytest.TempPathFactory, kb, corpus_docs: list[dict]) -> Path:
+    """A data dir holding the session KB and an index of the test corpus (per module)."""
+    return fill_home(tmp_path_factory.mktemp("api-home"), kb, corpus_docs)
 
 
 @pytest.fixture(scope="module")
@@ -139,13 +160,6 @@ def client(api_home: Path):
     """The real API app over ``api_home`` (errors answered, not raised)."""
     from fastapi.testclient import TestClient
 
-    from newslink.indexer.kb import KnowledgeBase
-    from newslink.search.api import create_app
-    from newslink.search.engines.embedded import EmbeddedEngine
-
-    engine = EmbeddedEngine(api_home, "articles")
-    kb = KnowledgeBase(api_home / "kb.sqlite")
-    with TestClient(create_app(engine, kb), raise_server_exceptions=False) as c:
+    with api_app(api_home) as app, TestClient(app, raise_server_exceptions=False) as c:
         yield c
-    engine.close()
     kb.close()

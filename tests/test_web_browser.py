@@ -13,14 +13,13 @@ needs neither); ``.ci/run`` installs both, so CI runs them.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from conftest import REPO
+from conftest import REPO, api_app, fill_home
 from web_browser import PageProblems, chromium, missing_browser, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(missing_browser() is not None, reason=f"browser tests: {missing_browser()}")]
@@ -33,13 +32,8 @@ def web_home(tmp_path_factory: pytest.TempPathFactory, kb, pipeline, corpus_docs
     """The test corpus and the example article (more countries than a facet panel shows), plus
     dated copies of them (more hits than a page shows)."""
     from newslink.indexer.document import build_document
-    from newslink.indexer.kb.loader import open_kb
     from newslink.indexer.readers import read_paths
-    from newslink.search.engines.embedded import EmbeddedEngine
 
-    home = tmp_path_factory.mktemp("web-home")
-    shutil.copy(kb.path, home / "kb.sqlite")
-    open_kb(home / "kb.sqlite").close()
     originals = list(corpus_docs)
     for article, _problems in read_paths([REPO / "examples"]):
         assert article is not None
@@ -51,24 +45,13 @@ def web_home(tmp_path_factory: pytest.TempPathFactory, kb, pipeline, corpus_docs
             if published:
                 published = f"{int(published[:4]) - i:04d}{published[4:]}"
             docs.append({**doc, "id": f"{doc['id']}-copy{i}", "published": published})
-    engine = EmbeddedEngine(home, "articles")
-    assert engine.write(docs) == []
-    engine.commit()
-    engine.close()
-    return home
+    return fill_home(tmp_path_factory.mktemp("web-home"), kb, docs)
 
 
 @pytest.fixture(scope="module")
 def base_url(web_home: Path):
-    from newslink.indexer.kb import KnowledgeBase
-    from newslink.search.api import create_app
-    from newslink.search.engines.embedded import EmbeddedEngine
-
-    engine = EmbeddedEngine(web_home, "articles")
-    kb = KnowledgeBase(web_home / "kb.sqlite")
-    with serve(create_app(engine, kb)) as url:
+    with api_app(web_home) as app, serve(app) as url:
         yield url
-    engine.close()
 
 
 @pytest.fixture(scope="module")
