@@ -143,10 +143,12 @@ def api_app(home: Path) -> Iterator[Any]:
     from newslink.search.engines.embedded import EmbeddedEngine
 
     engine = EmbeddedEngine(home, "articles")
+    kb = KnowledgeBase(home / "kb.sqlite")
     try:
-        yield create_app(engine, KnowledgeBase(home / "kb.sqlite"))
+        yield create_app(engine, kb)
     finally:
         engine.close()
+        kb.close()
 
 
 @pytest.fixture(scope="module")
@@ -162,4 +164,3 @@ def client(api_home: Path):
 
     with api_app(api_home) as app, TestClient(app, raise_server_exceptions=False) as c:
         yield c
-    kb.close()
