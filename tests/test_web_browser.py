@@ -381,3 +381,16 @@ def test_article_text_is_never_markup(page, base_url):
     assert page.locator("#article img, #article script, #article b, #article i").count() == 0
     assert page.evaluate("window.pwned") is None
     assert page.locator('#article a[href^="javascript:"]').count() == 0
+
+
+def test_a_name_in_the_url_is_read_as_the_api_reads_it(page, base_url, api):
+    """?person=Netanyahu (names work in the API) becomes the QID the API took it for, so its
+    facet box and chip remove it."""
+    qid = api("/search", person="Netanyahu", size=0)["query"]["filters"]["person"][0]
+    open_page(page, base_url + "/?person=Netanyahu")
+    assert url_params(page)["person"] == [qid]
+    box = page.locator(f'#facets input[data-type=person][data-value="{qid}"]')
+    assert box.is_checked()
+    assert heading_total(page) == api("/search", person=qid, size=0)["total"]
+    act(page, lambda: box.uncheck())
+    assert "person" not in url_params(page)

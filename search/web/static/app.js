@@ -164,6 +164,7 @@ function ready(view) {
   // What the browser tests (and bench/web_first_render.py) wait for: which view, how many renders.
   document.body.dataset.ready = view;
   document.body.dataset.renders = String(++renders);
+  if (renders === 1 && performance.mark) performance.mark("newslink-first-render");
 }
 
 // ------------------------------------------------------------------ search view
@@ -184,6 +185,7 @@ async function showSearch(s, gen) {
   p.set("histogram", "auto");
   const data = await api("/search", p);
   if (gen !== generation) return;
+  canonicalize(s, data.query.filters || {});
   renderChips(s, data);
   renderNotices(data.query.notices || []);
   renderFacets(s, data.facets);
@@ -195,6 +197,17 @@ async function showSearch(s, gen) {
     : "No articles match" + (s.q || Object.values(s.filters).some((v) => v.length) ? "" : " (the index is empty)");
   renderPager(s, data.total);
   ready("search");
+}
+
+// Names in the URL (?person=Netanyahu, as the API takes them) become the QIDs the API read them
+// as, in place (no new history entry), so facet boxes and chips address one value each.
+function canonicalize(s, resolved) {
+  let changed = false;
+  for (const t of TYPES) {
+    const qids = resolved[t] || [];
+    if (qids.length === s.filters[t].length && qids.some((q, i) => q !== s.filters[t][i])) { s.filters[t] = [...qids]; changed = true; }
+  }
+  if (changed) history.replaceState(null, "", urlOf(s));
 }
 
 function renderHits(list, hits) {
