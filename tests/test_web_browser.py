@@ -394,3 +394,25 @@ def test_a_name_in_the_url_is_read_as_the_api_reads_it(page, base_url, api):
     assert heading_total(page) == api("/search", person=qid, size=0)["total"]
     act(page, lambda: box.uncheck())
     assert "person" not in url_params(page)
+
+
+def test_dragging_across_the_timeline_keeps_that_stretch(page, base_url, api):
+    open_page(page, base_url + "/")
+    hist = api("/search", size=0, histogram="auto")["histogram"]
+    bars = page.locator("#timeline .bars button")
+    first, last = 1, len(hist["buckets"]) - 2
+    start, end = bars.nth(first).bounding_box(), bars.nth(last).bounding_box()
+
+    def drag() -> None:
+        page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] - 1)
+        page.mouse.down()
+        page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] - 1, steps=5)
+        page.mouse.up()
+
+    act(page, drag)
+    params = url_params(page)
+    assert params["since"] == [hist["buckets"][first]["key"]]
+    until = params["until"][0]
+    assert hist["buckets"][last]["key"] <= until < (hist["buckets"][last + 1]["key"])
+    expected = sum(b["count"] for b in hist["buckets"][first:last + 1])
+    assert heading_total(page) == expected == api("/search", since=params["since"][0], until=until, size=0)["total"]

@@ -190,7 +190,7 @@ async function showSearch(s, gen) {
   renderNotices(data.query.notices || []);
   renderFacets(s, data.facets);
   renderTimeline($("#timeline"), data.histogram, "Articles per " + ((data.histogram && data.histogram.interval) || "period") +
-    " (select a bar to keep only that period)", (since, until) => update((n) => { n.since = since; n.until = until; n.page = 1; }));
+    " (select a bar, or drag across bars, to keep only that period)", (since, until) => update((n) => { n.since = since; n.until = until; n.page = 1; }));
   renderHits($("#results"), data.hits);
   const heading = $("#results-heading");
   heading.textContent = data.total ? plural(data.total, "article") + (s.page > 1 ? ", page " + s.page : "")
@@ -255,6 +255,8 @@ function renderChips(s, data) {
       onclick: () => update((n) => { n.since = ""; n.until = ""; n.page = 1; }) },
     h("span", null, "published " + text), h("span", { class: "x", "aria-hidden": "true" }, "×")));
   }
+  const selected = FACETS.reduce((n, t) => n + (s.filters[t] || []).length, 0) + (s.since || s.until ? 1 : 0);
+  $("#filters > summary").textContent = selected ? "Filters (" + selected + " selected)" : "Filters";
   if (any) {
     box.append(h("button", { type: "button", class: "chip clear-all",
       onclick: () => update((n) => { for (const t of FACETS) n.filters[t] = []; n.since = ""; n.until = ""; n.page = 1; }) }, "Clear all filters"));
@@ -327,6 +329,24 @@ function renderTimeline(figure, histogram, caption, onPick) {
       "aria-pressed": b.selected ? "true" : "false", onclick: () => onPick(b.key, end) }));
     bars.lastChild.style.setProperty("--h", Math.max(3, Math.round((100 * b.count) / max)) + "%");
   }
+  // Dragging across bars picks the stretch from the first to the last (a click picks one bar).
+  // Pointer down and up on different bars make no click on either, so the two never both fire.
+  const index = (el) => (el && el.parentNode === bars ? Array.prototype.indexOf.call(bars.children, el) : -1);
+  const mark = (from, to) => Array.from(bars.children).forEach((el, i) =>
+    el.classList.toggle("range", from >= 0 && i >= Math.min(from, to) && i <= Math.max(from, to)));
+  let from = -1;
+  bars.onpointerdown = (ev) => { from = index(ev.target); };
+  bars.onpointerover = (ev) => { if (from >= 0 && ev.buttons) mark(from, Math.max(0, index(ev.target))); };
+  bars.onpointerleave = () => mark(-1, -1);
+  bars.onpointerup = (ev) => {
+    const to = index(document.elementFromPoint(ev.clientX, ev.clientY));
+    const start = from;
+    from = -1;
+    mark(-1, -1);
+    if (start < 0 || to < 0 || start === to) return;
+    const [a, b] = start < to ? [start, to] : [to, start];
+    onPick(buckets[a].key, periodEnd(buckets[b].key, histogram.interval));
+  };
   let axis = figure.querySelector(".axis");
   if (!axis) { axis = h("div", { class: "axis", "aria-hidden": "true" }); figure.append(axis); }
   clear(axis).append(h("span", null, buckets[0].label), h("span", null, buckets[buckets.length - 1].label));
@@ -548,7 +568,7 @@ async function showEntity(qid, gen) {
   p.set(type, e.qid);
   const [hits, related] = await Promise.all([api("/search", p), api("/entities/" + encodeURIComponent(e.qid) + "/related", new URLSearchParams({ size: "8" }))]);
   if (gen !== generation) return;
-  renderTimeline($("#entity-timeline"), hits.histogram, "Its articles per " + ((hits.histogram && hits.histogram.interval) || "period") + " (select a bar to search that period)",
+  renderTimeline($("#entity-timeline"), hits.histogram, "Its articles per " + ((hits.histogram && hits.histogram.interval) || "period") + " (select a bar, or drag across bars, to search that period)",
     (since, until) => { const s = readState(""); s.filters[type] = [e.qid]; s.since = since; s.until = until; go(urlOf(s)); });
   renderHits(latest, hits.hits);
   if (!hits.hits.length) latest.append(h("li", null, "No indexed article mentions it."));
