@@ -685,7 +685,7 @@ def status(obj: Context, as_json: bool) -> None:
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info", show_default=True)
 @click.pass_obj
 def serve(obj: Context, host: str, port: int, cors_origins: tuple[str, ...], log_level: str) -> None:
-    """Serve the read-only JSON search API (OpenAPI at /docs) with uvicorn."""
+    """Serve the search page (at /) and the read-only JSON search API (OpenAPI at /docs) with uvicorn."""
     try:
         import uvicorn
 
