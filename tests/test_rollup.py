@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from es_server import es_url, unique_index  # noqa: F401 - fixtures
 
 from newslink.indexer.article import Article
 from newslink.indexer.document import build_document
@@ -258,3 +259,36 @@ def _good(tmp_path: Path) -> Path:
     good = tmp_path / "good.tsv"
     good.write_text("qid\tcountry\tlabel\twhy\nQ1490\tQ17\tTokyo\tok\nQ5\t\tSomewhere\tdisputed\n")
     return good
+
+
+def test_an_es_index_from_before_the_rollup_still_answers(tmp_path: Path, es_url: str) -> None:
+    """A generation made with the mapping of before (no entities.country_named) answers the
+    named scope from entities.country, as the embedded engine does; a reindex-made one has both."""
+    from newslink.search.engines.elasticsearch import ElasticsearchEngine, MAPPING_FILE
+
+    mapping = json.loads(MAPPING_FILE.read_text())
+    del mapping["mappings"]["properties"]["entities"]["properties"][COUNTRY_NAMED]
+    old_mapping = tmp_path / "articles.json"
+    old_mapping.write_text(json.dumps(mapping))
+    name = unique_index("r")
+    old = ElasticsearchEngine(es_url, name, mapping_file=old_mapping)
+    doc = {"id": "old-1", "title": "Iran", "text": "Iran said.", "entities": {"country": ["Q794"]}, "entity_list": [], "mentions": []}
+    assert old.write([doc]) == []
+    old.commit()
+    old.close()  # the job ends: a reindex may start
+    engine = ElasticsearchEngine(es_url, name)
+    try:
+        for scope in ("all", "named"):
+            q = SearchQuery(filters={"country": ["Q794"]}, country_scope=scope, facets=("country",))
+            result = engine.search(q)
+            assert [h.id for h in result.hits] == ["old-1"] and result.facets["country"] == [("Q794", 1)], scope
+            assert [h.id for h in engine.scan(q)] == ["old-1"]
+        building = engine.create_generation()
+        assert building.write([_document(["Q1490"]) | {"id": "new-1"}]) == []
+        building.commit()
+        engine.promote(building)
+        named = engine.search(SearchQuery(filters={"country": ["Q17"]}, country_scope="named"))
+        assert engine.search(SearchQuery(filters={"country": ["Q17"]})).total == 1 and named.total == 0
+    finally:
+        engine.drop()
+        engine.close()

@@ -39,7 +39,7 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from newslink.indexer.schema import FACET_TYPES
+from newslink.indexer.schema import COUNTRY_NAMED, FACET_TYPES
 from newslink.indexer.processes import pid_alive
 
 from .. import facets as facet_registry
@@ -48,7 +48,7 @@ from ..results import Hit, RawResults
 from .base import Engine, EngineError, check_index_name
 from .hits import make_hit
 from .es_client import ServerInfo, connect, redact, unreachable
-from .es_query import facet_field, filtered_query, search_body
+from .es_query import facet_field, filtered_query, rename_fields, search_body
 from .hits import HIT_KEYS
 
 
@@ -134,6 +134,7 @@ class ElasticsearchEngine(Engine):
         self._writer_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._writer_beat: float | None = None  # monotonic time of our last writer heartbeat
         self._unrefreshed = False  # confirmed writes a refresh has not made searchable yet
+        self._stand_ins_cache: tuple[float, dict[str, str]] | None = None
         if generation is None:
             self._ensure_live()
 
@@ -376,9 +377,27 @@ class ElasticsearchEngine(Engine):
             self.client.close()
 
     # -- reading ----------------------------------------------------------------------
+    def _stand_ins(self) -> dict[str, str]:
+        """Fields the index lacks -> where its values are. A generation made before the
+        country roll-up has no ``entities.country_named``; its ``entities.country`` held
+        only named countries, so the named scope reads that (``newslink reindex`` adds
+        both). Checked once a minute, and only for queries that use the field."""
+        now = time.monotonic()
+        if self._stand_ins_cache is None or now - self._stand_ins_cache[0] > 60:
+            field_ = f"entities.{COUNTRY_NAMED}"
+            with self._errors("reading mapping"):
+                found = self.client.indices.get_field_mapping(index=self.target, fields=field_).body
+            lacking = any(field_ not in (m.get("mappings") or {}) for m in found.values())
+            self._stand_ins_cache = (now, {field_: facet_field("country")} if lacking else {})
+        return self._stand_ins_cache[1]
+
+    def _body(self, query: SearchQuery, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` as this index can answer it (see :meth:`_stand_ins`)."""
+        return rename_fields(body, self._stand_ins()) if query.country_scope == "named" else body
+
     def search(self, query: SearchQuery) -> RawResults:
         query.validate()  # a query mutated after construction still gets the page cap error
-        body = search_body(query)
+        body = self._body(query, search_body(query))
         with self._errors("search"):
             try:
                 resp = self.client.search(index=self.target, **body).body
@@ -410,14 +429,15 @@ class ElasticsearchEngine(Engine):
         body: dict[str, Any] = {"query": filtered_query(query, extra), "size": 0, "track_total_hits": True}
         if aggs:
             body["aggs"] = aggs
+        body = self._body(query, body)
         with self._errors("aggregate"):
             resp = self.client.search(index=self.target, **body).body
         total = resp["hits"]["total"]
         return (total["value"] if isinstance(total, dict) else int(total)), resp.get("aggregations") or {}
 
     def scan(self, query: SearchQuery, batch_size: int = 1000) -> Iterator[Hit]:
-        body = {"query": filtered_query(query), "sort": [{"id": {"order": "asc"}}], "size": batch_size,
-                "track_total_hits": False, "_source": list(HIT_KEYS)}
+        body = self._body(query, {"query": filtered_query(query), "sort": [{"id": {"order": "asc"}}], "size": batch_size,
+                                  "track_total_hits": False, "_source": list(HIT_KEYS)})
         after: list[Any] | None = None
         while True:
             extra = {"search_after": after} if after is not None else {}
@@ -607,6 +627,7 @@ class ElasticsearchEngine(Engine):
             with self._errors(f"deleting old generation {name}"):
                 self.client.indices.delete(index=name, ignore_unavailable=True)
         self._writer_beat = None  # our writer heartbeat went with the old generation
+        self._stand_ins_cache = None  # the new generation has the current mapping
 
     def discard(self, generation: Engine) -> None:
         if not isinstance(generation, ElasticsearchEngine) or not generation._pinned:

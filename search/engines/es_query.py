@@ -122,6 +122,25 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     return body
 
 
+def rename_fields(body: Any, stand_ins: dict[str, str]) -> Any:
+    """``body`` with every field of ``stand_ins`` (a term/terms key, an aggregation's
+    ``field``) replaced by its stand-in: what an index from before a field was added
+    holds its values under (``entities.country_named`` -> ``entities.country``)."""
+    if not stand_ins:
+        return body
+    if isinstance(body, list):
+        return [rename_fields(v, stand_ins) for v in body]
+    if not isinstance(body, dict):
+        return body
+    out = {}
+    for key, value in body.items():
+        if key == "field" and isinstance(value, str):
+            out[key] = stand_ins.get(value, value)
+        else:
+            out[stand_ins.get(key, key)] = rename_fields(value, stand_ins)
+    return out
+
+
 def filtered_query(query: SearchQuery, extra: list[Clause] = ()) -> dict[str, Any]:
     """The text AND every facet filter AND ``extra`` as one query (no post_filter: for
     counting and scanning, where nothing is counted multi-select)."""
