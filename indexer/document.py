@@ -2,30 +2,38 @@
 the mentions that produced them (kept so re-linking never has to re-parse)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .article import Article
 from .schema import COUNTRY_NAMED, FACET_TYPES
 from .linking import Link
+from .linking.unlinked import UnlinkedName
 from .rollup import EntityLookup, rolled_up_countries
 
 
-def build_document(article: Article, links: list[Link], kb_version: str, kb: EntityLookup | None = None) -> dict[str, Any]:
+def build_document(
+    article: Article, links: list[Link], kb_version: str, kb: EntityLookup | None = None, *, unlinked: Sequence[UnlinkedName] = ()
+) -> dict[str, Any]:
     """JSON-ready document for any engine.
 
-    ``entities[type]`` holds only linked QIDs (the facets); NIL mentions are kept
-    in ``mentions`` with ``qid: None`` so their text stays visible and a later
-    re-link with a bigger KB can pick them up. With ``kb``, the countries of the
-    linked places are rolled up (``indexer/rollup.py``): they join
-    ``entities.country`` and the entity list (with ``via``), while
-    ``entities.country_named`` keeps the countries the text names.
+    ``entities[type]`` holds the linked QIDs and the keys of the ``unlinked``
+    names (``name:ben-chavis``, marked ``unlinked`` in ``entity_list``): the facets.
+    NIL mentions are kept in ``mentions`` with ``qid: None`` (and ``unlinked``: the
+    name key they count for) so a later re-link with a bigger KB can pick them up.
+    With ``kb``, the countries of the linked places are rolled up
+    (``indexer/rollup.py``): they join ``entities.country`` and the entity list
+    (with ``via``), while ``entities.country_named`` keeps the countries the text names.
     """
     mentions: list[dict[str, Any]] = []
     summary: dict[str, dict[str, Any]] = {}
-    for link in links:
+    named = {i: ent for ent in unlinked for i in ent.mentions}
+    for i, link in enumerate(links):
         field, start, end = article.split_offset(link.mention.start, link.mention.end)
         row = link.to_dict()
         row.update(field=field, start=start, end=end, offset=link.mention.start)
+        if i in named:
+            row["unlinked"] = named[i].key
         mentions.append(row)
         if not link.qid:
             continue
@@ -42,6 +50,16 @@ def build_document(article: Article, links: list[Link], kb_version: str, kb: Ent
         else:
             ent["count"] += 1
             ent["confidence"] = max(ent["confidence"], round(link.confidence, 3))
+    for ent in unlinked:
+        summary.setdefault(ent.key, {
+            "qid": ent.key,
+            "label": ent.label,
+            "type": ent.type,
+            "count": len(ent.mentions),
+            "first_offset": links[ent.first].mention.start,
+            "confidence": 0.0,
+            "unlinked": True,
+        })
     entity_list = list(summary.values())
     if kb is not None:
         entity_list += rolled_up_countries(entity_list, kb)

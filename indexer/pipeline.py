@@ -23,6 +23,7 @@ from .article import Article
 from .document import article_from_document, build_document
 from .kb import KnowledgeBase
 from .linking import Explanation, Link, Linker
+from .linking.unlinked import UnlinkedNames
 from .mentions import extract_mentions
 from .nlp import load_pipeline
 from .readers import ReadItem
@@ -310,6 +311,7 @@ def run_index(
     located: dict[str, Article] = {}  # the articles of ``batch``, for where an engine rejection came from
     since_commit = 0
     kb_version = pipeline.kb.version
+    names = UnlinkedNames(pipeline.kb, pipeline.linker.threshold)
 
     def flush() -> None:
         nonlocal since_commit
@@ -329,7 +331,7 @@ def run_index(
             if doc["id"] in failed_ids:
                 continue
             summary.indexed += 1
-            summary.entities_linked += len(doc["entity_list"])
+            summary.entities_linked += sum(1 for e in doc["entity_list"] if not e.get("unlinked"))
             summary.mentions += len(doc["mentions"])
             summary.nil_mentions += sum(1 for m in doc["mentions"] if not m["qid"])
         since_commit += len(batch)
@@ -338,7 +340,7 @@ def run_index(
         located.clear()
 
     for article, links in pipeline.process(articles()):
-        batch.append(build_document(article, links, kb_version, pipeline.kb))
+        batch.append(build_document(article, links, kb_version, pipeline.kb, unlinked=names.find(links, article.body_for_nlp)))
         located[article.id] = article
         if len(batch) >= write_batch:
             flush()

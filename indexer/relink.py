@@ -17,6 +17,7 @@ from .document import article_from_document, build_document
 from .kb import KnowledgeBase
 from .linking import DEFAULT_THRESHOLD, Linker
 from .linking.model import Mention
+from .linking.unlinked import UnlinkedNames
 from .processes import exit_with_parent
 
 
@@ -34,8 +35,9 @@ def stored_mentions(doc: dict[str, Any]) -> list[Mention]:
 
 def relink_document(doc: dict[str, Any], linker: Linker, kb_version: str) -> dict[str, Any]:
     article = article_from_document(doc)
-    links = linker.link(stored_mentions(doc), article.body_for_nlp)
-    return build_document(article, links, kb_version, linker.kb)
+    text = article.body_for_nlp
+    links = linker.link(stored_mentions(doc), text)
+    return build_document(article, links, kb_version, linker.kb, unlinked=UnlinkedNames(linker.kb, linker.threshold).find(links, text))
 
 
 # --------------------------------------------------------------------------- many documents

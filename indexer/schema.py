@@ -23,6 +23,13 @@ ENTITY_FIELDS: tuple[str, ...] = (*FACET_TYPES, COUNTRY_NAMED)
 GEO_TYPES: frozenset[str] = frozenset({"country", "place"})
 
 QID_PATTERN = re.compile(r"Q[1-9][0-9]*")
+# An unlinked entity's facet value: a name the KB does not know, normalised
+# ("name:ben-chavis"; ``indexer/linking/unlinked.py``). It sits in the same facet
+# fields as QIDs, so both engines count and filter it with no change.
+NAME_PREFIX = "name:"
+NAME_KEY_PATTERN = re.compile(r"name:[a-z0-9]+(?:-[a-z0-9]+)*")
+# The facet types an unlinked name can have (no unknown country; weapons stay KB-only).
+UNLINKED_FACET_TYPES: tuple[str, ...] = ("person", "org", "place")
 
 
 def is_qid(value: str) -> bool:
@@ -34,6 +41,11 @@ def parse_qid(text: str) -> str | None:
     """A QID as a user may type it ("q794 ", "Q794") in its stored spelling, or None."""
     text = text.strip()
     return "Q" + text[1:] if text[:1] in "Qq" and text[1:].isdigit() else None
+
+
+def is_name_key(value: str) -> bool:
+    """An unlinked entity's value as stored: "name:ben-chavis"."""
+    return bool(NAME_KEY_PATTERN.fullmatch(value))
 
 
 class Via(TypedDict):
@@ -55,3 +67,4 @@ class DocumentEntity(TypedDict):
     # Only on a country the text does not name but a linked place lies in: those places
     # ("Japan, via Tokyo"). A country the text names has no ``via``.
     via: NotRequired[list[Via]]
+    unlinked: NotRequired[bool]  # True: ``qid`` is a name key ("name:ben-chavis"), no KB entity

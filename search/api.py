@@ -34,7 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newslink.indexer.kb import KBError, KnowledgeBase
 from newslink.indexer.kb.complete import complete as complete_names
-from newslink.indexer.schema import FACET_TYPES
+from newslink.indexer.schema import FACET_TYPES, UNLINKED_FACET_TYPES
 
 from . import __version__
 from .api_docs import install_docs
@@ -330,12 +330,15 @@ def create_app(
         facet_size: Annotated[int, Query(ge=0, le=MAX_FACET_SIZE, description="Buckets per facet.")] = 10,
         highlight: Annotated[bool, Query(description="<b>…</b> around matches in snippet and title_html.")] = True,
         histogram: Annotated[HistogramInterval | None, Query(description="Also count articles per day/week/month/year (auto: chosen from the range).")] = None,
+        unlinked: Annotated[bool, Query(description="Entity facet buckets hold only unlinked names (name:… keys, most frequent first): the names the knowledge base does not know yet. Default facets then person,org,place.")] = False,
     ) -> Any:
         """Keyword + entity-faceted search; facet counts are multi-select (each facet
         is counted with the other facets' filters applied)."""
         def run(app_: NewsLink) -> SearchResults:
+            chosen = _facet_list(facets)
             query = app_.build_query(
-                text=q, match=match, sort=sort, page=page, size=size, facets=_facet_list(facets),
+                text=q, match=match, sort=sort, page=page, size=size,
+                facets=UNLINKED_FACET_TYPES if unlinked and facets is None else chosen, unlinked=unlinked,
                 facet_size=facet_size, highlight=highlight, histogram=histogram, **query_kwargs(filter_values),
             )
             return app_.search(query)

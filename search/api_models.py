@@ -27,16 +27,17 @@ class ViaRef(BaseModel):
 
 
 class EntityRef(BaseModel):
-    """A linked entity as shown with a hit: one per QID, most mentioned first."""
+    """An entity as shown with a hit: one per QID or unlinked name, most mentioned first."""
 
     model_config = ConfigDict(extra="ignore")
 
-    qid: str
+    qid: str = Field(description="A Wikidata QID, or an unlinked name's key (name:ben-chavis; see unlinked).")
     label: str
     type: str
     count: int = Field(description="Mentions of this entity in the article (0 for a country rolled up from its places).")
     first_offset: int | None = None
     confidence: float | None = None
+    unlinked: bool = Field(False, description="True when qid is an unlinked name's key (name:ben-chavis): a person, organisation or place the knowledge base does not know, faceted by its normalised name; a reindex after the KB learns it turns it into the QID.")
     via: list[ViaRef] | None = Field(
         None,
         description="Only on a country the article does not name but a linked place of it lies in (the roll-up): "
@@ -65,10 +66,11 @@ class HitModel(BaseModel):
 
 
 class FacetBucketModel(BaseModel):
-    qid: str
-    label: str = Field(description="The entity's KB label (the QID when the KB lacks it).")
+    qid: str = Field(description="The value to filter on: a QID, an unlinked name's key (name:ben-chavis), or a source.")
+    label: str = Field(description="The entity's KB label (the QID when the KB lacks it); for an unlinked name, its most complete surface form.")
     count: int
     selected: bool = Field(description="True when this value is one of the query's filters.")
+    unlinked: bool = Field(False, description="True when qid is an unlinked name's key (name:ben-chavis): a person, organisation or place the knowledge base does not know, faceted by its normalised name; a reindex after the KB learns it turns it into the QID.")
 
 
 class HistogramBucketModel(BaseModel):
@@ -113,6 +115,7 @@ class EntityResponse(BaseModel):
 class RelatedEntity(BaseModel):
     qid: str
     label: str
+    unlinked: bool = Field(False, description="True when qid is an unlinked name's key (name:ben-chavis): a person, organisation or place the knowledge base does not know, faceted by its normalised name; a reindex after the KB learns it turns it into the QID.")
     count: int = Field(description="Articles of the query that mention both.")
     background: int = Field(description="Articles of the query that mention this one.")
     lift: float = Field(description="How many times more often it appears with the entity than in the query's articles overall.")

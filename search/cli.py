@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from newslink.indexer.kb import KBError
-from newslink.indexer.schema import FACET_TYPES, parse_qid
+from newslink.indexer.schema import FACET_TYPES, UNLINKED_FACET_TYPES, parse_qid
 from newslink.indexer.kb.build import KBDataError
 from newslink.indexer.kb.loader import open_kb
 from newslink.indexer.paths import kb_path, newslink_home
@@ -361,10 +361,12 @@ def export_matches(app: NewsLink, query: Any, fmt: str, show: bool) -> None:
 @cli.command(cls=QueryCommand)
 @click.argument("query", required=False, default="")
 @query_options
+@click.option("--unlinked", is_flag=True, help="Only unlinked names (people, organisations, places the KB does not know), most frequent first: what to add to the KB.")
 @click.pass_obj
-def facets(obj: Context, query: str, as_json: bool, **kw: Any) -> None:
+def facets(obj: Context, query: str, as_json: bool, unlinked: bool, **kw: Any) -> None:
     """Top entities per facet type, of the whole index or of a query."""
-    app, q = build_query(obj, query, kw, size=0)
+    extra: dict[str, Any] = {"unlinked": True, "facets": UNLINKED_FACET_TYPES} if unlinked else {}
+    app, q = build_query(obj, query, kw, size=0, **extra)
     try:
         results = app.search(q)
     except EngineError as exc:

@@ -13,9 +13,9 @@ facet is counted with every *other* facet's filter, so selecting Iran still show
 many articles every other country has. An entity facet in ``all`` mode keeps its own
 filter too (drill-down: "which countries appear with *both* of these?").
 
-Values are plain strings: QIDs today; the unlinked-name values (``name:<key>``) a later
-issue adds go through the same classes (``EntityFacet.label`` already falls back to the
-key, and ``expand`` only asks the KB about QIDs).
+Values are plain strings: QIDs, and the unlinked-name values (``name:<key>``, names the KB
+does not know) beside them in the same fields; ``expand`` only asks the KB about QIDs,
+the service labels name keys from the documents (``search/unlinked.py``).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from newslink.indexer.schema import COUNTRY_NAMED, FACET_TYPES
+from newslink.indexer.schema import COUNTRY_NAMED, FACET_TYPES, NAME_PREFIX
 
 if TYPE_CHECKING:  # pragma: no cover
     from .query import SearchQuery
@@ -174,6 +174,12 @@ class EntityFacet(Facet):
     def keeps_own_filter(self, query: SearchQuery) -> bool:
         return query.match == "all"
 
+    def get_aggregation(self, query: SearchQuery, size: int) -> dict[str, Any]:
+        inner = super().get_aggregation(query, size)
+        if query.unlinked:  # only the names the KB does not know (selected values still shown)
+            inner["top"]["terms"]["include"] = UNLINKED_VALUES
+        return inner
+
     def expand(self, keys: list[str]) -> set[str]:
         return {k for k in keys if QID.match(k)}
 
@@ -204,6 +210,10 @@ class CountryFacet(EntityFacet):
 
     def query_kwargs(self, values: dict[str, Any]) -> dict[str, Any]:
         return {**super().query_kwargs(values), "country_scope": values.get("country_scope") or COUNTRY_SCOPES[0]}
+
+
+# The terms-aggregation ``include`` regex of unlinked values (tantivy and Elasticsearch alike).
+UNLINKED_VALUES = NAME_PREFIX + ".*"
 
 
 class SourceFacet(Facet):

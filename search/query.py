@@ -33,7 +33,7 @@ class QueryError(ValueError):
 @dataclass(slots=True)
 class SearchQuery:
     text: str = ""
-    filters: dict[str, list[str]] = field(default_factory=dict)  # facet type -> QIDs
+    filters: dict[str, list[str]] = field(default_factory=dict)  # facet type -> QIDs or name keys (name:…)
     match: str = "any"  # values within one facet type: any (OR) or all (AND)
     country_scope: str = "all"  # countries named or rolled up from places ("all"), or named only
     since: str | None = None
@@ -46,6 +46,7 @@ class SearchQuery:
     facet_size: int = 10
     histogram: str | None = None  # None: no histogram; "auto" or day/week/month/year
     highlight: bool = True
+    unlinked: bool = False  # entity facet buckets: only unlinked names (name:…), the to-do list of a KB
     parsed: ParsedText = field(default_factory=ParsedText, repr=False)
     notices: list[dict] = field(default_factory=list, repr=False)  # how filters were read (search.resolve)
 
@@ -123,5 +124,7 @@ class SearchQuery:
             out["histogram"] = self.histogram
         if self.country_scope != "all":
             out["country_scope"] = self.country_scope
+        if self.unlinked:
+            out["unlinked"] = True
         out["notices"] = self.notices
         return out

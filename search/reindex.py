@@ -12,6 +12,7 @@ from typing import Any
 
 from newslink.indexer.document import article_from_document, build_document
 from newslink.indexer.kb import KnowledgeBase
+from newslink.indexer.linking.unlinked import UnlinkedNames
 from newslink.indexer.relink import relink_documents
 
 from .engines import Engine, EngineError
@@ -30,8 +31,9 @@ def _reparsed(docs: Iterator[dict[str, Any]], kb: KnowledgeBase, workers: int) -
             olds[doc["id"]] = doc.get("entities")
             yield article_from_document(doc)
 
+    names = UnlinkedNames(kb, pipeline.linker.threshold)
     for article, links in pipeline.process(articles()):
-        new = build_document(article, links, kb.version, kb)
+        new = build_document(article, links, kb.version, kb, unlinked=names.find(links, article.body_for_nlp))
         yield olds.pop(article.id, None) != new.get("entities"), new
 
 

@@ -100,7 +100,7 @@ def render_facets(facets: dict[str, list[FacetBucket]], *, color: bool) -> str:
         if not buckets:
             lines.append(f"{head} —")
             continue
-        parts = [f"{'*' if b.selected else ''}{b.label} ({b.qid}) {b.count:,}" for b in buckets]
+        parts = [f"{'*' if b.selected else ''}{b.label} ({b.qid}{', unlinked' if b.unlinked else ''}) {b.count:,}" for b in buckets]
         lines.append(f"{head} " + " · ".join(parts))
     return "\n".join(lines)
 

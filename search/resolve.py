@@ -5,6 +5,11 @@ A filter that silently finds nothing looks like an answer. So:
 - a QID of another type (``--country Q7747``, Putin) is an error naming its real
   type; a QID the KB does not know is kept (an online lookup may have linked it)
   with a warning;
+- a name the KB does not know is the unlinked name it normalises to
+  (``--person "Ben Chavis"`` -> ``name:ben-chavis``) when the index holds it, and
+  an error otherwise; a name the KB knows is its QID, with a note when the index
+  also holds the name unlinked (articles a reindex has not re-linked yet, or that
+  the linker could not tie to the entity); a key typed as such (``name:…``) is kept;
 - a name several entities bear (``--place Washington``, ``--person Clinton``)
   picks one and says which, with the others; when their priors are close (the
   runner-up has at least ``CLOSE_PRIOR`` of the leader's popularity) the one
@@ -23,7 +28,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from newslink.indexer.kb import Candidate, Entity, KnowledgeBase
-from newslink.indexer.schema import parse_qid
+from newslink.indexer.linking.unlinked import key_for
+from newslink.indexer.schema import UNLINKED_FACET_TYPES, is_name_key, parse_qid
 
 from .engines import Engine
 from .facets import FACETS
@@ -66,7 +72,12 @@ class FilterResolver:
         for value in (v.strip() for v in values):
             if value:
                 qid = parse_qid(value)
-                qids.append(self._qid(facet, qid) if qid else self._name(facet, value))
+                if qid:
+                    qids.append(self._qid(facet, qid))
+                elif is_name_key(value):
+                    qids.append(value)  # an unlinked name's key, as facet buckets give it
+                else:
+                    qids.append(self._name(facet, value))
         return qids
 
     def _qid(self, facet: str, qid: str) -> str:
@@ -79,9 +90,20 @@ class FilterResolver:
 
     def _name(self, facet: str, name: str) -> str:
         found = self._candidates(facet, name)
+        key = key_for(facet, name) if facet in UNLINKED_FACET_TYPES else None
+        unlinked = self.engine.count_entity(facet, key) if key else 0
         if not found:
-            raise QueryError(facet, f"no {facet} called {name!r} in the knowledge base (try `newslink kb lookup {name}`)")
+            if unlinked:
+                return key  # type: ignore[return-value]
+            raise QueryError(facet, f"no {facet} called {name!r} in the knowledge base or among the index's unlinked names (try `newslink kb lookup {name}`)")
         chosen, articles = self._choose(facet, found)
+        if unlinked:
+            self.notices.append(Notice(
+                "note", facet, name,
+                f"{facet} {name!r} is taken as {chosen.label} ({chosen.qid}); {unlinked:,} articles also name it unlinked "
+                f"({key}): filter on {key} for those, or run `newslink reindex` if the KB learnt it since they were indexed",
+                chosen.qid,
+            ))
         others = [c.entity for c in found if c.entity.qid != chosen.qid][:MAX_OTHERS]
         if others:
             def describe(e: Entity) -> str:

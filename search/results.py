@@ -22,10 +22,11 @@ class Hit:
 
 @dataclass(slots=True)
 class FacetBucket:
-    qid: str  # the value: a QID for entity facets, the name for ``source``
+    qid: str  # the value: a QID (or an unlinked name key, name:…) for entity facets, the name for ``source``
     label: str
     count: int
     selected: bool = False
+    unlinked: bool = False  # ``qid`` is an unlinked name's key: a name the KB does not know
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from newslink.indexer.kb import KnowledgeBase
-from newslink.indexer.schema import FACET_TYPES
+from newslink.indexer.schema import FACET_TYPES, is_name_key
 
 from .engines import Engine
 from .facets import FACETS, PUBLISHED, roll_up
@@ -19,6 +19,7 @@ from .query import QueryError, SearchQuery
 from .related import MIN_COUNT, cooccurrence
 from .resolve import FilterResolver, field_notices
 from .results import FacetBucket, SearchResults
+from .unlinked import name_labels
 
 
 _HIT_LIST_KEYS = ("sort", "page", "size", "facets", "facet_size")  # what only a hit list / facet count uses
@@ -71,8 +72,17 @@ class NewsLink:
         for name, buckets in raw.items():
             facet = FACETS[name]
             chosen = set(facet.selected(query))
-            out[name] = [FacetBucket(qid=k, label=facet.label(k, entities), count=c, selected=k in chosen) for k, c in buckets]
+            names = self.name_labels(name, [k for k, _ in buckets])
+            out[name] = [
+                FacetBucket(qid=k, label=names.get(k) or facet.label(k, entities), count=c, selected=k in chosen, unlinked=k in names)
+                for k, c in buckets
+            ]
         return out
+
+    def name_labels(self, facet: str, keys: list[str]) -> dict[str, str]:
+        """Labels of the unlinked name keys among ``keys`` (none: no search)."""
+        names = [k for k in keys if is_name_key(k)]
+        return name_labels(self.engine, facet, names) if names and facet in FACET_TYPES else {}
 
     def export(self, query: SearchQuery, fmt: str, *, on_hit: Callable[[], None] | None = None) -> tuple[int, Iterator[str]]:
         """(how many articles match, the lines of every one of them in ``fmt``), streamed
@@ -112,12 +122,13 @@ class NewsLink:
         found = cooccurrence(self.engine, query, entity.type, entity.qid, types=types, size=size, min_count=min_count)
         wanted = set().union(*(FACETS[t].expand([r.qid for r in rows]) for t, rows in found.related.items()))
         entities = self.kb.entities(sorted(wanted)) if wanted else {}
+        names = {t: self.name_labels(t, [r.qid for r in rows]) for t, rows in found.related.items()}
         return {
             "entity": {"qid": entity.qid, "label": entity.label, "type": entity.type},
             "articles": found.foreground,
             "background": found.background,
             "related": {
-                t: [{"qid": r.qid, "label": FACETS[t].label(r.qid, entities), "count": r.count, "background": r.background, "lift": r.lift, "score": r.score} for r in rows]
+                t: [{"qid": r.qid, "label": names[t].get(r.qid) or FACETS[t].label(r.qid, entities), "unlinked": r.qid in names[t], "count": r.count, "background": r.background, "lift": r.lift, "score": r.score} for r in rows]
                 for t, rows in found.related.items()
             },
             "took_ms": round((time.perf_counter() - started) * 1000, 2),

@@ -94,12 +94,15 @@ def pipeline(kb):
 def corpus_docs(pipeline) -> list[dict]:
     """The test corpus as linked documents (spaCy runs once per session)."""
     from newslink.indexer.document import build_document
+    from newslink.indexer.linking.unlinked import UnlinkedNames
     from newslink.indexer.readers import read_paths
 
+    names = UnlinkedNames(pipeline.kb)
     docs = []
     for article, _problems in read_paths([DATA / "articles.jsonl"]):
         assert article is not None
-        docs.append(build_document(article, pipeline.link_text(article.body_for_nlp), pipeline.kb.version, pipeline.kb))
+        links = pipeline.link_text(article.body_for_nlp)
+        docs.append(build_document(article, links, pipeline.kb.version, pipeline.kb, unlinked=names.find(links, article.body_for_nlp)))
     return docs
 
 

@@ -39,10 +39,13 @@ def test_readme_flow_on_the_seed_article(run, kb) -> None:
     facet_qids = {b["qid"] for buckets in res["facets"].values() for b in buckets}
     assert SEED_QIDS <= facet_qids
     text = (REPO / "examples" / "000_0bbcda579d155b64.txt").read_text()
-    for qid in facet_qids:  # nothing faceted that the article does not name
+    unlinked = {b["qid"]: b for buckets in res["facets"].values() for b in buckets if b["unlinked"]}
+    for qid in facet_qids - set(unlinked):  # nothing faceted that the article does not name
         ent = kb.entity(qid)
         names = [ent.label, *ent.aliases, ent.label.split()[-1]]
         assert any(n in text for n in names), (qid, ent.label)
+    for key, bucket in unlinked.items():  # an unlinked name is a name of the article, unknown to the KB
+        assert bucket["label"] in text and kb.entity(key) is None, bucket
     labels = {b["qid"]: b["label"] for buckets in res["facets"].values() for b in buckets}
     assert labels["Q6279"] == "Joe Biden"
 

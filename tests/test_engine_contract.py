@@ -47,6 +47,9 @@ POOLS = {
     "org": ["Q1065", "Q7184", "Q458", "Q8458"],
     "weapon": ["Q1201814", "Q16897253", "Q181447"],
 }
+# Unlinked names (name:…) sit beside the QIDs in the same fields: counted, filtered, listed alike
+# (drawn from a generator of their own, so the rest of the synthetic set stays as it was).
+NAME_POOLS = {"person": ["name:ben-chavis", "name:jane-rowe"], "place": ["name:dunmore"], "org": ["name:paxar", "name:national-action-network"]}
 SOURCES = ["Wire A", "Wire B", "Daily C"]
 # Where the pool's places lie: their countries are rolled up into the country facet
 # (Jerusalem -> Israel, Paris -> France, Tokyo -> Japan, Moscow -> Russia), as build_document does.
@@ -56,14 +59,17 @@ PLACE_COUNTRY = {"Q1218": "Q801", "Q90": "Q142", "Q1490": "Q17", "Q649": "Q159"}
 def synthetic_docs(n: int = 140, seed: int = 20240414) -> list[dict[str, Any]]:
     """Documents shaped like ``build_document`` output; every ``published`` is unique."""
     rng = random.Random(seed)
+    names_rng = random.Random(seed + 1)
     slots = list(range(n))
     rng.shuffle(slots)  # date order unrelated to id order
     base = datetime(2025, 1, 1)
     docs = []
     for i in range(n):
         entities = {f: sorted(rng.sample(pool, rng.choice([0, 0, 1, 1, 2, 3]))) for f, pool in POOLS.items()}
+        for f, pool in NAME_POOLS.items():
+            entities[f] = sorted(entities[f] + names_rng.sample(pool, names_rng.choice([0, 0, 1, len(pool)])))
         entity_list = [
-            {"qid": q, "label": q, "type": f, "count": 1, "first_offset": 0, "confidence": 0.9}
+            {"qid": q, "label": q, "type": f, "count": 1, "first_offset": 0, "confidence": 0.9, **({"unlinked": True} if q.startswith("name:") else {})}
             for f, qids in entities.items() for q in qids
         ]
         named = entities["country"]
@@ -148,7 +154,8 @@ class Oracle:
         out = {}
         for facet in q.facets:
             counts = Counter(qid for d in self.matching(q, q.filters_except(facet)) for qid in d["entities"].get(self.key(facet, q)) or [])
-            buckets = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: q.facet_size]
+            listed = {k: n for k, n in counts.items() if k.startswith("name:")} if q.unlinked else counts
+            buckets = sorted(listed.items(), key=lambda kv: (-kv[1], kv[0]))[: q.facet_size]
             shown = {k for k, _ in buckets}
             buckets += [(s, counts.get(s, 0)) for s in q.filters.get(facet, []) if s not in shown]
             out[facet] = buckets
@@ -216,7 +223,7 @@ def test_iter_documents_yields_everything_once(filled, all_docs):
 
 
 def test_count_entity(filled, all_docs):
-    for facet, qid in [("country", "Q794"), ("person", "Q6279"), ("weapon", "Q181447"), ("org", "Q0")]:
+    for facet, qid in [("country", "Q794"), ("person", "Q6279"), ("weapon", "Q181447"), ("org", "Q0"), ("person", "name:ben-chavis"), ("place", "name:dunmore")]:
         expected = sum(qid in (d.get("entities") or {}).get(facet, []) for d in all_docs)
         assert filled.count_entity(facet, qid) == expected
     with pytest.raises(ValueError):
@@ -237,6 +244,10 @@ SORTED_QUERIES = {
     "country-named": dict(filters={"country": ["Q17", "Q801"]}, country_scope="named"),
     "country-rolled-up": dict(filters={"country": ["Q17", "Q142"]}),
     "country-named-all": dict(filters={"country": ["Q801", "Q30"]}, match="all", country_scope="named"),
+    "unlinked-name": dict(filters={"person": ["name:ben-chavis"]}),
+    "name-or-qid": dict(filters={"person": ["name:jane-rowe", "Q22686"]}),
+    "name-and-qid-all": dict(filters={"person": ["name:ben-chavis", "Q6279"]}, match="all"),
+    "names-of-two-types": dict(filters={"org": ["name:paxar"], "place": ["name:dunmore", "Q90"]}),
 }
 
 
@@ -272,6 +283,10 @@ def test_text_hits_same_set(filled, oracle, text):
 
 FACET_QUERIES = {
     "everything": dict(),
+    "unlinked-only": dict(unlinked=True, facets=("person", "org", "place")),
+    "unlinked-with-a-qid-selected": dict(unlinked=True, filters={"person": ["Q6279", "name:jane-rowe"]}, facet_size=1),
+    "unlinked-all": dict(unlinked=True, filters={"person": ["name:ben-chavis", "Q22686"]}, match="all"),
+    "name-selected": dict(filters={"person": ["name:ben-chavis"], "org": ["name:paxar"]}),
     "text": dict(text="missile OR drone"),
     "one-selected": dict(filters={"country": ["Q794"]}),
     "two-selected-any": dict(filters={"country": ["Q794", "Q159"], "person": ["Q22686"]}),
@@ -521,3 +536,50 @@ def test_rollup_makes_the_two_scopes_differ(filled, oracle):
     named_counts = dict(filled.search(SearchQuery(size=0, facets=("country",), facet_size=20, country_scope="named")).facets["country"])
     assert counts["Q17"] > named_counts.get("Q17", 0)
     assert filled.count_entity("country", "Q17") == wide.total
+
+
+# ---------------------------------------------------------------------------- unlinked names and the KB
+RELINK_ARTICLES = [
+    ("r-1", "Civil rights leader Ben Chavis spoke in Washington on Monday. Chavis said Joe Biden must act."),
+    ("r-2", "Ben Chavis returned on Tuesday with Jane Rowe. Chavis and Ms. Rowe spoke to reporters."),
+]
+
+
+def test_a_name_turns_into_the_qid_when_the_kb_learns_it(fresh, pipeline, kb, tmp_path):
+    """Indexed while the KB lacks him, Ben Chavis is one unlinked value of two articles;
+    once the KB knows him, a re-link makes him the QID and leaves no name value behind."""
+    from itertools import chain
+
+    from newslink.indexer.article import Article
+    from newslink.indexer.document import build_document
+    from newslink.indexer.kb import KnowledgeBase
+    from newslink.indexer.kb.build import EntityRecord, build_kb, starter_records
+    from newslink.indexer.linking.unlinked import UnlinkedNames
+    from newslink.search.reindex import run_reindex
+
+    names = UnlinkedNames(kb)
+    docs = []
+    for doc_id, text in RELINK_ARTICLES:
+        article = Article(id=doc_id, title="", text=text)
+        links = pipeline.link_text(article.body_for_nlp)
+        docs.append(build_document(article, links, kb.version, kb, unlinked=names.find(links, article.body_for_nlp)))
+    assert fresh.write(docs) == []
+    fresh.commit()
+    q = SearchQuery(size=0, facets=("person",), facet_size=20)
+    before = dict(fresh.search(q).facets["person"])
+    assert before["name:ben-chavis"] == 2 and "name:jane-rowe" in before
+    assert fresh.count_entity("person", "name:ben-chavis") == 2
+
+    learnt = tmp_path / "learnt.sqlite"
+    build_kb(learnt, chain(starter_records(), [EntityRecord("Q900301", "person", "Ben Chavis", popularity=30, description="civil rights leader")]), sources=["starter", "test"])
+    new_kb = KnowledgeBase(learnt)
+    try:
+        summary = run_reindex(fresh, new_kb)
+    finally:
+        new_kb.close()
+    assert summary["changed"] == 2
+    after = dict(fresh.search(q).facets["person"])
+    assert after["Q900301"] == 2 and "name:ben-chavis" not in after
+    assert after["name:jane-rowe"] == before["name:jane-rowe"]
+    assert fresh.count_entity("person", "name:ben-chavis") == 0
+    assert fresh.search(SearchQuery(filters={"person": ["name:ben-chavis"]}, size=0)).total == 0

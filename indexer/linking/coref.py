@@ -187,19 +187,19 @@ def _title_case_line(text: str, pos: int) -> bool:
     return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
-def unknown_person_surnames(
+def unknown_full_names(
     mentions: list[Mention],
     linked: dict[int, Link],
     people: PeopleNamed | None = None,
     title_end: int = 0,
     text: str = "",
     kb: KB | None = None,
-) -> dict[str, int]:
-    """Surnames of people named in full whom the KB does not know: theirs, not a
-    namesake's from the KB ("Betty Ford ... Ford"). A full name that is another
-    spelling of someone named ("Donald J. Trump" beside "Donald Trump") is not
-    somebody else. Surname -> offset of the first such mention."""
-    out: dict[str, int] = {}
+) -> list[tuple[int, list[str]]]:
+    """People named in full whom the KB does not know, as (mention index, name
+    words without titles), in article order. A full name that is another spelling
+    of someone named ("Donald J. Trump" beside "Donald Trump") is not somebody
+    else; a headline's capitalised verbs glued onto a name are no name."""
+    out: list[tuple[int, list[str]]] = []
     for i, m in enumerate(mentions):
         if m.label != "PERSON" or " " not in m.text or (linked.get(i) and linked[i].qid):
             continue
@@ -212,21 +212,38 @@ def unknown_person_surnames(
             continue  # "Reuters Kim": an organisation glued onto a name
         if people is not None and people.by_name_tokens(Mention(m.start, m.end, " ".join(tokens[-2:]), m.label, m.source)) is not None:
             continue  # "Slams Donald Trump" (a headline's verb glued on) is Donald Trump
-        out.setdefault(tokens[-1].lower(), m.start)
+        out.append((i, tokens))
     return out
 
 
-def short_org_names(mentions: list[Mention], links: dict[int, Link]) -> set[str]:
-    """Short names of companies the KB does not know: "Hanover Insurance Co ...
-    Hanover said", "Georgia Power ... Georgia regulators" (as spelled: "US Airways"
-    says nothing of "U.S.")."""
-    out = set()
+def unknown_person_surnames(
+    mentions: list[Mention],
+    linked: dict[int, Link],
+    people: PeopleNamed | None = None,
+    title_end: int = 0,
+    text: str = "",
+    kb: KB | None = None,
+) -> dict[str, int]:
+    """Surnames of people named in full whom the KB does not know: theirs, not a
+    namesake's from the KB ("Betty Ford ... Ford"). Surname -> offset of the first
+    such mention (``unknown_full_names``)."""
+    out: dict[str, int] = {}
+    for i, tokens in unknown_full_names(mentions, linked, people, title_end, text, kb):
+        out.setdefault(tokens[-1].lower(), mentions[i].start)
+    return out
+
+
+def short_org_names(mentions: list[Mention], links: dict[int, Link]) -> dict[str, str]:
+    """Short names of companies the KB does not know -> the full name they stand
+    for (the first one named): "Hanover Insurance Co ... Hanover said", "Georgia
+    Power ... Georgia regulators" (as spelled: "US Airways" says nothing of "U.S.")."""
+    out: dict[str, str] = {}
     for i, m in enumerate(mentions):
         words = m.text.split()
         if len(words) >= 2 and not links[i].qid and any(w.lower().strip(".,") in CORPORATE_WORDS for w in words[1:]):
             for n in range(1, len(words)):
                 if words[n].lower().strip(".,") in CORPORATE_WORDS:
-                    out.add(" ".join(words[:n]).rstrip(","))
+                    out.setdefault(" ".join(words[:n]).rstrip(","), m.text)
                     break
     return out
 
