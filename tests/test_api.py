@@ -193,7 +193,7 @@ def test_article_with_mentions(client: TestClient, corpus_docs: list[dict]) -> N
     for m in body["mentions"]:
         assert set(m) >= {"field", "start", "end", "text", "qid", "confidence"}
         assert body[m["field"]][m["start"]:m["end"]] == m["text"]  # offsets a client can underline
-    assert {m["qid"] for m in body["mentions"] if m["qid"]} == {e["qid"] for e in stored["entity_list"]}
+    assert {m["qid"] for m in body["mentions"] if m["qid"]} == {e["qid"] for e in stored["entity_list"] if not e.get("unlinked")}
     assert_error(client.get("/articles/no-such-article"), 404, "id")
 
 
@@ -209,7 +209,7 @@ def test_openapi_describes_the_endpoints(client: TestClient) -> None:
     search = spec["paths"]["/search"]["get"]
     assert {p["name"] for p in search["parameters"]} == {
         "q", "person", "country", "place", "org", "weapon", "match", "country_scope", "since", "until", "source",
-        "sort", "page", "size", "facets", "facet_size", "highlight", "histogram"}
+        "sort", "page", "size", "facets", "facet_size", "highlight", "histogram", "unlinked"}
     assert search["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("SearchResponse")
     assert search["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorBody")
     # the formats some values must have are declared, not left as free strings

@@ -34,5 +34,6 @@ def make_hit(doc: dict[str, Any], *, score: float | None, snippet: str | None, t
         url=doc.get("url"),
         snippet=snippet or html.escape(lead(text)),
         title_html=title_html,
-        entities=doc.get("entity_list") or [],
+        # ``unlinked`` said for every entity (stored only where true), as the API's schema has it
+        entities=[{**e, "unlinked": bool(e.get("unlinked"))} for e in doc.get("entity_list") or []],
     )
