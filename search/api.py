@@ -485,6 +485,7 @@ def _article_view(doc: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]
             "confidence": m.get("confidence"),
             "ner_label": m.get("label"),
             "method": m.get("method"),
+            "unlinked": m.get("unlinked"),
         })
     return {
         "id": doc["id"],

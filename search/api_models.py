@@ -164,6 +164,7 @@ class MentionModel(BaseModel):
     confidence: float | None = None
     ner_label: str | None = Field(None, description="The NER/gazetteer label of the span (GPE, PERSON, …).")
     method: str | None = None
+    unlinked: str | None = Field(None, description="For a NIL mention of a name the KB does not know: the unlinked entity's key it counts for (name:ben-chavis).")
 
 
 class ArticleResponse(BaseModel):
@@ -174,7 +175,7 @@ class ArticleResponse(BaseModel):
     source: str | None
     url: str | None
     meta: dict[str, Any]
-    entities: dict[str, list[str]] = Field(description="QIDs per facet type.")
+    entities: dict[str, list[str]] = Field(description="QIDs and unlinked name keys (name:…) per facet type.")
     entity_list: list[EntityRef]
     mentions: list[MentionModel]
     kb_version: str | None
