@@ -73,10 +73,10 @@ def synthetic_docs(n: int = 140, seed: int = 20240414) -> list[dict[str, Any]]:
             for f, qids in entities.items() for q in qids
         ]
         named = entities["country"]
-        derived = sorted({PLACE_COUNTRY[p] for p in entities["place"]} - set(named))
+        derived = sorted({PLACE_COUNTRY[p] for p in entities["place"] if p in PLACE_COUNTRY} - set(named))  # an unlinked place has no country
         entity_list += [
             {"qid": c, "label": c, "type": "country", "count": 0, "first_offset": 0, "confidence": 0.9,
-             "via": [{"qid": p, "label": p} for p in entities["place"] if PLACE_COUNTRY[p] == c]}
+             "via": [{"qid": p, "label": p} for p in entities["place"] if PLACE_COUNTRY.get(p) == c]}
             for c in derived
         ]
         entities = {**entities, "country": named + derived, COUNTRY_NAMED: named}
