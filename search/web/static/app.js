@@ -217,7 +217,8 @@ function renderHits(list, hits) {
     if (hit.title_html) appendMarked(title, hit.title_html); else title.textContent = hit.title || "(untitled)";
     const tags = h("ul", { class: "tags", "aria-label": "Entities" });
     for (const e of (hit.entities || []).slice(0, 8)) {
-      tags.append(h("li", null, navLink(entityUrl(e.qid), { class: "tag t-" + e.type, title: TYPE_ONE[e.type] + ", " + plural(e.count, "mention") }, e.label)));
+      const via = (e.via || []).map((v) => v.label || v.qid).join(", ");  // a country rolled up from its places
+      tags.append(h("li", null, navLink(entityUrl(e.qid), { class: "tag t-" + e.type, title: TYPE_ONE[e.type] + ", " + (via ? "not named: via " + via : plural(e.count, "mention")) }, via ? e.label + " (via " + via + ")" : e.label)));
     }
     list.append(h("li", { class: "hit" },
       h("h3", null, title),
