@@ -203,6 +203,10 @@ def test_cli_filters_both_ways_and_shows_via(rollup_home, session_home: Path) ->
     assert {b["qid"]: b["count"] for b in named["facets"]["country"]}.get("Q30") is None  # California's US is not named
     assert {b["qid"]: b["count"] for b in found["facets"]["country"]}["Q30"] == 1
 
+    exported = {r["id"]: r for r in map(json.loads, run("search", "--country", "Japan", "--all").splitlines())}
+    assert exported["quake"]["entities"]["country"][0]["via"] == [{"qid": "Q1490", "label": "Tokyo"}, {"qid": "Q35765", "label": "Osaka"}]
+    assert all("via" not in e for e in exported["trade"]["entities"]["country"])
+
     # reindex keeps them (and is how an index from before the roll-up gets them)
     run("reindex")
     again = json.loads(run("search", "--country", "United States", "--json"))
