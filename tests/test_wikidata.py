@@ -162,7 +162,7 @@ def test_dump_import_merges_with_the_starter_kb(tmp_path: Path, session_home: Pa
     assert not wikidata.staging_path(target).exists()
 
 
-@pytest.mark.parametrize("suffix", [".json", ".json.gz"])
+@pytest.mark.parametrize("suffix", [".json", ".json.gz", ".json.bz2"])
 def test_dump_import_resumes_after_an_interruption(tmp_path: Path, session_home: Path, suffix: str) -> None:
     people = [item(f"Q{900000 + i}", f"Person Number{i}", ["Q5"], sitelinks=5) for i in range(10)]
     dump = write_dump(tmp_path / f"dump{suffix}", people)

@@ -33,8 +33,10 @@ from __future__ import annotations
 import bz2
 import gzip
 import hashlib
+import io
 import json
 import os
+import re
 import sqlite3
 import time
 from itertools import chain
@@ -55,12 +57,50 @@ def open_raw(path: str | Path) -> BinaryIO:
 
 
 def decompressed(raw: BinaryIO, path: str | Path) -> BinaryIO:
+    """The dump's bytes. bz2 (the slowest part of an import) goes through
+    ``indexed_bzip2`` when it is installed (``pip install newslink[wikidata]``): it
+    decompresses blocks on every core, and is faster than the standard module even
+    on one (bench/README.md); otherwise the standard ``bz2`` module."""
     name = str(path)
     if name.endswith(".gz"):
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     if name.endswith(".bz2"):
+        fast = _parallel_bz2()
+        if fast is not None:
+            return io.BufferedReader(fast.open(raw, parallelization=os.cpu_count() or 1), 1 << 20)  # type: ignore[return-value]
         return bz2.BZ2File(raw)  # type: ignore[return-value]
     return raw
+
+
+def _parallel_bz2() -> Any:
+    if os.environ.get("NEWSLINK_PLAIN_BZ2"):  # the standard module, e.g. to compare
+        return None
+    try:
+        import indexed_bzip2
+    except ImportError:
+        return None
+    return indexed_bzip2
+
+
+# Every item id a dump line mentions (``"id":"Q5"`` or the older ``"numeric-id":5``),
+# as digits: a line none of whose ids is a kept class cannot be kept, and is not parsed.
+_ITEM_IDS = re.compile(rb'"(?:id"\s*:\s*"Q|numeric-id"\s*:\s*)(\d+)')
+
+
+def class_filter(classes: Iterable[str]) -> Callable[[bytes], bool]:
+    """A test on a raw dump line: may it be an instance of one of ``classes``?
+
+    Exact in one direction (a line it rejects has no P31 statement naming a kept
+    class, so :func:`entities.entity_record` would drop it) and cheap: most of a real
+    dump (scholarly articles, taxa, categories…) is rejected without ``json.loads``.
+    """
+    wanted = frozenset(q[1:].encode() for q in classes if q[:1] == "Q" and q[1:].isdigit())
+    findall = _ITEM_IDS.findall
+
+    def may_keep(line: bytes) -> bool:
+        return b'"P31"' in line and not wanted.isdisjoint(findall(line))
+
+    return may_keep
 
 
 def parse_line(line: bytes) -> dict[str, Any] | None:
@@ -89,11 +129,15 @@ def iter_dump(path: str | Path, *, start_line: int = 0, start_offset: int = 0) -
         else:
             stream = decompressed(raw, path)
             number = 0
-        for line in stream:
-            number += 1
-            if number <= start_line:
-                continue
-            yield number, line, raw.tell() if not plain else stream.tell()
+        try:
+            for line in stream:
+                number += 1
+                if number <= start_line:
+                    continue
+                yield number, line, raw.tell() if not plain else stream.tell()
+        finally:
+            if stream is not raw:
+                stream.close()  # a parallel decompressor's threads stop here
     finally:
         raw.close()
 
@@ -201,8 +245,9 @@ class DumpImport:
             kept: list[EntityRecord] = []
             number = start
             pos = 0
+            may_keep = class_filter(classes)
             for number, line, pos in iter_dump(self.dump, start_line=start, start_offset=offset):
-                if b'"P31"' in line:
+                if may_keep(line):
                     entity = parse_line(line)
                     rec = entity_record(entity, classes, lang=self.lang, min_sitelinks=self.min_sitelinks) if entity else None
                     if rec is not None:

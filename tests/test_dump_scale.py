@@ -1,0 +1,135 @@
+"""The dump import at scale (issue 16), on small generated dumps: the line filter is
+exact, both bz2 readers agree, a killed import (SIGKILL) resumes, and memory stays
+bounded while a dump far larger than it streams through."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newslink.indexer.kb import wikidata
+from newslink.indexer.kb.entities import CLASSES, entity_record
+from newslink.indexer.kb.store import KnowledgeBase
+
+from test_wikidata import item, statement, write_dump
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def mixed_entities(n: int) -> list[dict]:
+    """People, places and an org among items the importer skips; ids in both spellings."""
+    out = []
+    for i in range(n):
+        qid = f"Q{800000 + i}"
+        kind = i % 5
+        if kind == 0:
+            out.append(item(qid, f"Person Number{i}", ["Q5"], sitelinks=i % 7))
+        elif kind == 1:
+            out.append(item(qid, f"Placeton{i}", ["Q532"], description="village"))
+        elif kind == 2:
+            e = item(qid, f"Paper {i}", ["Q13442814"])  # a scholarly article: skipped
+            e["claims"]["P50"] = [statement("P50", "Q5")]  # names Q5 outside P31: parsed, then dropped
+            out.append(e)
+        elif kind == 3:
+            e = item(qid, f"Old Style Org{i}", ["Q43229"])
+            del e["claims"]["P31"][0]["mainsnak"]["datavalue"]["value"]["id"]  # only numeric-id, as older dumps
+            out.append(e)
+        else:
+            out.append(item(qid, f"Taxon {i}", ["Q16521"]))
+    return out
+
+
+def test_the_line_filter_never_drops_a_line_the_importer_keeps(tmp_path: Path) -> None:
+    may_keep = wikidata.class_filter(CLASSES)
+    lines = [json.dumps(e, separators=(",", ":")).encode() for e in mixed_entities(200)]
+    lines += [json.dumps(e).encode() for e in mixed_entities(50)]  # spaces after ':' too
+    kept = [l for l in lines if entity_record(json.loads(l)) is not None]
+    assert len(kept) == 150 and all(may_keep(l) for l in kept)
+    skipped = [l for l in lines if not may_keep(l)]
+    assert len(skipped) >= 50  # the taxa, and the papers' P31 lines… only those naming no kept class
+    assert all(entity_record(json.loads(l)) is None for l in skipped)
+
+
+def test_plain_and_parallel_bz2_read_the_same_dump(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("indexed_bzip2")
+    dump = write_dump(tmp_path / "dump.json.bz2", mixed_entities(300))
+    fast = [(n, line) for n, line, _pos in wikidata.iter_dump(dump)]
+    monkeypatch.setenv("NEWSLINK_PLAIN_BZ2", "1")
+    plain = [(n, line) for n, line, _pos in wikidata.iter_dump(dump)]
+    assert fast == plain and len(plain) == 302  # '[' + 300 entities + ']'
+    assert [n for n, _l, _p in wikidata.iter_dump(dump, start_line=250)][0] == 251
+
+
+CHILD = """
+import sys
+from pathlib import Path
+from newslink.indexer.kb.wikidata import DumpImport
+
+def progress(read, total, kept):
+    if kept >= 300:
+        print("checkpointed", kept, flush=True)
+        sys.stdin.read()  # wait here until the test kills this process
+
+DumpImport(Path(sys.argv[1]), sys.argv[2], checkpoint_every=100).run(progress)
+"""
+
+
+@pytest.mark.parametrize("suffix", [".json", ".json.bz2"])
+def test_an_import_killed_with_sigkill_resumes(tmp_path: Path, session_home: Path, suffix: str) -> None:
+    dump = write_dump(tmp_path / f"dump{suffix}", mixed_entities(1500))
+    target = tmp_path / "kb.sqlite"
+    env = dict(os.environ, NEWSLINK_KB_SOURCES="")
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(target), str(dump)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("checkpointed"), line
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert not target.exists() and wikidata.staging_path(target).exists()
+    again = wikidata.DumpImport(target, dump, checkpoint_every=100, shipped=["starter"])
+    assert again.resumed_at >= 500  # the checkpoint that had 300 records staged
+    result = again.run()
+    assert result["staged"] == 900 and result["resumed_at_line"] == again.resumed_at
+    kb = KnowledgeBase(target)
+    assert kb.entity("Q801498").label == "Old Style Org1498"  # near the end, read after the resume
+    assert kb.entity("Q800000").label == "Person Number0"  # the first, staged before the kill
+    assert kb.entity("Q800002") is None and kb.entity("Q794") is not None
+    kb.close()
+
+
+MEASURE = """
+import resource, sys
+from pathlib import Path
+from newslink.indexer.kb.wikidata import DumpImport
+result = DumpImport(Path(sys.argv[1]), sys.argv[2], shipped=["starter"]).run()
+print(result["staged"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_memory_stays_bounded_while_a_large_dump_streams(tmp_path: Path, session_home: Path) -> None:
+    """A 160 MB dump (uncompressed) of 4,000 fat items; read whole, its JSON alone would
+    be ~1.5 GB of Python objects. The import's peak RSS must stay far below that."""
+    blob = {f"P{1000 + i}": [statement(f"P{1000 + i}", f"Q{2000 + j}") for j in range(25)] for i in range(40)}
+    dump = tmp_path / "big.json.gz"
+    with gzip.open(dump, "wb", compresslevel=1) as out:
+        out.write(b"[\n")
+        for i in range(4000):
+            e = item(f"Q{810000 + i}", f"Fat Item{i}", ["Q5" if i % 40 == 0 else "Q13442814"])
+            e["claims"].update(blob)
+            out.write(json.dumps(e, separators=(",", ":")).encode() + (b",\n" if i < 3999 else b"\n"))
+        out.write(b"]\n")
+    with gzip.open(dump, "rb") as handle:
+        size = sum(len(chunk) for chunk in iter(lambda: handle.read(1 << 20), b""))
+    assert size > 150_000_000
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(tmp_path / "kb.sqlite"), str(dump)], capture_output=True, text=True, check=True)
+    staged, peak_mb = map(int, done.stdout.split())
+    assert staged == 100
+    assert peak_mb < 250, f"peak RSS {peak_mb} MB while streaming a {size // 1_000_000} MB dump"
