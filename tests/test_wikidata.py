@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import json
+import re
 import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -213,6 +214,10 @@ def test_cli_kb_build_dump(tmp_path: Path, session_home: Path, monkeypatch: pyte
 
 
 # --------------------------------------------------------------------------- a local Wikidata
+class QueryTimedOut(Exception):
+    pass
+
+
 class FakeWikidata:
     """Answers like query.wikidata.org/sparql and www.wikidata.org/w/api.php."""
 
@@ -221,27 +226,39 @@ class FakeWikidata:
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, params)
         self.user_agents: list[str] = []
         self.fail_next = 0  # answer 429 this many times first
+        self.budget: int | None = None  # listing queries over a band larger than this time out
+        self.timeouts = 0
+        self.most_work = 0  # the largest band a listing query that was answered had to sort
 
     # -- SPARQL ------------------------------------------------------------------
     def sparql(self, query: str) -> dict:
         uri = "http://www.wikidata.org/entity/"
         if "wikibase:sitelinks" in query:
-            classes = [c for c in query.split("VALUES ?class {")[1].split("}")[0].split()]
-            classes = [c.replace("wd:", "") for c in classes]
+            # One class, one sitelink band, a page: as bench/kb.sparql asks. The work is the
+            # band's size (the service sorts it for ORDER BY): over the budget it "times out".
+            cls = re.search(r"wdt:P31 wd:(Q\d+)", query).group(1)
+            lo = int(re.search(r"\?sitelinks >= (\d+)", query).group(1))
+            hi_match = re.search(r"\?sitelinks < (\d+)", query)
+            hi = int(hi_match.group(1)) if hi_match else None
             limit = int(query.split("LIMIT")[1].split()[0])
             offset = int(query.split("OFFSET")[1].split()[0])
-            rows = []
-            for e in sorted(self.entities.values(), key=lambda e: (-len(e["sitelinks"]), e["id"])):
-                for c in entities.claim_ids(e, "P31"):
-                    if c in classes:
-                        rows.append(
-                            {
-                                "item": {"type": "uri", "value": uri + e["id"]},
-                                "class": {"type": "uri", "value": uri + c},
-                                "sitelinks": {"datatype": "http://www.w3.org/2001/XMLSchema#integer", "type": "literal", "value": str(len(e["sitelinks"]))},
-                            }
-                        )
-            return {"head": {"vars": ["item", "class", "sitelinks"]}, "results": {"bindings": rows[offset : offset + limit]}}
+            band = sorted(
+                (e for e in self.entities.values()
+                 if cls in entities.claim_ids(e, "P31") and lo <= len(e["sitelinks"]) and (hi is None or len(e["sitelinks"]) < hi)),
+                key=lambda e: uri + e["id"],
+            )
+            if self.budget is not None and len(band) > self.budget:
+                self.timeouts += 1
+                raise QueryTimedOut
+            self.most_work = max(self.most_work, len(band))
+            rows = [
+                {
+                    "item": {"type": "uri", "value": uri + e["id"]},
+                    "sitelinks": {"datatype": "http://www.w3.org/2001/XMLSchema#integer", "type": "literal", "value": str(len(e["sitelinks"]))},
+                }
+                for e in band[offset : offset + limit]
+            ]
+            return {"head": {"vars": ["item", "sitelinks"]}, "results": {"bindings": rows}}
         ids = [v.replace("wd:", "") for v in query.split("VALUES ?item {")[1].split("}")[0].split()]
         rows = []
 
@@ -319,7 +336,12 @@ def wikidata_server():
                 return
             if path == "/sparql":
                 assert "application/sparql-results+json" in self.headers.get("Accept", "")
-                self._answer(200, fake.sparql(params["query"]), "application/sparql-results+json")
+                try:
+                    answer = fake.sparql(params["query"])
+                except QueryTimedOut:  # what the query service answers at its 60 s limit
+                    self._answer(500, {"error": "java.util.concurrent.ExecutionException: java.util.concurrent.TimeoutException"}, "text/plain")
+                    return
+                self._answer(200, answer, "application/sparql-results+json")
             elif path == "/w/api.php":
                 self._answer(200, fake.api(params), "application/json; charset=utf-8")
             else:
@@ -380,6 +402,67 @@ def test_sparql_gives_up_with_a_clear_error(wikidata_server) -> None:
     client = SparqlClient(wikidata_server.url + "/sparql", http=quick_http())
     with pytest.raises(WikidataError, match="HTTP 429"):
         client.select("SELECT ?item WHERE { ?item wdt:P31 wd:Q5 } LIMIT 1")
+
+
+def many_namesakes() -> list[dict]:
+    """150 people and 40 towns, sitelinks spread as in Wikidata: many with few, a few with many."""
+    people = [item(f"Q{910000 + i}", f"John Smith {i}", ["Q5"], sitelinks=(i * 7) % 23) for i in range(150)]
+    towns = [item(f"Q{911000 + i}", f"Springfield {i}", ["Q532" if i % 2 else "Q3957"], sitelinks=i % 9) for i in range(40)]
+    return people + towns
+
+
+def test_sparql_lists_by_class_and_sitelink_band_within_the_time_limit(wikidata_server, tmp_path: Path, session_home: Path) -> None:
+    """The server times out any listing that must sort more than 30 items (as Wikidata's
+    does after 60 s): the import splits bands until every query fits, and gets everything."""
+    wikidata_server.entities.update({e["id"]: e for e in many_namesakes()})
+    wikidata_server.budget = 30
+    client = SparqlClient(wikidata_server.url + "/sparql", http=quick_http())
+    result = SparqlImport(tmp_path / "kb.sqlite", client=client, min_sitelinks=0, page_size=20, shipped=["starter"]).run()
+    assert result["staged"] == 190
+    assert wikidata_server.timeouts > 0  # the starting bands were too large for people…
+    assert 0 < wikidata_server.most_work <= 30  # …and every answered query fitted
+    listing = [p["query"] for _m, _path, p in wikidata_server.requests if "wikibase:sitelinks" in p.get("query", "")]
+    assert all(len(re.findall(r"wdt:P31 wd:Q\d+", q)) == 1 for q in listing)  # one class per query
+    kb = KnowledgeBase(tmp_path / "kb.sqlite")
+    assert len(kb.candidates("John Smith 149")) == 1 and kb.entity("Q911039").type == "place"
+    kb.close()
+
+
+def test_sparql_walk_resumes_and_keeps_the_most_linked_under_a_limit(wikidata_server, tmp_path: Path, session_home: Path) -> None:
+    wikidata_server.entities.update({e["id"]: e for e in many_namesakes()})
+    wikidata_server.budget = 30
+    client = SparqlClient(wikidata_server.url + "/sparql", http=quick_http())
+    target = tmp_path / "kb.sqlite"
+    listed: list[int] = []
+
+    def stop_midway(type_: str, count: int) -> None:
+        listed.append(count)
+        if type_ == "person" and count >= 60:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        SparqlImport(target, client=client, min_sitelinks=0, page_size=20, shipped=["starter"]).run(stop_midway)
+    before = len(wikidata_server.requests)
+    result = SparqlImport(target, client=client, min_sitelinks=0, page_size=20, shipped=["starter"]).run()
+    assert result["staged"] == 190
+    resumed = [p["query"] for _m, _path, p in wikidata_server.requests[before:] if "wikibase:sitelinks" in p.get("query", "")]
+    assert not any(">= 20 && ?sitelinks < 25" in q and "wd:Q5 " in q for q in resumed)  # the top band is not asked again
+    # --limit keeps the most linked band of a type first: bands go from the top down
+    limited = SparqlImport(tmp_path / "top.sqlite", client=client, min_sitelinks=0, page_size=20, limit=10, resume=False, shipped=["starter"]).run()
+    kb = KnowledgeBase(tmp_path / "top.sqlite")
+    people = [kb.entity(f"Q{910000 + i}") for i in range(150)]
+    kept = sorted(p.popularity for p in people if p is not None)
+    kb.close()
+    assert len(kept) == 10 and min(kept) >= 20 and limited["staged"] == 20  # 10 people of the top band [20, 25), 10 towns
+
+
+def test_sparql_gives_up_on_a_band_that_always_times_out(wikidata_server, tmp_path: Path) -> None:
+    wikidata_server.entities.update({f"Q{912000 + i}": item(f"Q{912000 + i}", f"Clone {i}", ["Q5"], sitelinks=3) for i in range(40)})
+    wikidata_server.budget = 30  # 40 people with the same sitelink count: no band can be smaller
+    client = SparqlClient(wikidata_server.url + "/sparql", http=quick_http())
+    with pytest.raises(WikidataError, match="times out even 25 at a time"):
+        SparqlImport(tmp_path / "kb.sqlite", client=client, min_sitelinks=0, page_size=100, shipped=["starter"]).run()
+    assert wikidata_server.timeouts < 20  # split and narrowed, not retried blindly
 
 
 def test_cli_kb_build_sparql(wikidata_server, tmp_path: Path, session_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

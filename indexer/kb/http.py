@@ -28,6 +28,15 @@ class WikidataError(RuntimeError):
     """Wikidata could not be reached or answered with an error."""
 
 
+class QueryTimeout(WikidataError):
+    """The query service stopped the query at its time limit (or never answered in time):
+    sending it again would time out again; the caller asks for less."""
+
+
+# How Wikidata's query service says it stopped a query at its 60 s limit (HTTP 500).
+TIMEOUT_MARKERS = ("java.util.concurrent.TimeoutException", "QueryTimeoutException")
+
+
 def user_agent() -> str:
     custom = os.environ.get("NEWSLINK_USER_AGENT")
     if custom:
@@ -81,8 +90,12 @@ class Http:
                     pass
         return min(self.backoff * (2**attempt) * (0.5 + random.random() / 2), self.max_wait)
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """The response of the first attempt that is not a transient failure."""
+    def request(self, method: str, url: str, *, timeouts_final: bool = False, **kwargs: Any) -> requests.Response:
+        """The response of the first attempt that is not a transient failure.
+
+        ``timeouts_final``: a query the server stopped at its time limit, or that got no
+        answer within ``timeout``, raises :class:`QueryTimeout` at once instead of being
+        retried (the SPARQL service: the same query would time out again)."""
         kwargs.setdefault("timeout", self.timeout)
         last_error: str = ""
         for attempt in range(self.retries + 1):
@@ -90,10 +103,17 @@ class Http:
             self.requests += 1
             try:
                 response = self.session.request(method, url, **kwargs)
+            except requests.ReadTimeout as exc:
+                if timeouts_final:
+                    raise QueryTimeout(f"{method} {url}: no answer within {kwargs['timeout']} s") from exc
+                last_error = f"{type(exc).__name__}: {exc}"
+                response = None
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
                 response = None
             else:
+                if timeouts_final and response.status_code == 500 and any(m in response.text for m in TIMEOUT_MARKERS):
+                    raise QueryTimeout(f"{method} {url}: the query timed out on the server")
                 if response.status_code not in RETRY_STATUS:
                     if response.status_code >= 400:
                         raise WikidataError(f"{method} {url} -> HTTP {response.status_code}: {response.text[:200]}")

@@ -1,13 +1,18 @@
 """Building the KB from Wikidata's SPARQL service (``newslink kb build --sparql``).
 
-Per facet type, items that are instances of its classes are listed most popular
-first (``wikibase:sitelinks``), a page at a time (``LIMIT``/``OFFSET``); for each
-page one more query fetches English labels, descriptions, aliases and ``P1549``
-demonyms. Requests go through :class:`http.Http` (descriptive User-Agent,
-retries with backoff on 429/5xx honouring ``Retry-After``, a pause between
-queries). Pages already fetched are staged with their offsets in the same
-staging file the dump import uses, so an interrupted build resumes; the result
-is merged with the starter KB through :func:`build.build_kb`.
+The service stops every query after 60 s, and a query over all instances of a big
+class (10 M humans) sorted by popularity never finishes. So every listing query asks
+for one class and one *sitelink band* (``FILTER(?sitelinks >= lo && ?sitelinks < hi)``),
+a page at a time (``LIMIT``/``OFFSET`` over ``ORDER BY ?item``): a band holds only so
+many items, and bands go from the most linked down, so ``--limit`` still keeps the most
+popular. A band whose query times out anyway is split in two (or, a band of one
+sitelink count, paged smaller) and retried: a timeout is not retried as it was sent.
+For each page one more query fetches English labels, descriptions, aliases and
+``P1549`` demonyms. Requests go through :class:`http.Http` (descriptive User-Agent,
+retries with backoff on 429/5xx honouring ``Retry-After``, a pause between queries).
+The walk (band, class, the bands still to do, the offset in the current one) is
+staged after every page in the staging file the dump import uses, so an interrupted
+build resumes; the result is merged with the starter KB through :func:`build.build_kb`.
 
 ``NEWSLINK_SPARQL_URL`` points it at another endpoint (tests use a local server).
 """
@@ -23,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import EntityRecord, build_kb, kb_sources, shipped_open, starter_records
-from .http import Http, WikidataError
+from .http import Http, QueryTimeout, WikidataError
 from .entities import CLASSES, TYPE_PRIORITY, classes_digest, good_alias
 from .online import cached_online_records
 from .staging import Staging, staging_path
@@ -32,6 +37,12 @@ DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
 ENTITY_PREFIX = "http://www.wikidata.org/entity/"
 # Minimum sitelinks per type by default: keeps the KB to what news names.
 DEFAULT_MIN_SITELINKS = {"person": 40, "country": 1, "place": 30, "org": 25, "weapon": 10}
+# Lower edges of the sitelink bands, most linked first (the last band of a type starts at
+# its minimum). Few items have many sitelinks, so the upper bands are wide and the lower
+# ones narrow: each holds a number of items one query can list in time.
+BAND_EDGES = (1000, 300, 150, 100, 70, 50, 40, 30, 25, 20, 15, 12, 10, 8, 6, 5, 4, 3, 2, 1, 0)
+# A page of a band that keeps timing out is halved down to this before the import gives up.
+MIN_PAGE = 25
 
 
 class SparqlClient:
@@ -42,7 +53,7 @@ class SparqlClient:
     def select(self, query: str) -> list[dict[str, Any]]:
         """The bindings of a SELECT query (SPARQL 1.1 JSON results)."""
         response = self.http.request(
-            "POST", self.endpoint, data={"query": query}, headers={"Accept": "application/sparql-results+json"}
+            "POST", self.endpoint, data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeouts_final=True
         )
         try:
             data = response.json()
@@ -56,15 +67,21 @@ def _qid(binding: dict[str, Any], var: str) -> str | None:
     return value[len(ENTITY_PREFIX) :] if value.startswith(ENTITY_PREFIX) else None
 
 
-def list_query(class_qids: list[str], min_sitelinks: int, limit: int, offset: int) -> str:
-    values = " ".join(f"wd:{q}" for q in class_qids)
-    return f"""SELECT ?item ?class ?sitelinks WHERE {{
-  VALUES ?class {{ {values} }}
-  ?item wdt:P31 ?class ;
+def bands(min_sitelinks: int) -> list[tuple[int, int | None]]:
+    """(lo, hi) sitelink bands from the most linked down to ``min_sitelinks`` (hi None: no upper bound)."""
+    edges = [e for e in BAND_EDGES if e > min_sitelinks] + [max(0, min_sitelinks)]
+    return [(lo, edges[i - 1] if i else None) for i, lo in enumerate(edges)]
+
+
+def list_query(class_qid: str, lo: int, hi: int | None, limit: int, offset: int) -> str:
+    """One page of the instances of one class whose sitelink count is in [lo, hi)."""
+    band = f"?sitelinks >= {int(lo)}" + (f" && ?sitelinks < {int(hi)}" if hi is not None else "")
+    return f"""SELECT ?item ?sitelinks WHERE {{
+  ?item wdt:P31 wd:{class_qid} ;
         wikibase:sitelinks ?sitelinks .
-  FILTER(?sitelinks >= {int(min_sitelinks)})
+  FILTER({band})
 }}
-ORDER BY DESC(?sitelinks) ?item
+ORDER BY ?item
 LIMIT {int(limit)} OFFSET {int(offset)}"""
 
 
@@ -160,23 +177,62 @@ class SparqlImport:
             self.staging.commit()
 
     def _fetch_type(self, type_: str, progress: Progress | None) -> None:
+        """Every class of ``type_``, band by band (most linked first), page by page.
+
+        The walk's state is staged after every page: the band and class it is at, the
+        (lo, hi, offset) pieces of that band still to list (a band that timed out is
+        two pieces), the page size and how many records the type has.
+        """
         class_qids = sorted(q for q, (t, _k) in self.classes.items() if t == type_)
+        key = f"walk:{type_}"
         if not class_qids or self.staging.get(f"done:{type_}") == "1":
             return
-        offset = int(self.staging.get(f"offset:{type_}", "0") or 0)
-        while self.limit is None or offset < self.limit:
-            size = self.page_size if self.limit is None else min(self.page_size, self.limit - offset)
-            rows = self.client.select(list_query(class_qids, self.min_sitelinks.get(type_, 0), size, offset))
-            self.staging.put(page_records(self.client, rows, self.classes, self.lang))
-            offset += size
-            self.staging.set(**{f"offset:{type_}": offset})
+        walk_bands = bands(self.min_sitelinks.get(type_, 0))
+        state = json.loads(self.staging.get(key) or "null") or {"band": 0, "class": 0, "pieces": None, "page": self.page_size, "count": 0}
+        while state["band"] < len(walk_bands) and (self.limit is None or state["count"] < self.limit):
+            cls = class_qids[state["class"]]
+            if state["pieces"] is None:
+                state["pieces"] = [[*walk_bands[state["band"]], 0]]
+            if not state["pieces"]:  # this class's band is done: next class, then next band
+                state.update(pieces=None, page=self.page_size)
+                state["class"] += 1
+                if state["class"] == len(class_qids):
+                    state.update({"class": 0, "band": state["band"] + 1})
+                continue
+            lo, hi, offset = state["pieces"][0]
+            size = state["page"] if self.limit is None else min(state["page"], self.limit - state["count"])
+            try:
+                rows = self.client.select(list_query(cls, lo, hi, size, offset))
+            except QueryTimeout:
+                self._narrow(state, cls)
+                continue
+            for row in rows:
+                row["class"] = {"type": "uri", "value": ENTITY_PREFIX + cls}
+            records = page_records(self.client, rows, self.classes, self.lang)
+            state["count"] += self.staging.put_new(records)
+            if len(rows) < size:
+                state["pieces"].pop(0)
+            else:
+                state["pieces"][0][2] = offset + size
+            self.staging.set(**{key: json.dumps(state)})
             self.staging.commit()
             if progress:
-                progress(type_, offset)
-            if len(rows) < size:
-                break
+                progress(type_, state["count"])
         self.staging.set(**{f"done:{type_}": 1})
         self.staging.commit()
+
+    def _narrow(self, state: dict[str, Any], cls: str) -> None:
+        """After a timeout: split the band piece in two, or page it smaller, or give up."""
+        lo, hi, offset = state["pieces"][0]
+        if offset == 0 and hi is not None and hi - lo > 1:
+            mid = (lo + hi) // 2
+            state["pieces"][0:1] = [[mid, hi, 0], [lo, mid, 0]]
+        elif offset == 0 and hi is None:
+            state["pieces"][0:1] = [[lo * 2 or 1, None, 0], [lo, lo * 2 or 1, 0]]
+        elif state["page"] > MIN_PAGE:
+            state["page"] = max(MIN_PAGE, state["page"] // 2)
+        else:
+            raise WikidataError(f"SPARQL: listing {cls} with {lo}..{hi if hi is not None else ''} sitelinks times out even {state['page']} at a time")
 
     def run(self, progress: Progress | None = None) -> dict[str, Any]:
         started = time.time()
@@ -188,15 +244,3 @@ class SparqlImport:
         self.staging.remove()
         result.update(staged=staged, requests=self.client.http.requests, seconds=round(time.time() - started, 2))
         return result
-
-
-def iter_sparql_records(client: SparqlClient, type_: str, classes: dict[str, tuple[str, str]], *, min_sitelinks: int = 0, page_size: int = 500, lang: str = "en") -> Iterator[EntityRecord]:
-    """All records of one type, page by page (no staging)."""
-    class_qids = sorted(q for q, (t, _k) in classes.items() if t == type_)
-    offset = 0
-    while class_qids:
-        rows = client.select(list_query(class_qids, min_sitelinks, page_size, offset))
-        yield from page_records(client, rows, classes, lang)
-        if len(rows) < page_size:
-            return
-        offset += page_size

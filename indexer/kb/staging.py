@@ -40,6 +40,14 @@ class Staging:
             "INSERT OR REPLACE INTO records VALUES (?, ?)", [(r.qid, json.dumps(asdict(r), ensure_ascii=False)) for r in records]
         )
 
+    def put_new(self, records: Iterable[EntityRecord]) -> int:
+        """Stage the records whose QID is not staged yet (an item listed under a second
+        class or type keeps the first); how many were new."""
+        cur = self.db.executemany(
+            "INSERT OR IGNORE INTO records VALUES (?, ?)", [(r.qid, json.dumps(asdict(r), ensure_ascii=False)) for r in records]
+        )
+        return max(0, cur.rowcount)
+
     def records(self) -> Iterator[EntityRecord]:
         for (text,) in self.db.execute("SELECT record FROM records ORDER BY rowid"):
             yield EntityRecord(**json.loads(text))
