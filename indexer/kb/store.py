@@ -147,7 +147,29 @@ class KnowledgeBase:
 
     def entities(self, qids: list[str]) -> dict[str, Entity]:
         """Batch form of :meth:`entity` (facet labels in one go, no N+1)."""
-        return {q: e for q in qids if (e := self.entity(q)) is not None}
+        self._load([q for q in qids if q not in self._entity_cache])
+        return {q: e for q in qids if (e := self._entity_cache.get(q)) is not None}
+
+    def _load(self, qids: list[str]) -> None:
+        """Read the entities ``qids`` into the cache with two queries per 500 of them, not
+        two per entity: a name with hundreds of namesakes in a Wikidata-scale KB ("John
+        Smith") is one look-up, not hundreds (bench/kb_scale.py)."""
+        for i in range(0, len(qids), 500):
+            chunk = list(dict.fromkeys(qids[i : i + 500]))
+            marks = ",".join("?" * len(chunk))
+            rows = self._rows(
+                f"SELECT qid, type, label, kind, description, popularity, {self._where_cols} FROM entities WHERE qid IN ({marks})", tuple(chunk)
+            )
+            names: dict[str, set[str]] = {}
+            for qid, surface in self._rows(
+                f"SELECT qid, surface FROM aliases WHERE qid IN ({marks}) AND kind IN ('alias','demonym')", tuple(chunk)
+            ):
+                names.setdefault(qid, set()).add(surface)
+            found = {
+                row[0]: Entity(*row[:6], aliases=tuple(sorted(names.get(row[0], ()))), country=row[6], admin1=row[7]) for row in rows
+            }
+            for qid in chunk:
+                self._entity_cache[qid] = found.get(qid)
 
     def candidates(self, surface: str) -> list[Candidate]:
         """All entities the surface form may name, strongest alias kind first."""
@@ -162,7 +184,8 @@ class KnowledgeBase:
         for qid, kind in rows:
             if qid not in best or ALIAS_KINDS.index(kind) < ALIAS_KINDS.index(best[qid]):
                 best[qid] = kind
-        found = [Candidate(e, best[q]) for q in best if (e := self.entity(q)) is not None]
+        entities = self.entities(list(best))
+        found = [Candidate(entities[q], best[q]) for q in best if q in entities]
         found.sort(key=lambda c: (ALIAS_KINDS.index(c.alias_kind), -c.entity.popularity))
         if len(self._alias_cache) < 200_000:
             self._alias_cache[key] = found
