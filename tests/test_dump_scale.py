@@ -114,22 +114,36 @@ print(result["staged"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 10
 """
 
 
-def test_memory_stays_bounded_while_a_large_dump_streams(tmp_path: Path, session_home: Path) -> None:
-    """A 160 MB dump (uncompressed) of 4,000 fat items; read whole, its JSON alone would
-    be ~1.5 GB of Python objects. The import's peak RSS must stay far below that."""
-    blob = {f"P{1000 + i}": [statement(f"P{1000 + i}", f"Q{2000 + j}") for j in range(25)] for i in range(40)}
-    dump = tmp_path / "big.json.gz"
-    with gzip.open(dump, "wb", compresslevel=1) as out:
+def fat_dump(path: Path, n: int) -> int:
+    """``n`` items of ~20 KB (Wikidata's are 5-20 KB), one in 40 kept; the uncompressed size."""
+    blob = {f"P{1000 + i}": [statement(f"P{1000 + i}", f"Q{2000 + j}") for j in range(3)] for i in range(30)}
+    size = 0
+    with gzip.open(path, "wb", compresslevel=1) as out:
         out.write(b"[\n")
-        for i in range(4000):
+        for i in range(n):
             e = item(f"Q{810000 + i}", f"Fat Item{i}", ["Q5" if i % 40 == 0 else "Q13442814"])
             e["claims"].update(blob)
-            out.write(json.dumps(e, separators=(",", ":")).encode() + (b",\n" if i < 3999 else b"\n"))
+            line = json.dumps(e, separators=(",", ":")).encode() + (b",\n" if i < n - 1 else b"\n")
+            size += len(line)
+            out.write(line)
         out.write(b"]\n")
-    with gzip.open(dump, "rb") as handle:
-        size = sum(len(chunk) for chunk in iter(lambda: handle.read(1 << 20), b""))
-    assert size > 150_000_000
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(tmp_path / "kb.sqlite"), str(dump)], capture_output=True, text=True, check=True)
+    return size
+
+
+def peak_import_mb(tmp_path: Path, dump: Path) -> tuple[int, int]:
+    target = tmp_path / f"{dump.stem}.sqlite"
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(target), str(dump)], capture_output=True, text=True, check=True)
     staged, peak_mb = map(int, done.stdout.split())
-    assert staged == 100
-    assert peak_mb < 250, f"peak RSS {peak_mb} MB while streaming a {size // 1_000_000} MB dump"
+    return staged, peak_mb
+
+
+def test_memory_does_not_grow_with_the_dump(tmp_path: Path, session_home: Path) -> None:
+    """The import's peak RSS for a ~200 MB dump is that of a dump 20 times smaller: read
+    whole, the large one's lines alone would add 200 MB."""
+    small_size = fat_dump(tmp_path / "small.json.gz", 500)
+    large_size = fat_dump(tmp_path / "large.json.gz", 10_000)
+    assert large_size > 150_000_000 and large_size > 19 * small_size
+    staged_small, small_mb = peak_import_mb(tmp_path, tmp_path / "small.json.gz")
+    staged_large, large_mb = peak_import_mb(tmp_path, tmp_path / "large.json.gz")
+    assert (staged_small, staged_large) == (13, 250)
+    assert large_mb < small_mb + 60, f"peak RSS {large_mb} MB for {large_size // 1_000_000} MB vs {small_mb} MB for {small_size // 1_000_000} MB"
