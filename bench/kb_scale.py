@@ -1,0 +1,273 @@
+"""The Wikidata-scale path (issue 16): a generated dump of N items imported, and linking with that KB.
+
+    .venv/bin/python bench/kb_scale.py --items 1000000 [--index-limit 600] [--eval] [--workdir DIR]
+
+1. Writes a realistic Wikidata-format dump of N items (``bench/_dumpgen.py``; ``.json.bz2``,
+   cached by size and generator version), compressed by ``lbzip2``/``bzip2`` in a pipe.
+2. Imports it with ``newslink kb build --dump`` in a child process: items/s, compressed
+   MB/s, peak RSS of the import (and of its first and second half: flat means the second
+   is not above the first), the KB's size on disk, and the gazetteer index ``kb build``
+   writes (seconds, size).
+3. Per process, with that KB and with the shipped KB: the gazetteer's start-up and the
+   RSS it adds (after matching 300 articles, so the pages it touched count).
+4. Candidate look-up (``KnowledgeBase.candidates``, cold: each surface once) for 4,000
+   surfaces: KB aliases at random, frequent full names, the shipped KB's labels: p50/p99
+   and the most candidates one surface had.
+5. ``newslink index`` of the first ``--index-limit`` articles of newsarticles2017 with the
+   shipped KB and with the generated KB (fresh index each, ``--workers 2``): the ratio.
+6. ``--eval``: ``newslink eval`` of the three dev sets (../shared/eval) with both KBs: facet
+   precision (issue 16: may fall by at most 0.02 with the generated namesakes).
+
+Ends with ``KEY import_items_per_s=… peak_rss_mb=… kb_mb=… gazetteer_mb=… index_ratio=… lookup_p99_us=…``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CACHE, SHARED, check, corpus_file, iter_records, machine_line, mib, newslink_cmd, prepare_home, run_child, self_rss_mb, table  # noqa: E402
+from _dumpgen import GENERATOR_VERSION, DumpGenerator  # noqa: E402
+
+EVAL_SETS = ("msnbc-updated", "reuters-128", "rss-500")
+
+
+# --------------------------------------------------------------------------- 1. the dump
+def compressor() -> list[str]:
+    for tool in ("lbzip2", "pbzip2", "bzip2"):
+        if shutil.which(tool):
+            return [tool, "-c", "-9"]
+    return []
+
+
+def write_dump(path: Path, items: int) -> float:
+    """Generate the dump into ``path`` (via a temp name); seconds taken."""
+    started = time.perf_counter()
+    tmp = path.with_name(path.name + ".part")
+    gen = DumpGenerator()
+    show = sys.stderr.isatty()
+    with open(tmp, "wb") as out:
+        tool = compressor()
+        proc = subprocess.Popen(tool, stdin=subprocess.PIPE, stdout=out) if tool else None
+        if proc is None:
+            import bz2
+
+            sink = bz2.BZ2File(out, "wb")
+        else:
+            sink = proc.stdin
+        buf: list[bytes] = []
+        for n, line in enumerate(gen.lines(items)):
+            buf.append(line)
+            if len(buf) >= 2000:
+                sink.write(b"".join(buf))
+                buf.clear()
+                if show and n % 100_000 < 2000:
+                    print(f"\r  generated {n:,}/{items:,} items", end="", file=sys.stderr, flush=True)
+        sink.write(b"".join(buf))
+        sink.close()
+        if proc is not None and proc.wait() != 0:
+            sys.exit(f"{tool[0]} failed")
+    if show:
+        print(file=sys.stderr)
+    tmp.replace(path)
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- 2. the import
+def import_dump(home: Path, dump: Path) -> dict:
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, NEWSLINK_HOME=str(home), NEWSLINK_KB=str(home / "kb.sqlite"), NEWSLINK_KB_SOURCES="")
+    run = check(run_child(newslink_cmd(home, "kb", "build", "--dump", str(dump), "--no-progress", "--json"), env=env, sample_every=0.5), "kb build --dump")
+    result = run.json()
+    gaz = result.get("gazetteer", {})
+    import_s = run.wall - float(gaz.get("seconds", 0.0))
+    phase = [(t, rss) for t, rss, _p in run.samples if t <= import_s]
+    half = import_s / 2
+    first = max((r for t, r in phase if t <= half), default=0)
+    second = max((r for t, r in phase if t > half), default=0)
+    return {
+        "wall_s": run.wall, "import_s": import_s, "cpu_s": run.cpu, "peak_rss": max((r for _t, r in phase), default=0),
+        "first_half_rss": first, "second_half_rss": second, "entities": result["entities"], "staged": result.get("staged", 0),
+        "kb_bytes": (home / "kb.sqlite").stat().st_size, "gazetteer_s": float(gaz.get("seconds", 0.0)),
+        "gazetteer_bytes": int(gaz.get("bytes", 0)),
+    }
+
+
+# --------------------------------------------------------------------------- 3./4. child modes
+
+def measure_gazetteer(kb_path: Path) -> dict:
+    from newslink.indexer.gazetteer import Gazetteer, open_index
+    from newslink.indexer.kb import KnowledgeBase
+    from newslink.indexer.nlp import GAZETTEER_KEY, gazetteer_index, load_pipeline
+
+    texts = [r.get("text") or "" for r, _ in zip(iter_records(corpus_file("newsarticles2017")), range(300))]
+    kb = KnowledgeBase(kb_path)
+    base = load_pipeline()
+    docs = [base.make_doc(t) for t in texts]
+    rss0 = self_rss_mb()
+    started = time.perf_counter()
+    gazetteer = Gazetteer(open_index(gazetteer_index(kb, base)))  # what load_pipeline(kb) adds
+    startup = time.perf_counter() - started
+    spans = 0
+    started = time.process_time()
+    for doc in docs:
+        spans += len(gazetteer(doc).spans[GAZETTEER_KEY])
+    per_doc = (time.process_time() - started) / len(docs)
+    return {"startup_s": startup, "rss_added_mb": self_rss_mb() - rss0, "per_doc_us": per_doc * 1e6, "spans": spans}
+
+
+def measure_lookup(kb_path: Path, n: int = 4000) -> dict:
+    import sqlite3
+
+    from newslink.indexer.kb import KnowledgeBase
+    from newslink.indexer.kb.build import starter_records
+
+    rng = random.Random(7)
+    db = sqlite3.connect(f"file:{kb_path}?mode=ro", uri=True)
+    (max_rowid,) = db.execute("SELECT max(rowid) FROM entities").fetchone()
+    surfaces: list[str] = []
+    while len(surfaces) < n // 2:
+        row = db.execute("SELECT label FROM entities WHERE rowid >= ? LIMIT 1", (rng.randint(1, max_rowid),)).fetchone()
+        if row:
+            surfaces.append(row[0])
+    frequent = [r[0] for r in db.execute("SELECT label, count(*) c FROM entities WHERE type = 'person' GROUP BY label ORDER BY c DESC LIMIT 200")]
+    shipped = [r.label for r in starter_records()]
+    surfaces += rng.choices(frequent, k=n // 4) + rng.choices(shipped, k=n // 4)
+    db.close()
+    surfaces = list(dict.fromkeys(surfaces))  # each once: every look-up is cold
+    kb = KnowledgeBase(kb_path)
+    times, most = [], 0
+    for s in surfaces:
+        started = time.perf_counter()
+        found = kb.candidates(s)
+        times.append(time.perf_counter() - started)
+        most = max(most, len(found))
+    times.sort()
+    return {"lookups": len(times), "p50_us": 1e6 * times[len(times) // 2], "p99_us": 1e6 * times[int(len(times) * 0.99)],
+            "max_candidates": most, "top_namesakes": frequent[:3]}
+
+
+def child(mode: str, kb_path: Path) -> dict:
+    cmd = [sys.executable, __file__, "--child", mode, str(kb_path)]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+# --------------------------------------------------------------------------- 5./6. index, eval
+def index_rate(home: Path, corpus: Path, workers: int) -> dict:
+    env = dict(os.environ, NEWSLINK_HOME=str(home), NEWSLINK_KB=str(home / "kb.sqlite"), NEWSLINK_ENGINE="embedded")
+    env.pop("NEWSLINK_INDEX", None)
+    shutil.rmtree(home / "index", ignore_errors=True)
+    for old in home.glob("articles*"):
+        shutil.rmtree(old, ignore_errors=True)
+    run = check(run_child(newslink_cmd(home, "index", str(corpus), "--workers", str(workers), "--no-progress", "--json"), env=env), "newslink index")
+    summary = run.json()
+    return {"wall_s": run.wall, "indexed": summary["indexed"], "docs_per_s": summary["indexed"] / run.wall, "peak_rss": run.peak_rss,
+            "entities_linked": summary["entities_linked"]}
+
+
+def eval_precision(home: Path) -> dict[str, dict]:
+    env = dict(os.environ, NEWSLINK_HOME=str(home), NEWSLINK_KB=str(home / "kb.sqlite"))
+    out = {}
+    for name in EVAL_SETS:
+        path = SHARED / "eval" / f"{name}.benchmark.jsonl"
+        done = subprocess.run(newslink_cmd(home, "eval", str(path), "--json", "--no-progress"), env=env, capture_output=True, text=True, check=True)
+        report = json.loads(done.stdout)
+        out[name] = {"facet_p": report["facet"]["p"], "facet_r": report["facet"]["r"], "facet_f1": report["facet"]["f1"]}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--items", type=int, default=1_000_000)
+    ap.add_argument("--workdir", type=Path, default=CACHE / "kb_scale", help="dumps and KBs (kept for reruns)")
+    ap.add_argument("--index-limit", type=int, default=600, help="articles of newsarticles2017 to index with each KB (0: all)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--skip-index", action="store_true", help="leave out the index throughput runs")
+    ap.add_argument("--eval", action="store_true", help="also score the dev sets with both KBs")
+    ap.add_argument("--reimport", action="store_true", help="import again even if the KB of this dump exists")
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        mode, kb_path = args.child
+        print(json.dumps((measure_gazetteer if mode == "gazetteer" else measure_lookup)(Path(kb_path))))
+        return
+    corpus = corpus_file("newsarticles2017")
+    print(machine_line())
+    work = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+
+    dump = work / f"dump-{args.items}-g{GENERATOR_VERSION}.json.bz2"
+    gen_s = None
+    if not dump.exists():
+        gen_s = write_dump(dump, args.items)
+    dump_mb = mib(dump.stat().st_size)
+    print(f"dump: {dump} ({args.items:,} items, {dump_mb:.1f} MiB bz2" + (f", generated in {gen_s:.0f} s)" if gen_s else ", cached)"))
+
+    scale_home = work / f"home-{args.items}"
+    record = scale_home / "import.json"
+    if args.reimport or not record.exists():
+        shutil.rmtree(scale_home, ignore_errors=True)
+        imp = import_dump(scale_home, dump)
+        record.write_text(json.dumps(imp))
+    else:
+        imp = json.loads(record.read_text())
+        print(f"(import figures from the earlier run recorded in {record}; --reimport to redo)")
+    shipped_home = work / "home-shipped"
+    if not (shipped_home / "kb.sqlite").exists():
+        prepare_home(shipped_home)
+    kb_scale, kb_shipped = scale_home / "kb.sqlite", shipped_home / "kb.sqlite"
+
+    items_s = args.items / imp["import_s"]
+    print(table(["import", "items", "kept", "seconds", "items/s", "MB/s bz2", "peak RSS MiB", "1st half", "2nd half", "KB MiB"], [[
+        "kb build --dump", args.items, imp["staged"], imp["import_s"], items_s, dump_mb / imp["import_s"],
+        mib(imp["peak_rss"]), mib(imp["first_half_rss"]), mib(imp["second_half_rss"]), mib(imp["kb_bytes"]),
+    ]]))
+    flat = imp["second_half_rss"] <= imp["first_half_rss"] * 1.05
+    print(f"memory flat (2nd half peak <= 1st half peak + 5 %): {'yes' if flat else 'NO'}")
+
+    gaz = {name: child("gazetteer", kb) for name, kb in (("shipped", kb_shipped), ("generated", kb_scale))}
+    look = {name: child("lookup", kb) for name, kb in (("shipped", kb_shipped), ("generated", kb_scale))}
+    print(table(["KB", "gazetteer index MiB", "built s", "start-up s", "RSS added MiB", "µs/doc", "lookup p50 µs", "p99 µs", "max cands"], [
+        ["shipped", mib(next(shipped_home.glob(".kb.sqlite.gazetteer-*.marisa")).stat().st_size), "", gaz["shipped"]["startup_s"],
+         gaz["shipped"]["rss_added_mb"], gaz["shipped"]["per_doc_us"], look["shipped"]["p50_us"], look["shipped"]["p99_us"], look["shipped"]["max_candidates"]],
+        ["generated", mib(imp["gazetteer_bytes"]), imp["gazetteer_s"], gaz["generated"]["startup_s"], gaz["generated"]["rss_added_mb"],
+         gaz["generated"]["per_doc_us"], look["generated"]["p50_us"], look["generated"]["p99_us"], look["generated"]["max_candidates"]],
+    ]))
+    print(f"most frequent generated person names: {', '.join(look['generated']['top_namesakes'])}")
+
+    ratio = float("nan")
+    if not args.skip_index:
+        subset = work / f"newsarticles2017-{args.index_limit or 'all'}.jsonl"
+        if not subset.exists():
+            rows = list(iter_records(corpus))
+            rows = rows[: args.index_limit] if args.index_limit else rows
+            subset.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        runs = {"shipped": index_rate(shipped_home, subset, args.workers), "generated": index_rate(scale_home, subset, args.workers)}
+        ratio = runs["generated"]["docs_per_s"] / runs["shipped"]["docs_per_s"]
+        print(table(["newslink index with", "articles", "seconds", "articles/s", "entities linked", "peak RSS MiB"], [
+            [k, r["indexed"], r["wall_s"], r["docs_per_s"], r["entities_linked"], mib(r["peak_rss"])] for k, r in runs.items()
+        ]))
+        print(f"index throughput, generated KB / shipped KB: {ratio:.3f}")
+    if args.eval:
+        scores = {"shipped": eval_precision(shipped_home), "generated": eval_precision(scale_home)}
+        rows = []
+        for name in EVAL_SETS:
+            a, b = scores["shipped"][name], scores["generated"][name]
+            rows.append([name, a["facet_p"], b["facet_p"], b["facet_p"] - a["facet_p"], a["facet_r"], b["facet_r"]])
+        print(table(["dev set", "facet P shipped", "facet P generated", "Δ P", "facet R shipped", "facet R generated"], rows))
+        worst = min(r[3] for r in rows)
+        print(f"largest facet precision drop: {-worst:.3f} (issue 16: ≤ 0.02) {'met' if worst >= -0.02 else 'MISSED'}")
+    print(f"KEY import_items_per_s={items_s:.0f} peak_rss_mb={mib(imp['peak_rss']):.0f} kb_mb={mib(imp['kb_bytes']):.0f} "
+          f"gazetteer_mb={mib(imp['gazetteer_bytes']):.1f} index_ratio={ratio:.3f} lookup_p99_us={look['generated']['p99_us']:.0f}")
+
+
+if __name__ == "__main__":
+    main()
