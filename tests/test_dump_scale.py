@@ -64,6 +64,9 @@ def test_plain_and_parallel_bz2_read_the_same_dump(tmp_path: Path, monkeypatch: 
     plain = [(n, line) for n, line, _pos in wikidata.iter_dump(dump)]
     assert fast == plain and len(plain) == 302  # '[' + 300 entities + ']'
     assert [n for n, _l, _p in wikidata.iter_dump(dump, start_line=250)][0] == 251
+    monkeypatch.delenv("NEWSLINK_PLAIN_BZ2")
+    read = [pos for _n, _l, pos in wikidata.iter_dump(dump)]
+    assert read == sorted(read) and read[-1] == dump.stat().st_size  # progress reaches the end of the file
 
 
 CHILD = """

@@ -56,20 +56,51 @@ def open_raw(path: str | Path) -> BinaryIO:
     return open(path, "rb")
 
 
-def decompressed(raw: BinaryIO, path: str | Path) -> BinaryIO:
-    """The dump's bytes. bz2 (the slowest part of an import) goes through
-    ``indexed_bzip2`` when it is installed (``pip install newslink[wikidata]``): it
-    decompresses blocks on every core, and is faster than the standard module even
-    on one (bench/README.md); otherwise the standard ``bz2`` module."""
+def decompressed(raw: BinaryIO, path: str | Path) -> tuple[BinaryIO, Callable[[], int]]:
+    """The dump's bytes, and how far into the compressed file they come from (progress).
+
+    bz2 (the slowest part of an import) goes through ``indexed_bzip2`` when it is
+    installed (``pip install newslink[wikidata]``): it decompresses blocks on every
+    core, and is faster than the standard module even on one (bench/README.md);
+    otherwise the standard ``bz2`` module."""
     name = str(path)
     if name.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=raw), raw.tell  # type: ignore[return-value]
     if name.endswith(".bz2"):
         fast = _parallel_bz2()
-        if fast is not None:
-            return io.BufferedReader(fast.open(raw, parallelization=os.cpu_count() or 1), 1 << 20)  # type: ignore[return-value]
-        return bz2.BZ2File(raw)  # type: ignore[return-value]
-    return raw
+        if fast is None:
+            return bz2.BZ2File(raw), raw.tell  # type: ignore[return-value]
+        # It reads through Python calls (not the file descriptor, whose offset would not
+        # move), so the furthest byte read says how far the import got.
+        counting = _Counting(raw)
+        reader = fast.open(counting, parallelization=os.cpu_count() or 1)
+        return io.BufferedReader(reader, 1 << 20), lambda: counting.furthest  # type: ignore[arg-type]
+    return raw, raw.tell
+
+
+class _Counting(io.RawIOBase):
+    """A file read through Python calls, remembering the furthest byte read."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.furthest = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        self.furthest = max(self.furthest, self.raw.tell())
+        return n
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
 
 
 def _parallel_bz2() -> Any:
@@ -127,14 +158,14 @@ def iter_dump(path: str | Path, *, start_line: int = 0, start_offset: int = 0) -
             stream: BinaryIO = raw
             number = start_line
         else:
-            stream = decompressed(raw, path)
+            stream, where = decompressed(raw, path)
             number = 0
         try:
             for line in stream:
                 number += 1
                 if number <= start_line:
                     continue
-                yield number, line, raw.tell() if not plain else stream.tell()
+                yield number, line, where() if not plain else stream.tell()
         finally:
             if stream is not raw:
                 stream.close()  # a parallel decompressor's threads stop here
