@@ -6,11 +6,13 @@ protocol here means the indexer never imports the search package.
 """
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import queue
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .article import Article
-from .document import article_from_document, build_document
+from .document import article_from_document, build_document, content_hash
 from .kb import KnowledgeBase
 from .linking import Explanation, Link, Linker
 from .linking.unlinked import UnlinkedNames
@@ -38,7 +40,10 @@ class DocumentSink(Protocol):
 
 @dataclass
 class IndexSummary:
-    indexed: int = 0
+    indexed: int = 0  # written by this job: new + changed
+    new: int = 0  # ids the index did not hold
+    changed: int = 0  # ids it held with other content or another KB version
+    unchanged: int = 0  # held with the same content and KB version: skipped unparsed (unless forced)
     committed: int = 0  # of ``indexed``, how many a commit has made durable
     skipped: int = 0  # records lost to errors (bad input or rejected by the engine)
     warnings: int = 0
@@ -52,6 +57,9 @@ class IndexSummary:
         rate = self.indexed / self.seconds if self.seconds else 0.0
         return {
             "indexed": self.indexed,
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
             "committed": self.committed,
             "skipped": self.skipped,
             "errors": sum(1 for p in self.problems if p.fatal),
@@ -177,7 +185,15 @@ class EntityPipeline:
         return self.linker.explain(extract_mentions(self.nlp(text), self.kb), text)
 
     def process(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Link]]]:
-        """(article, links) for every article, in input order, streaming."""
+        """(article, links) for every article, in input order, streaming.
+
+        Nothing is loaded and no worker started before the first article arrives: a
+        rerun whose articles are all unchanged never pays for spaCy."""
+        articles = iter(articles)
+        first = next(articles, None)
+        if first is None:
+            return
+        articles = itertools.chain([first], articles)
         if self.n_process > 1 and getattr(self.linker, "online", None) is None:
             yield from self._process_pool(articles)
             return
@@ -281,8 +297,15 @@ def run_index(
     write_batch: int = 256,
     commit_every: int = 2000,
     summary: IndexSummary | None = None,
+    force: bool = False,
+    lookup_batch: int = 256,
 ) -> IndexSummary:
     """Index everything ``items`` yields; bad records are reported and passed over.
+
+    Articles are looked up in the sink ``lookup_batch`` at a time (when it has
+    ``stored_versions``, as the engines do): one it holds under the same id with
+    the same content hash and KB version is counted ``unchanged`` and never
+    parsed; ``force`` parses and writes it all the same.
 
     Pass ``summary`` to keep the counts when the job fails half-way (a full disk,
     a server gone): ``summary.committed`` is then what the index keeps.
@@ -298,19 +321,47 @@ def run_index(
         summary.problems.append(problem)
         on_problem(problem)
 
+    stored_versions: Callable[[list[str]], dict[str, tuple[str | None, str | None]]] | None = getattr(sink, "stored_versions", None)
+    # "new" | "changed" | "unchanged" (forced) of each article sent to the pipeline,
+    # in order (the pipeline keeps it), counted once its document is written
+    kinds: deque[str] = deque()
+    kb_version = pipeline.kb.version
+
+    def to_do(read: list[Article]) -> Iterator[Article]:
+        """The articles of ``read`` that need parsing, each classified new/changed."""
+        stored = stored_versions([a.id for a in read]) if stored_versions is not None else {}
+        for article in read:
+            held = stored.get(article.id)
+            if held is None:
+                kinds.append("new")
+            elif held == (content_hash(article), kb_version):
+                if not force:
+                    summary.unchanged += 1
+                    on_progress(1)
+                    continue
+                kinds.append("unchanged")
+            else:
+                kinds.append("changed")
+            yield article
+
     def articles() -> Iterator[Article]:
+        read: list[Article] = []
         for article, problems in items:
             for problem in problems:
                 report(problem)
             if article is not None:
-                yield article
+                read.append(article)
+                if len(read) >= lookup_batch:
+                    yield from to_do(read)
+                    read = []
             else:
                 on_progress(1)  # a skipped record still counts as progress
+        yield from to_do(read)
 
     batch: list[dict[str, Any]] = []
+    batch_kinds: list[str] = []
     located: dict[str, Article] = {}  # the articles of ``batch``, for where an engine rejection came from
     since_commit = 0
-    kb_version = pipeline.kb.version
     names = UnlinkedNames(pipeline.kb, pipeline.linker.threshold)
 
     def flush() -> None:
@@ -327,20 +378,28 @@ def run_index(
             path, line = source.where if source is not None and source.where else ("engine", None)
             origin = source.origin if source is not None else None
             report(Problem(path, line, f"the engine rejected document {doc_id}: {reason}", record=record, origin=origin))
-        for doc in batch:
+        for doc, was in zip(batch, batch_kinds):
             if doc["id"] in failed_ids:
                 continue
             summary.indexed += 1
+            if was == "changed":
+                summary.changed += 1
+            elif was == "unchanged":
+                summary.unchanged += 1
+            else:
+                summary.new += 1
             summary.entities_linked += sum(1 for e in doc["entity_list"] if not e.get("unlinked"))
             summary.mentions += len(doc["mentions"])
             summary.nil_mentions += sum(1 for m in doc["mentions"] if not m["qid"])
         since_commit += len(batch)
         on_progress(len(batch))
         batch.clear()
+        batch_kinds.clear()
         located.clear()
 
     for article, links in pipeline.process(articles()):
         batch.append(build_document(article, links, kb_version, pipeline.kb, unlinked=names.find(links, article.body_for_nlp)))
+        batch_kinds.append(kinds.popleft())
         located[article.id] = article
         if len(batch) >= write_batch:
             flush()

@@ -151,12 +151,17 @@ def cli(ctx: click.Context, home: str | None, engine: str | None, index_name: st
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Articles per spaCy batch.")
 @click.option("--errors", "errors_file", type=click.Path(dir_okay=False, writable=True), help="Write rejected records with their reasons to this JSONL file (a dead letter: fix the records in it, then index it). Never one of PATHS.")
 @click.option("--commit-every", type=click.IntRange(min=1), default=2000, show_default=True, help="Commit after this many articles: a crash loses at most this much work (rerun to finish).")
+@click.option("--force", is_flag=True, help="Parse and index every article, also those already indexed unchanged with the same KB version (skipped by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
 @click.option("--online", is_flag=True, expose_value=False, callback=lambda ctx, _p, v: ctx.meta.__setitem__("newslink.online", v), help="Look names the KB cannot resolve up on Wikidata (cached next to the KB; off by default).")
 @click.pass_obj
-def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size: int, errors_file: str | None, commit_every: int, as_json: bool, progress: bool | None) -> None:
-    """Read articles from PATHS (JSONL, CSV, TXT files or folders), link entities, index them."""
+def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size: int, errors_file: str | None, commit_every: int, force: bool, as_json: bool, progress: bool | None) -> None:
+    """Read articles from PATHS (JSONL, CSV, TXT files or folders), link entities, index them.
+
+    An article already indexed under its id with the same content and KB version is
+    skipped without parsing (--force re-does it); the summary counts new, changed
+    and unchanged articles."""
     from newslink.indexer.deadletter import DeadLetterFile, input_named
     from newslink.indexer.pipeline import EntityPipeline, IndexSummary, run_index
     from newslink.indexer.processes import available_cpus
@@ -206,9 +211,10 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
         pipeline = EntityPipeline(kb, n_process=n_process, batch_size=batch_size)
         if click.get_current_context().meta.get("newslink.online"):
             attach_online(pipeline, kb)
+            force = True  # it may link what the KB alone could not: articles indexed without it are re-done
         try:
             items = read_paths(paths, skip=[errors_file] if errors_file else [])
-            run_index(items, pipeline, engine, on_problem=on_problem, on_progress=bar.update, commit_every=commit_every, summary=summary)
+            run_index(items, pipeline, engine, on_problem=on_problem, on_progress=bar.update, commit_every=commit_every, summary=summary, force=force)
         except EngineError as exc:
             stopped(str(exc))
         except OSError as exc:  # the disk is full (the errors file, a lock file)
@@ -221,17 +227,20 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
                     warn(f"the errors file {errors_file} may be incomplete: {exc}")
     result = summary.to_dict()
     result["workers"] = n_process
+    result["force"] = force
     result["index"] = engine.info()
     if as_json:
         emit_json(result)
     else:
+        redone = " (re-done: --force)" if force and result["unchanged"] else " (not re-parsed)"
         click.echo(
-            f"indexed {count_of(result['indexed'], 'article')} in {result['seconds']:.1f} s ({result['articles_per_second']:.1f}/s); "
+            f"indexed {count_of(result['indexed'], 'article')} in {result['seconds']:.1f} s ({result['articles_per_second']:.1f}/s): "
+            f"{result['new']:,} new, {result['changed']:,} changed; {result['unchanged']:,} unchanged{redone}; "
             f"skipped {result['skipped']:,}, warnings {result['warnings']:,}; "
             f"entities linked {result['entities_linked']:,} ({result['entities_per_article']} per article); "
             f"index now holds {count_of(result['index']['documents'], 'document')}"
         )
-    if summary.indexed == 0:
+    if summary.indexed == 0 and summary.unchanged == 0:
         fail("nothing could be indexed", EXIT_EMPTY)
 
 

@@ -183,7 +183,10 @@ def test_rerun_completes_with_no_duplicates_despite_the_stale_lock(killed_job) -
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     summary = json.loads((killed_job["base"] / "rerun.out").read_text())
-    assert summary["indexed"] == CORPUS and summary["index"]["documents"] == CORPUS
+    # what the killed job committed is skipped unparsed; the rest is indexed now
+    assert summary["unchanged"] == killed_job["count_after_kill"] and summary["changed"] == 0
+    assert summary["new"] == summary["indexed"] == CORPUS - killed_job["count_after_kill"]
+    assert summary["index"]["documents"] == CORPUS
     engine = EmbeddedEngine(killed_job["home"])
     try:
         ids = all_ids(engine)

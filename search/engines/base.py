@@ -46,6 +46,20 @@ class Engine(ABC):
     def commit(self) -> None:
         """Make everything written so far durable and searchable."""
 
+    def stored_versions(self, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """``{id: (content_hash, kb_version)}`` of the documents among ``ids`` the index holds.
+
+        What an index job asks before parsing a batch of articles: one already stored
+        with the same content hash and KB version is skipped. Engines answer a whole
+        batch in one request; this fallback reads the documents one by one.
+        """
+        out: dict[str, tuple[str | None, str | None]] = {}
+        for doc_id in dict.fromkeys(ids):
+            doc = self.get(doc_id)
+            if doc is not None:
+                out[doc_id] = (doc.get("content_hash"), doc.get("kb_version"))
+        return out
+
     # -- reading ---------------------------------------------------------------
     @abstractmethod
     def search(self, query: SearchQuery) -> RawResults: ...

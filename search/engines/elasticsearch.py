@@ -459,6 +459,23 @@ class ElasticsearchEngine(Engine):
                     return None
                 raise
 
+    def stored_versions(self, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """One ``_mget`` for the whole batch, fetching only the two fields compared.
+
+        A multi-get is real-time (it reads the translog), so it also sees documents
+        written a moment ago that no refresh has made searchable yet."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        with self._errors("looking up stored documents"):
+            found = self.client.mget(index=self.target, ids=unique, source_includes=["content_hash", "kb_version"]).body
+        out: dict[str, tuple[str | None, str | None]] = {}
+        for row in found.get("docs") or []:
+            if row.get("found"):
+                source = row.get("_source") or {}
+                out[row["_id"]] = (source.get("content_hash"), source.get("kb_version"))
+        return out
+
     def count(self) -> int:
         with self._errors("count"):
             return int(self.client.count(index=self.target).body["count"])

@@ -362,6 +362,19 @@ class EmbeddedEngine(Engine):
             return None
         return _stored_json(searcher.doc(result.hits[0][1]))
 
+    def stored_versions(self, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """One term-set query for the whole batch; only the stored head of each document is decoded."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        searcher = self._searcher()
+        result = searcher.search(tantivy.Query.term_set_query(self.schema, "id", unique), len(unique), count=False)
+        out: dict[str, tuple[str | None, str | None]] = {}
+        for _key, address in result.hits:
+            head = _stored_hit(searcher.doc(address))
+            out[head["id"]] = (head.get("content_hash"), head.get("kb_version"))
+        return out
+
     def count(self) -> int:
         return self._searcher().num_docs
 
@@ -467,7 +480,9 @@ def _write_pid(path: Path) -> None:
 # query's time before). json.dumps escapes control characters, so the newline is
 # unambiguous; a document stored before this layout is one JSON text, and reads
 # back the same way.
-_HIT_KEYS = hits.HIT_KEYS
+# The head also carries what an index job compares to skip an unchanged article
+# (``stored_versions``), so that check never decodes mentions or text either.
+_HIT_KEYS = (*hits.HIT_KEYS, "content_hash", "kb_version")
 
 
 def _stored_bytes(doc: dict[str, Any]) -> bytes:
