@@ -30,7 +30,7 @@ from .mentions import extract_mentions
 from .nlp import load_pipeline
 from .readers import ReadItem
 from .records import Problem
-from .processes import exit_with_parent
+from .processes import MIN_CHUNKS_PER_WORKER, exit_with_parent, workers_for
 
 
 class DocumentSink(Protocol):
@@ -141,13 +141,37 @@ def _start_method() -> str:
     waited for the job -- an intermittent hang of ``newslink index --workers``
     (seen twice in the test suite: ``EmbeddedEngine.commit`` parked, the engine's
     ``segment_updater`` thread in ``locks_lock_inode_wait``). A spawned worker
-    inherits no such file. Workers load spaCy and the gazetteer themselves either
-    way (the parent of a pool never loads them); the price is one interpreter start
-    per worker, and a script that starts a pool needs the usual ``if __name__ ==
-    "__main__":`` guard. A worker is still the job's own child, so the parent
-    watchdog (``processes.exit_with_parent``) keeps working.
+    inherits no such file; the price is one interpreter start per worker, and a
+    script that starts a pool needs the usual ``if __name__ == "__main__":`` guard.
     """
     return "spawn"
+
+
+WORKER_START_ENV = "NEWSLINK_WORKER_START"  # spawn | forkserver: how linking workers start (for measuring)
+
+
+def _pool_context(kb: KnowledgeBase) -> Any:
+    """How the linking workers start: spawned (the default), or with
+    ``NEWSLINK_WORKER_START=forkserver`` forked from a fork server that loaded spaCy
+    and the gazetteer once (``indexer.preload``).
+
+    A fork server is a fresh interpreter like a spawned worker (none of the job's
+    files, so no tantivy lock), and the workers it forks share the model's pages with
+    it instead of each loading a copy. Measured (bench/worker_memory.py, bench/README),
+    that saves ~36 MiB of each worker's ~520 MiB (a worker's memory is what it
+    parses and links, not the model, and the gazetteer is a shared memory map
+    already), while the server itself holds ~110 MiB: the whole job is no smaller
+    with 2 workers, so it is not the default (by those figures it would pay from
+    ~4 workers on).
+    """
+    method = os.environ.get(WORKER_START_ENV) or _start_method()
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        from .preload import PRELOAD_ENV
+
+        os.environ[PRELOAD_ENV] = str(Path(kb.path).resolve())  # read by the server when it starts
+        ctx.set_forkserver_preload(["newslink.indexer.preload"])
+    return ctx
 
 
 class EntityPipeline:
@@ -160,11 +184,19 @@ class EntityPipeline:
     mention extraction and the linking to it: one core for what should use all.
     """
 
-    def __init__(self, kb: KnowledgeBase, *, n_process: int = 1, batch_size: int = 64, threshold: float | None = None) -> None:
+    # The smallest chunk a worker is sent when a small job is spread over the pool.
+    MIN_CHUNK = 8
+
+    def __init__(self, kb: KnowledgeBase, *, n_process: int = 1, batch_size: int = 64, threshold: float | None = None, fit_workers: bool = False) -> None:
+        """``fit_workers``: ``n_process`` is a maximum; a job too small to give each
+        worker a few chunks runs in fewer processes (or in this one), with chunks cut
+        to spread what it has (see :meth:`process`)."""
         self.kb = kb
         self.linker = Linker(kb) if threshold is None else Linker(kb, threshold)
         self.n_process = max(1, n_process)
         self.batch_size = max(1, batch_size)
+        self.fit_workers = fit_workers
+        self.workers_used = 0  # processes the last process() call parsed in (0: it parsed nothing)
         self._local: _Linking | None = None
 
     @property
@@ -193,31 +225,44 @@ class EntityPipeline:
         first = next(articles, None)
         if first is None:
             return
-        articles = itertools.chain([first], articles)
-        if self.n_process > 1 and getattr(self.linker, "online", None) is None:
-            yield from self._process_pool(articles)
+        workers, chunk = self.n_process, self.batch_size
+        if getattr(self.linker, "online", None) is not None:
+            workers = 1  # the online cache is one SQLite writer: this process only
+        head = [first]
+        if self.fit_workers and workers > 1:
+            # Read up to what keeps every worker busy for a few chunks; a job that
+            # ends first is spread over the workers it is worth, in smaller chunks.
+            enough = workers * MIN_CHUNKS_PER_WORKER * chunk
+            head.extend(itertools.islice(articles, enough - 1))
+            if len(head) < enough:
+                chunk = max(self.MIN_CHUNK, min(chunk, -(-len(head) // (workers * MIN_CHUNKS_PER_WORKER))))
+                workers = workers_for(len(head), chunk, workers)
+        articles = itertools.chain(head, articles)
+        self.workers_used = workers
+        if workers > 1:
+            yield from self._process_pool(articles, workers, chunk)
             return
         linking = self._linking
         pairs = ((a.body_for_nlp, a) for a in articles)
-        for doc, article in linking.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size, n_process=self.n_process):
+        for doc, article in linking.nlp.pipe(pairs, as_tuples=True, batch_size=chunk):
             yield article, linking.links(doc, article.body_for_nlp)
 
-    def _process_pool(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Link]]]:
-        ctx = mp.get_context(_start_method())
+    def _process_pool(self, articles: Iterable[Article], n_process: int, chunk_size: int) -> Iterator[tuple[Article, list[Link]]]:
+        ctx = _pool_context(self.kb)
         tasks = ctx.Queue()
         results = ctx.Queue()
         workers = [
             ctx.Process(
                 target=_worker,
-                args=(os.getpid(), str(self.kb.path), self.kb.version, self.linker.threshold, self.batch_size, tasks, results),
+                args=(os.getpid(), str(self.kb.path), self.kb.version, self.linker.threshold, chunk_size, tasks, results),
                 name=f"newslink-linker-{i}",
                 daemon=True,
             )
-            for i in range(self.n_process)
+            for i in range(n_process)
         ]
         for w in workers:
             w.start()
-        max_in_flight = 2 * self.n_process + 2  # bounded: memory stays flat on any corpus
+        max_in_flight = 2 * n_process + 2  # bounded: memory stays flat on any corpus
         pending: dict[int, list[Article]] = {}
         done: dict[int, list[list[Link]]] = {}
         next_out = 0
@@ -250,7 +295,7 @@ class EntityPipeline:
             chunk: list[Article] = []
             for article in articles:
                 chunk.append(article)
-                if len(chunk) < self.batch_size:
+                if len(chunk) < chunk_size:
                     continue
                 pending[sent] = chunk
                 tasks.put((sent, [a.body_for_nlp for a in chunk]))

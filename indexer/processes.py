@@ -21,10 +21,15 @@ POLL_SECONDS = 0.5
 
 
 def exit_with_parent(parent_pid: int, poll: float = POLL_SECONDS) -> threading.Thread:
-    """Start the watchdog thread; the process ``_exit``s once ``parent_pid`` is not its parent."""
+    """Start the watchdog thread; the process ``_exit``s once its job ``parent_pid`` is gone.
+
+    A worker forked by a fork server has that server as its parent, not the job: it
+    watches both (the server ends with the job, and the worker is then reparented).
+    """
+    watched = os.getppid()
 
     def watch() -> None:
-        while os.getppid() == parent_pid:
+        while os.getppid() == watched and (watched == parent_pid or pid_alive(parent_pid)):
             time.sleep(poll)
         os._exit(1)  # no cleanup to do: the parent owned every result and file
 
@@ -60,3 +65,14 @@ def available_cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+# A worker process costs a start (an interpreter, its imports, its own spaCy and
+# gazetteer or KB connection) that only work can pay back: each worker must get at
+# least this many chunks of the job, or the job runs in fewer processes.
+MIN_CHUNKS_PER_WORKER = 2
+
+
+def workers_for(items: int, chunk: int, max_workers: int, chunks_per_worker: int = MIN_CHUNKS_PER_WORKER) -> int:
+    """How many of ``max_workers`` processes a job of ``items`` in chunks of ``chunk`` is worth."""
+    return max(1, min(max_workers, items // max(1, chunk * chunks_per_worker)))

@@ -38,8 +38,51 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _open_binary(path: Path) -> io.BufferedIOBase:
+class ByteMeter:
+    """How far a read of several files has got, in bytes as stored (compressed bytes
+    of a ``.gz``): progress and an ETA for a job whose record count is known only at
+    its end, without a counting pass that would read the whole input twice."""
+
+    def __init__(self, total: int = 0) -> None:
+        self.total = total
+        self._done = 0  # the sizes of the files read before the current one
+        self._raw: io.BufferedReader | None = None
+        self._size = 0
+
+    @classmethod
+    def of(cls, paths: Iterable[str | Path], *, skip: Iterable[str | Path] = ()) -> "ByteMeter":
+        """A meter whose total is the size of every file ``paths`` name (a listing, nothing read)."""
+        total = 0
+        for path, _problem in iter_files(paths, skip=skip):
+            if path is not None:
+                try:
+                    total += path.stat().st_size
+                except OSError:
+                    pass  # reported when it is read
+        return cls(total)
+
+    def track(self, raw: io.BufferedReader) -> None:
+        """``raw`` is the file being read now (the one before it is done)."""
+        self._done += self._size
+        self._raw = raw
+        try:
+            self._size = os.fstat(raw.fileno()).st_size
+        except OSError:
+            self._size = 0
+
+    @property
+    def position(self) -> int:
+        try:
+            current = self._raw.tell() if self._raw is not None else 0
+        except (ValueError, OSError):  # closed: read to its end
+            current = self._size
+        return self._done + min(current, self._size)
+
+
+def _open_binary(path: Path, meter: ByteMeter | None = None) -> io.BufferedIOBase:
     raw = open(path, "rb")
+    if meter is not None:
+        meter.track(raw)
     if path.name.lower().endswith(".gz"):
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     return raw
@@ -238,25 +281,26 @@ def iter_files(
             yield None, Problem(str(path), None, f"no {', '.join(SUPPORTED)} files in this folder", fatal=False)
 
 
-def read_paths(paths: Iterable[str | Path], *, skip: Iterable[str | Path] = ()) -> Iterator[ReadItem]:
-    """Read every article under ``paths``; problems come through as items too."""
+def read_paths(paths: Iterable[str | Path], *, skip: Iterable[str | Path] = (), meter: ByteMeter | None = None) -> Iterator[ReadItem]:
+    """Read every article under ``paths``; problems come through as items too.
+    ``meter`` follows how many bytes of them have been read."""
     for path, problem in iter_files(paths, skip=skip):
         if problem is not None:
             yield None, [problem]
             continue
         assert path is not None
-        yield from read_file(path)
+        yield from read_file(path, meter)
 
 
-def read_file(path: Path) -> Iterator[ReadItem]:
+def read_file(path: Path, meter: ByteMeter | None = None) -> Iterator[ReadItem]:
     suffix = _suffix(path)
     try:
         if suffix in JSONL_SUFFIXES:
-            yield from read_jsonl(path)
+            yield from read_jsonl(path, meter)
         elif suffix in CSV_SUFFIXES:
-            yield from read_csv(path)
+            yield from read_csv(path, meter)
         elif suffix in TXT_SUFFIXES:
-            yield from read_txt(path)
+            yield from read_txt(path, meter)
         else:
             yield None, [Problem(str(path), None, f"unsupported file type '{path.suffix}' (use {', '.join(SUPPORTED)})")]
     except READ_ERRORS as exc:
@@ -284,14 +328,14 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
         return None, f"malformed JSON: {str(exc)[:200]}"
 
 
-def read_jsonl(path: Path) -> Iterator[ReadItem]:
+def read_jsonl(path: Path, meter: ByteMeter | None = None) -> Iterator[ReadItem]:
     """One JSON object per line; blank lines are passed over.
 
     Lines of a dead-letter file (see :meth:`Problem.dead_letter`) are unwrapped:
     the record inside is read as if it came from its original source.
     """
     records = 0
-    with _open_binary(path) as handle:
+    with _open_binary(path, meter) as handle:
         if _binary_lines(_head(handle)):
             yield None, [_binary_problem(path)]
             return
@@ -460,7 +504,7 @@ def _header_problem(path: Path, header: list[str]) -> Problem | None:
     return Problem(str(path), 1, f"the header ({shown}) names no title or text column ({', '.join(FIELD_ALIASES['title'][:2] + FIELD_ALIASES['text'][:2])}, …); file not read")
 
 
-def read_csv(path: Path) -> Iterator[ReadItem]:
+def read_csv(path: Path, meter: ByteMeter | None = None) -> Iterator[ReadItem]:
     """CSV (or TSV) with a header row naming the fields, streamed row by row.
 
     Header names are matched without regard to case (``Title`` is ``title``). A
@@ -471,7 +515,7 @@ def read_csv(path: Path) -> Iterator[ReadItem]:
     fmt = "tsv" if path.name.lower().endswith(".tsv") else "csv"
     delimiter = "\t" if fmt == "tsv" else ","
     records = 0
-    with _open_binary(path) as handle:
+    with _open_binary(path, meter) as handle:
         if _binary_lines(_head(handle), csv_file=True):
             yield None, [_binary_problem(path)]
             return
@@ -576,9 +620,9 @@ def _decode_prefix(data: bytes, complete: bool) -> tuple[str, bool]:
     return _decode(data)
 
 
-def read_txt(path: Path) -> Iterator[ReadItem]:
+def read_txt(path: Path, meter: ByteMeter | None = None) -> Iterator[ReadItem]:
     """Plain text: first non-empty line is the title, the rest the body."""
-    with _open_binary(path) as handle:
+    with _open_binary(path, meter) as handle:
         data = handle.read(MAX_TXT_BYTES + 1)
     complete = len(data) <= MAX_TXT_BYTES
     data = data[:MAX_TXT_BYTES]

@@ -147,7 +147,7 @@ def cli(ctx: click.Context, home: str | None, engine: str | None, index_name: st
 # --------------------------------------------------------------------------- index
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="spaCy processes, at most one per CPU (default: 2 for large jobs, else 1).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="spaCy processes, at most one per CPU (default: up to 2, as many as the job gives a few batches each).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Articles per spaCy batch.")
 @click.option("--errors", "errors_file", type=click.Path(dir_okay=False, writable=True), help="Write rejected records with their reasons to this JSONL file (a dead letter: fix the records in it, then index it). Never one of PATHS.")
 @click.option("--commit-every", type=click.IntRange(min=1), default=2000, show_default=True, help="Commit after this many articles: a crash loses at most this much work (rerun to finish).")
@@ -165,7 +165,7 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
     from newslink.indexer.deadletter import DeadLetterFile, input_named
     from newslink.indexer.pipeline import EntityPipeline, IndexSummary, run_index
     from newslink.indexer.processes import available_cpus
-    from newslink.indexer.readers import count_records, read_paths
+    from newslink.indexer.readers import ByteMeter, read_paths
 
     from .progress import Progress
 
@@ -176,8 +176,8 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
         warn(f"--workers {workers} is more than the {cpus} CPUs this job can use: using {cpus}")
         workers = cpus
     show = sys.stderr.isatty() if progress is None else progress
-    estimate = count_records(paths) if show or workers is None else 0
-    n_process = workers if workers is not None else (2 if estimate >= 2000 and cpus >= 2 else 1)
+    skip = [errors_file] if errors_file else []
+    meter = ByteMeter.of(paths, skip=skip)  # progress and ETA by bytes read: the input is read once
     kb = obj.kb
     engine = obj.engine
     lock = getattr(engine, "lock_for_writing", None)
@@ -207,14 +207,23 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
             EXIT_ENGINE,
         )
 
-    with Progress(total=estimate or None, enabled=show, unit="articles") as bar:
-        pipeline = EntityPipeline(kb, n_process=n_process, batch_size=batch_size)
+    done = 0
+
+    def on_progress(n: int) -> None:
+        nonlocal done
+        done += n
+        bar.note(f"{done:,} articles")
+        bar.advance_to(meter.position)
+
+    with Progress(total=meter.total or None, enabled=show, unit="B") as bar:
+        # --workers N: N processes; by default up to 2, as many as the job is worth
+        pipeline = EntityPipeline(kb, n_process=workers or min(2, cpus), batch_size=batch_size, fit_workers=workers is None)
         if click.get_current_context().meta.get("newslink.online"):
             attach_online(pipeline, kb)
             force = True  # it may link what the KB alone could not: articles indexed without it are re-done
         try:
-            items = read_paths(paths, skip=[errors_file] if errors_file else [])
-            run_index(items, pipeline, engine, on_problem=on_problem, on_progress=bar.update, commit_every=commit_every, summary=summary, force=force)
+            items = read_paths(paths, skip=skip, meter=meter)
+            run_index(items, pipeline, engine, on_problem=on_problem, on_progress=on_progress, commit_every=commit_every, summary=summary, force=force)
         except EngineError as exc:
             stopped(str(exc))
         except OSError as exc:  # the disk is full (the errors file, a lock file)
@@ -226,7 +235,7 @@ def index(obj: Context, paths: tuple[str, ...], workers: int | None, batch_size:
                 except OSError as exc:
                     warn(f"the errors file {errors_file} may be incomplete: {exc}")
     result = summary.to_dict()
-    result["workers"] = n_process
+    result["workers"] = pipeline.workers_used
     result["force"] = force
     result["index"] = engine.info()
     if as_json:

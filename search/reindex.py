@@ -5,7 +5,6 @@ half-way, the live generation is untouched and the unfinished one is discarded.
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,17 +12,18 @@ from typing import Any
 from newslink.indexer.document import article_from_document, build_document
 from newslink.indexer.kb import KnowledgeBase
 from newslink.indexer.linking.unlinked import UnlinkedNames
+from newslink.indexer.processes import available_cpus, workers_for
 from newslink.indexer.relink import relink_documents
 
 from .engines import Engine, EngineError
 from .progress import Progress
 
 
-def _reparsed(docs: Iterator[dict[str, Any]], kb: KnowledgeBase, workers: int) -> Iterator[tuple[bool, dict[str, Any]]]:
+def _reparsed(docs: Iterator[dict[str, Any]], kb: KnowledgeBase, workers: int, fit: bool) -> Iterator[tuple[bool, dict[str, Any]]]:
     """Every stored article through spaCy and the linker again (finds names the KB gained)."""
     from newslink.indexer.pipeline import EntityPipeline
 
-    pipeline = EntityPipeline(kb, n_process=workers)
+    pipeline = EntityPipeline(kb, n_process=workers, fit_workers=fit)
     olds: dict[str, Any] = {}
 
     def articles():
@@ -37,9 +37,15 @@ def _reparsed(docs: Iterator[dict[str, Any]], kb: KnowledgeBase, workers: int) -
         yield olds.pop(article.id, None) != new.get("entities"), new
 
 
+# Re-linking a document costs far less than parsing one, so a re-linking worker
+# must get more chunks than a parsing one to pay for its start.
+RELINK_CHUNK = 64
+RELINK_CHUNKS_PER_WORKER = 4
+
+
 def default_workers(total: int) -> int:
-    """Both cores for a big index; one process where starting a pool costs more than it saves."""
-    return 2 if total >= 1000 and (os.cpu_count() or 1) >= 2 else 1
+    """Up to two processes, as many as ``total`` documents give a few chunks each."""
+    return workers_for(total, RELINK_CHUNK, min(2, available_cpus()), RELINK_CHUNKS_PER_WORKER)
 
 
 def run_reindex(
@@ -55,15 +61,16 @@ def run_reindex(
 
     The default re-links every document from its stored mentions (no spaCy);
     ``reparse`` runs the whole pipeline again. ``workers`` processes share the
-    work (default: 2 on a multi-core machine for 1,000 documents or more).
+    work (default: up to 2, as many as the index gives a few chunks each).
     """
     started = time.time()
     total = engine.count()
-    n = workers if workers is not None else default_workers(total)
-    if reparse:
-        stream = _reparsed(engine.iter_documents(), kb, n)
+    if reparse:  # the pipeline fits its workers to the job (up to 2) unless told how many
+        n = workers if workers is not None else min(2, available_cpus())
+        stream = _reparsed(engine.iter_documents(), kb, n, fit=workers is None)
     else:
-        stream = relink_documents(engine.iter_documents(), kb, workers=n)
+        n = workers if workers is not None else default_workers(total)
+        stream = relink_documents(engine.iter_documents(), kb, workers=n, chunk=RELINK_CHUNK)
     target = engine.create_generation()
     indexed = changed = 0
     pending: list[dict[str, Any]] = []

@@ -6,6 +6,7 @@ import itertools
 
 from newslink.indexer.document import build_document
 from newslink.indexer.pipeline import EntityPipeline, run_index
+from newslink.indexer.processes import workers_for
 from newslink.indexer.readers import read_paths
 
 from conftest import DATA
@@ -63,3 +64,36 @@ def test_run_index_with_the_pool(kb, embedded_engine) -> None:
     summary = run_index(items, EntityPipeline(kb, n_process=2, batch_size=4), embedded_engine, write_batch=5, commit_every=7)
     assert summary.indexed == len(_articles(2)) == embedded_engine.count()
     assert summary.entities_linked > 0
+
+
+def test_workers_for_gives_each_worker_a_few_chunks() -> None:
+    assert workers_for(10_000, 64, 2) == 2
+    assert workers_for(255, 64, 2) == 1 and workers_for(256, 64, 2) == 2
+    assert workers_for(300, 64, 4) == 2  # two workers' worth, not four
+    assert workers_for(0, 64, 2) == 1 and workers_for(100, 8, 1) == 1
+
+
+def test_fitted_workers_follow_the_size_of_the_job(kb, corpus_docs) -> None:
+    small = EntityPipeline(kb, n_process=2, fit_workers=True)
+    assert _docs(small.process(_articles()), kb) == corpus_docs
+    assert small.workers_used == 1  # 6 articles: not worth a pool
+
+    articles = _articles(6)  # 36 articles: two workers, in chunks of 9
+    pooled = EntityPipeline(kb, n_process=2, fit_workers=True)
+    docs = _docs(pooled.process(iter(articles)), kb)
+    assert pooled.workers_used == 2
+    assert [d["id"] for d in docs] == [a.id for a in articles]
+    single = {d["id"]: d for d in corpus_docs}
+    assert all(doc == dict(single[doc["id"].split("~")[0]], id=doc["id"]) for doc in docs)
+
+
+def test_workers_forked_by_a_preloading_fork_server_link_the_same(kb, corpus_docs, monkeypatch) -> None:
+    from newslink.indexer.pipeline import WORKER_START_ENV
+
+    monkeypatch.setenv(WORKER_START_ENV, "forkserver")
+    articles = _articles(3)
+    pool = EntityPipeline(kb, n_process=2, batch_size=4)
+    docs = _docs(pool.process(iter(articles)), kb)
+    single = {d["id"]: d for d in corpus_docs}
+    assert [d["id"] for d in docs] == [a.id for a in articles]
+    assert all(doc == dict(single[doc["id"].split("~")[0]], id=doc["id"]) for doc in docs)

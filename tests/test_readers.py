@@ -5,7 +5,7 @@ import gzip
 import json
 from pathlib import Path
 
-from newslink.indexer.readers import count_records
+from newslink.indexer.readers import ByteMeter, count_records, read_paths
 
 from conftest import REPO, read_all
 
@@ -117,3 +117,18 @@ def test_count_records(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_text("{}\n{}\n{}\n")
     (tmp_path / "b.txt").write_text("x\ny")
     assert count_records([tmp_path]) == 4
+
+
+def test_byte_meter_follows_the_read_without_a_counting_pass(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps({"id": str(i), "title": "t", "text": "x" * 300}) + "\n" for i in range(50)))
+    (tmp_path / "b.jsonl.gz").write_bytes(gzip.compress(b"".join(json.dumps({"id": f"g{i}", "title": "t", "text": "y" * 300}).encode() + b"\n" for i in range(50))))
+    (tmp_path / "c.txt").write_text("Title\nbody")
+    meter = ByteMeter.of([tmp_path])
+    assert meter.total == sum(p.stat().st_size for p in tmp_path.iterdir())
+    seen = []
+    for article, _problems in read_paths([tmp_path], meter=meter):
+        if article is not None:
+            seen.append(meter.position)
+    assert len(seen) == 101
+    assert seen == sorted(seen) and 0 < seen[0] < meter.total  # it moves forward as records are read
+    assert meter.position == meter.total  # every file read to its end

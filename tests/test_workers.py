@@ -56,19 +56,21 @@ for _ in relink_documents(docs(), KnowledgeBase(sys.argv[1]), workers=2, chunk=8
 """
 
 
-def _workers_of_a_killed_job(script: str, kb_path: Path, out: Path) -> list[int]:
+def _workers_of_a_killed_job(script: str, kb_path: Path, out: Path, start: str = "") -> list[int]:
     # Output to a file, not a pipe: an orphaned worker would hold a pipe open.
+    env = dict(os.environ, NEWSLINK_WORKER_START=start) if start else None
     with open(out, "w") as stdout, open(out.with_suffix(".err"), "w") as stderr:
-        code = subprocess.run([sys.executable, "-c", script, str(kb_path)], stdout=stdout, stderr=stderr, timeout=120).returncode
+        code = subprocess.run([sys.executable, "-c", script, str(kb_path)], stdout=stdout, stderr=stderr, timeout=120, env=env).returncode
     assert code == -signal.SIGKILL, out.with_suffix(".err").read_text()[-2000:]
     pids = [int(p) for p in out.read_text().split()]
     assert len(pids) >= 2, f"expected the pool's workers, got {out.read_text()!r}"
     return pids
 
 
-@pytest.mark.parametrize("script", [INDEX_SCRIPT, RELINK_SCRIPT], ids=["linking pool", "relink pool"])
-def test_workers_exit_when_their_job_is_killed(script: str, kb, tmp_path: Path) -> None:
-    pids = _workers_of_a_killed_job(script, kb.path, tmp_path / "job.out")
+@pytest.mark.parametrize(("script", "start"), [(INDEX_SCRIPT, ""), (INDEX_SCRIPT, "forkserver"), (RELINK_SCRIPT, "")],
+                         ids=["linking pool", "linking pool forked by a fork server", "relink pool"])
+def test_workers_exit_when_their_job_is_killed(script: str, start: str, kb, tmp_path: Path) -> None:
+    pids = _workers_of_a_killed_job(script, kb.path, tmp_path / "job.out", start)
     deadline = time.monotonic() + DEADLINE
     while time.monotonic() < deadline and any(pid_alive(p) for p in pids):
         time.sleep(0.1)
