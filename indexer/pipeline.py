@@ -148,6 +148,7 @@ def _start_method() -> str:
 
 
 WORKER_START_ENV = "NEWSLINK_WORKER_START"  # spawn | forkserver: how linking workers start (for measuring)
+PRELOAD_ENV = "NEWSLINK_PRELOAD_KB"  # the KB whose pipeline a fork server preloads (indexer/preload.py)
 
 
 def _pool_context(kb: KnowledgeBase) -> Any:
@@ -167,8 +168,6 @@ def _pool_context(kb: KnowledgeBase) -> Any:
     method = os.environ.get(WORKER_START_ENV) or _start_method()
     ctx = mp.get_context(method)
     if method == "forkserver":
-        from .preload import PRELOAD_ENV
-
         os.environ[PRELOAD_ENV] = str(Path(kb.path).resolve())  # read by the server when it starts
         ctx.set_forkserver_preload(["newslink.indexer.preload"])
     return ctx

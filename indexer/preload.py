@@ -16,15 +16,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PRELOAD_ENV = "NEWSLINK_PRELOAD_KB"
+from .kb import KnowledgeBase
+from .pipeline import PRELOAD_ENV, _nlp_for
 
 
 def _preload() -> None:
     path = os.environ.get(PRELOAD_ENV)
     if not path:
         return
-    from .kb import KnowledgeBase
-    from .pipeline import _nlp_for
 
     try:
         kb = KnowledgeBase(Path(path))
