@@ -134,8 +134,13 @@ def index_fingerprint(kb_path: Path, kb_version: str, tokenizer_id: str) -> str:
     return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:16]
 
 
-def _index_name(kb_path: Path) -> str:
-    return f".{Path(kb_path).name}.gazetteer-"
+def _index_name(kb_path: Path, folder: Path) -> str:
+    """``.kb.sqlite.gazetteer-`` beside the KB; in the shared temp folder the KB's path is
+    in the name too, so two read-only KBs called kb.sqlite never remove each other's index."""
+    kb_path = Path(kb_path).resolve()
+    if folder == kb_path.parent:
+        return f".{kb_path.name}.gazetteer-"
+    return f".{kb_path.name}-{hashlib.sha1(str(kb_path).encode()).hexdigest()[:10]}.gazetteer-"
 
 
 def index_locations(kb_path: Path) -> list[Path]:
@@ -157,16 +162,17 @@ def ensure_index(
     """
     errors: list[str] = []
     for folder in index_locations(kb_path):
-        path = folder / f"{_index_name(kb_path)}{fingerprint}.marisa"
+        name = _index_name(kb_path, folder)
+        path = folder / f"{name}{fingerprint}.marisa"
         if path.exists():
             return path
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            with open(folder / f"{_index_name(kb_path)}lock", "a+") as lock:
+            with open(folder / f"{name}lock", "a+") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 if not path.exists():
                     _write_index(path, build_trie(pattern_keys(surfaces(), tokenize)))
-                    _remove_stale(folder, kb_path, keep=path)
+                    _remove_stale(folder, name, keep=path)
             return path
         except OSError as exc:
             errors.append(f"{folder}: {exc}")
@@ -184,8 +190,8 @@ def _write_index(path: Path, trie: marisa_trie.Trie) -> None:
         raise
 
 
-def _remove_stale(folder: Path, kb_path: Path, keep: Path) -> None:
-    for old in folder.glob(f"{_index_name(kb_path)}*.marisa*"):
+def _remove_stale(folder: Path, name: str, keep: Path) -> None:
+    for old in folder.glob(f"{name}*.marisa*"):
         if old != keep:
             old.unlink(missing_ok=True)
 

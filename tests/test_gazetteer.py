@@ -107,6 +107,12 @@ def test_an_unwritable_kb_folder_puts_the_index_in_a_temp_folder(tmp_path: Path,
     path = gz.ensure_index(kb_file, gz.index_fingerprint(kb_file, "v", "tok"), lambda: ["Hamas"], nlp.tokenizer)
     assert path.parent == tmp_path / "fallback"
     assert found(Gazetteer(gz.open_index(path)), nlp, "Hamas said") == [(0, 1)]
+    # another read-only KB of the same file name shares the folder without removing that index
+    other = tmp_path / "elsewhere" / "kb.sqlite"
+    other.parent.mkdir()
+    other.write_bytes(b"another kb")
+    second = gz.ensure_index(other, gz.index_fingerprint(other, "v", "tok"), lambda: ["Gaza"], nlp.tokenizer)
+    assert second.parent == tmp_path / "fallback" and second != path and path.exists()
 
     monkeypatch.setattr(gz, "index_locations", lambda _kb: [blocked / "sub"])
     with pytest.raises(OSError, match="cannot write the gazetteer index"):
