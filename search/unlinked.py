@@ -14,8 +14,8 @@ from newslink.indexer.schema import NAME_PREFIX, is_name_key
 from .engines import Engine
 from .query import SearchQuery
 
-# Searches per facet type to label one answer's keys: each finds at least one key,
-# and in practice the first finds them all.
+# Searches per facet type to label one answer's keys: each finds at least one key;
+# keys still unlabelled after them get a one-hit search each.
 LABEL_ROUNDS = 3
 LABEL_HITS = 100
 
@@ -41,6 +41,9 @@ def name_labels(engine: Engine, facet: str, keys: list[str]) -> dict[str, str]:
                 if key in wanted and ent.get("type") == facet and len(label) > len(out.get(key, "")):
                     out[key] = label
         remaining = [k for k in remaining if k not in out]
-    for key in remaining:
-        out[key] = key_words(key).title()
+    for key in remaining:  # rare keys crowded out by frequent ones: one small search each
+        one = SearchQuery(filters={facet: [key]}, size=1, facets=(), facet_size=0, highlight=False)
+        for hit in engine.search(one).hits:
+            out[key] = next((e.get("label") for e in hit.entities if e.get("qid") == key and e.get("label")), "")
+        out[key] = out.get(key) or key_words(key).title()
     return out

@@ -44,10 +44,11 @@ from ..lexicon import CALENDAR, LEGAL_FORMS, TITLE_WORDS
 from ..normalize import normalize_alias
 from ..schema import NAME_PREFIX
 from .context import lowercase_words
-from .coref import PeopleNamed, acronym, name_token_forms, short_org_names, unknown_full_names, _title_case_line
+from .coref import CORPORATE_WORDS, PeopleNamed, acronym, name_token_forms, short_org_names, unknown_full_names, _title_case_line
 from .kb import KB
 from .linker import _title_end
 from .model import Link, Mention
+from .person_names import GivenNames
 from .scoring import DEFAULT_THRESHOLD
 
 # NER label -> the facet type an unlinked name of it gets.
@@ -58,7 +59,31 @@ _SUFFIXES = frozenset("jr sr ii iii iv".split())
 _INITIAL = re.compile(r"^(?:[A-Za-z]\.)+$|^[A-Z]$")
 _WORD_SPLIT = re.compile(r"[\s]+")
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
-_ABBREVIATIONS = frozenset("st mt ft dr jr sr".split())  # may end a word inside a name ("St. Louis")
+_ABBREVIATIONS = frozenset("st mt ft dr jr sr".split())
+# Punctuation no name holds: a span that ran over a quote, a colon or a clause ("Source:-Al Jazeera").
+_NOT_IN_NAMES = re.compile(r"[\"“”?!:;()\[\]/@#,]|['’]s\s|\.-|-$|^-|\s-|-\s|^The-")
+# "R-New York", "D-Va.": a lawmaker's party and state, not a place.
+_PARTY_STATE = re.compile(r"^[RDI]-[A-Z]")
+# Words of institution names every country has ("Supreme Court", "Foreign Ministry", "Coast
+# Guard"): two of them alone name no one institution, so they are no facet value.
+_GENERIC_ORG_WORDS = frozenset(
+    """supreme high constitutional federal national state foreign defense defence interior justice finance health
+    intelligence security homeland armed services service judiciary budget senate house congress parliament court
+    ministry department office committee commission council guard coast secret police army navy air force forces
+    military government cabinet kremlin oval capitol hill central command church catholic party green labour labor
+    conservative democratic republican liberal islam executive assembly agency bureau administration white public
+    general prosecutor affairs opposition royal treasury commerce trade energy education taoiseach""".split()
+)
+# A one-word place counts only where the text uses it as one: "in Dunmore", "from Raqqa".
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|from|near|outside|inside|around|across|into|through)\s+$", re.I)
+_SAINT = frozenset({"st", "st.", "saint"})
+# A capitalised word right before an organisation or place the NER cut short ("Al" of
+# "Al Jazeera News", "US" of "US Central Command"); function words at a sentence start aside.
+_CAPITALISED_BEFORE = re.compile(r"(?<!\w)([A-Z][\w'’-]*) $")
+_FUNCTION_WORDS = frozenset("the a an in on at and but as for of by with from to when while after before if so this that these those its his her their our".split())
+_ARTICLE = re.compile(r"^(?:al|el)-", re.I)
+# What ends no place's name: "U.S. Attorney", "U.S. District" (a court's) tagged GPE.
+_NOT_PLACE_TAILS = frozenset("attorney attorneys district general court marshal marshals".split())  # may end a word inside a name ("St. Louis")
 _MAX_WORDS = 6
 _MAX_CHARS = 60
 
@@ -113,6 +138,8 @@ def _looks_like_name(text: str) -> bool:
     """Capitalised words (connectors aside), no digits, no line break, not too long."""
     if "\n" in text or len(text) > _MAX_CHARS or any(ch.isdigit() for ch in text):
         return False
+    if _NOT_IN_NAMES.search(text) or _PARTY_STATE.match(text) or text[-1] in "'’-":
+        return False
     words = _WORD_SPLIT.split(text.strip())
     if not words or len(words) > _MAX_WORDS or not words[0][:1].isupper():
         return False
@@ -138,6 +165,8 @@ class UnlinkedNames:
         self.kb = kb
         self.threshold = threshold
         self.common = common_names()
+        self._given_names = GivenNames(kb)
+        self._lower_of: tuple[int, set[str]] = (0, set())
 
     def known(self, text: str) -> bool:
         """Does the KB know this surface as a name of anything (not merely a surname)?"""
@@ -171,11 +200,13 @@ class UnlinkedNames:
                 and m.start >= title_end
                 and not _title_case_line(text, m.start)
                 and _looks_like_name(m.text)
+                and not (m.start and (text[m.start - 1].isalnum() or text[m.start - 1] in "-'’"))  # "-Al Jazeera News": a fragment
+                and not (m.end < len(text) and text[m.end].isalnum())
             )
 
         # People named in full (coref's test), then their short forms.
         full = [(i, t) for i, t in unknown_full_names(mentions, linked, people, title_end, text, self.kb) if usable(i, mentions[i])]
-        full = [(i, t) for i, t in full if not self.known(mentions[i].text)]
+        full = [(i, t) for i, t in full if not self.known(mentions[i].text) and self._person_ok(t, text, people)]
         people.unknown = {}
         by_surname: dict[str, str] = {}  # surname form -> key of the first person named in full with it
         by_first: dict[str, set[str]] = {}
@@ -216,6 +247,7 @@ class UnlinkedNames:
         for m in mentions:
             seen[m.text] = seen.get(m.text, 0) + 1
         org_full: dict[str, str] = {}  # acronym -> key of an org named in full
+        placed = {m.text for m in mentions if m.label in ("GPE", "LOC") and self._used_as_place(m, " " not in m.text, text)}
         for i, m in enumerate(mentions):
             if i in taken or not usable(i, m) or UNLINKED_TYPES[m.label] == "person":
                 continue
@@ -227,7 +259,18 @@ class UnlinkedNames:
                 continue
             if len(words) > 1 and self._holds_a_person(words, named_words):
                 continue  # "Defense Lloyd Austin" tagged ORG: a title glued onto a person
-            if len(words) == 1 and not self._lone_word_ok(words[0], m.text, seen, lowered, named_words, short_orgs):
+            glued = _CAPITALISED_BEFORE.search(text, max(0, m.start - 30), m.start)
+            if glued and glued.group(1).lower() not in _FUNCTION_WORDS:
+                continue  # "Al Jazeera News" seen as "Jazeera News": the name is longer than the span
+            if type_ == "org" and self._generic_org(words):
+                continue
+            if type_ == "org" and self._person_like_org(words):
+                continue  # "Nikki Haley", "Maurice Mc Cabe" tagged ORG; "Lagan Valley MP"
+            if " of " in m.text and re.match(r"\s+and\s+(?:the\s+)?[A-Z]", text[m.end : m.end + 12]):
+                continue  # "Islamic State of Iraq" of "... of Iraq and the Levant": cut short
+            if type_ == "place" and (words[-1].lower().strip(".,") in TITLE_WORDS | _NOT_PLACE_TAILS or m.text not in placed):
+                continue  # "U.S. Attorney"; "Brexit", "the North", "Morning Ireland" tagged GPE
+            if len(words) == 1 and not self._lone_word_ok(words[0], m.text, seen if type_ == "org" else None, lowered, named_words, short_orgs):
                 short = org_full.get(words[0]) if type_ == "org" else None
                 if short is not None:
                     add("org", short, "", i)  # "NAN" after "National Action Network"
@@ -245,6 +288,46 @@ class UnlinkedNames:
         out = [ent for (type_, key), ent in names.items() if len(by_key[key]) == 1 and ent.label]
         return sorted(out, key=lambda e: e.first)
 
+    def _person_ok(self, tokens: list[str], text: str, people: PeopleNamed) -> bool:
+        """A full name that is a person's: not "Trump Tower" (a linked person's surname
+        first), "Marine Le" (cut before its last word), "St Patrick" (a saint, in news his
+        day), "Space Shuttles" (common words), nor a KB person spelt another way ("Bashar
+        Assad" when the KB knows Bashar al-Assad: the linker's to decide, not a second value)."""
+        words = _person_words(tokens)
+        first, last = words[0].lower().strip(".,"), words[-1].lower().strip(".,")
+        if first in people.surnames or first in _SAINT or tokens[0].lower() in _SAINT:
+            return False
+        if last in _CONNECTORS or len(words) < 2:
+            return False
+        given = first in self.common.given or first in self._given_names
+        if not given and (first in self._lowercase(text) or last in self._lowercase(text)):
+            return False
+        surname = _ARTICLE.sub("", words[-1])
+        for form in {surname, words[-1], "al-" + surname, "el-" + surname}:  # "Assad" is the KB's "al-Assad"
+            for c in self.kb.candidates(form):
+                if c.entity.type == "person" and c.alias_kind == "surname" and c.entity.label.split()[0].lower() == first:
+                    return False
+        return True
+
+    def _lowercase(self, text: str) -> set[str]:
+        if self._lower_of[0] != id(text):
+            self._lower_of = (id(text), lowercase_words(text))
+        return self._lower_of[1]
+
+    def _generic_org(self, words: list[str]) -> bool:
+        """An institution every country has, by its bare name ("Supreme Court", "Senate")."""
+        core = [w.lower().strip(".,") for w in words if w.lower() not in _CONNECTORS]
+        return len(core) <= 2 and all(w in _GENERIC_ORG_WORDS for w in core)
+
+    def _person_like_org(self, words: list[str]) -> bool:
+        """An "organisation" that is a person's name (a first name, then no word an
+        organisation's name has) or ends with a title ("Lagan Valley MP")."""
+        lows = [w.lower().strip(".,") for w in words]
+        if lows[-1] in TITLE_WORDS or lows[-1] == "mp":
+            return True
+        org_words = CORPORATE_WORDS | LEGAL_FORMS | _GENERIC_ORG_WORDS | {"university", "college", "school", "institute", "foundation", "hospital", "club"}
+        return len(words) >= 2 and lows[0] in self.common.given and not any(w in org_words for w in lows)
+
     def _holds_a_person(self, words: list[str], named: set[str]) -> bool:
         """Does a several-word organisation or place hold a person's name: the
         surname or first name of someone the article names, a common first name
@@ -260,7 +343,20 @@ class UnlinkedNames:
                     return True
         return False
 
-    def _lone_word_ok(self, word: str, surface: str, seen: dict[str, int], lowered: set[str], named: set[str], short_orgs: dict[str, str]) -> bool:
+    @staticmethod
+    def _used_as_place(m: Mention, lone: bool, text: str) -> bool:
+        """Is this mention written as a place: after "in", "from", "near" … (a
+        several-word name may have "the" between), or as a dateline or address
+        ("DUNMORE, Pa. -", "Lohn, West Germany")? One such mention makes every
+        mention of the name count."""
+        before = text[max(0, m.start - 20) : m.start]
+        if _LOCATIVE_BEFORE.search(before):
+            return True
+        if not lone and re.search(r"\b(?:in|at|from|near|outside|inside|around|across|into|through)\s+the\s+$", before, re.I):
+            return True
+        return bool(re.match(r"\s*,\s*[A-Z]", text[m.end : m.end + 4]))
+
+    def _lone_word_ok(self, word: str, surface: str, seen: dict[str, int] | None, lowered: set[str], named: set[str], short_orgs: dict[str, str]) -> bool:
         """May one word alone name an organisation or place? Only a word no reader
         would take for anything else in this article."""
         low = word.lower().strip(".,")
@@ -272,7 +368,7 @@ class UnlinkedNames:
             return False  # "Trump" tagged GPE, "Chavis" tagged ORG
         if word.isupper():
             return False  # a bare acronym: only as the short form of a name given in full
-        return seen.get(surface, 0) >= 2
+        return seen is None or seen.get(surface, 0) >= 2  # an organisation named twice; a place "in" it
 
 
 def unlinked_names(links: list[Link], text: str, kb: KB, threshold: float = DEFAULT_THRESHOLD) -> list[UnlinkedName]:
