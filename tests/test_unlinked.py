@@ -94,6 +94,8 @@ def test_places_must_be_written_as_places_and_one_word_orgs_twice() -> None:
         ("place", "name:dunmore"): ("Dunmore", ["Dunmore", "Dunmore"])
     }
     assert names_of(kb, "DUNMORE, Pa. - Rain fell.", [("DUNMORE", "GPE")]) == {}  # all capitals: no name words
+    assert set(names_of(kb, "Rain fell on Dunmore, United States, as the storm passed over the town.", [("Dunmore", "GPE")])) == {("place", "name:dunmore")}  # an address
+    assert names_of(kb, "Yet Brexit, Donald Trump and Brexit again.", [("Brexit", "GPE"), ("Brexit", "GPE")]) == {}
     assert set(names_of(kb, "Police in Lexington County said so.", [("Lexington County", "GPE")])) == {("place", "name:lexington-county")}
     for junk in ("Brexit", "North", "Morning Ireland"):  # tagged GPE, never written as a place
         assert names_of(kb, f"After {junk} came, {junk} stayed.", [(junk, "GPE"), (junk, "GPE")]) == {}
@@ -111,7 +113,7 @@ def test_places_must_be_written_as_places_and_one_word_orgs_twice() -> None:
     "surface, label",
     [
         ("Trump Tower", "PERSON"),  # a linked person's surname first (with "Donald Trump" in the text)
-        ("Marine Le", "PERSON"), ("St Patrick", "PERSON"), ("Space Shuttles", "PERSON"),
+        ("Marine Le", "PERSON"), ("St Patrick", "PERSON"), ("U. S.", "PERSON"), ("Space Shuttles", "PERSON"),
         ("Supreme Court", "ORG"), ("Foreign Ministry", "ORG"), ("Senate", "ORG"), ("Coast Guard", "ORG"),
         ("Nikki Haley", "ORG"), ("Source:-Al Jazeera", "ORG"), ("R-New York", "GPE"), ("U.S. Attorney", "GPE"),
         ("President,\"?the White House", "ORG"), ("International Women’s Day", "ORG"),

@@ -42,7 +42,7 @@ from anyascii import anyascii
 from ..kb.common_names import common_names
 from ..lexicon import CALENDAR, LEGAL_FORMS, TITLE_WORDS
 from ..normalize import normalize_alias
-from ..schema import NAME_PREFIX
+from ..schema import GEO_TYPES, NAME_PREFIX
 from .context import lowercase_words
 from .coref import CORPORATE_WORDS, PeopleNamed, acronym, name_token_forms, short_org_names, unknown_full_names, _title_case_line
 from .kb import KB
@@ -82,6 +82,7 @@ _SAINT = frozenset({"st", "st.", "saint"})
 _CAPITALISED_BEFORE = re.compile(r"(?<!\w)([A-Z][\w'’-]*) $")
 _FUNCTION_WORDS = frozenset("the a an in on at and but as for of by with from to when while after before if so this that these those its his her their our".split())
 _ARTICLE = re.compile(r"^(?:al|el)-", re.I)
+_ADDRESS_AFTER = re.compile(r"\s*,\s*([A-Z][\w.]*(?: [A-Z][\w.]*){0,2})")
 # What ends no place's name: "U.S. Attorney", "U.S. District" (a court's) tagged GPE.
 _NOT_PLACE_TAILS = frozenset("attorney attorneys district general court marshal marshals".split())  # may end a word inside a name ("St. Louis")
 _MAX_WORDS = 6
@@ -297,8 +298,8 @@ class UnlinkedNames:
         first, last = words[0].lower().strip(".,"), words[-1].lower().strip(".,")
         if first in people.surnames or first in _SAINT or tokens[0].lower() in _SAINT:
             return False
-        if last in _CONNECTORS or len(words) < 2:
-            return False
+        if last in _CONNECTORS or len(words) < 2 or any(_INITIAL.match(w.strip(",")) for w in words):
+            return False  # "Marine Le" (cut short); "U. S." (initials only)
         given = first in self.common.given or first in self._given_names
         if not given and (first in self._lowercase(text) or last in self._lowercase(text)):
             return False
@@ -343,8 +344,7 @@ class UnlinkedNames:
                     return True
         return False
 
-    @staticmethod
-    def _used_as_place(m: Mention, lone: bool, text: str) -> bool:
+    def _used_as_place(self, m: Mention, lone: bool, text: str) -> bool:
         """Is this mention written as a place: after "in", "from", "near" … (a
         several-word name may have "the" between), or as a dateline or address
         ("DUNMORE, Pa. -", "Lohn, West Germany")? One such mention makes every
@@ -354,7 +354,9 @@ class UnlinkedNames:
             return True
         if not lone and re.search(r"\b(?:in|at|from|near|outside|inside|around|across|into|through)\s+the\s+$", before, re.I):
             return True
-        return bool(re.match(r"\s*,\s*[A-Z]", text[m.end : m.end + 4]))
+        after = _ADDRESS_AFTER.match(text, m.end)  # "Lohn, West Germany", "Dunmore, Pa.": a place the KB knows after the comma
+        words = after.group(1).split() if after else []
+        return any(c.entity.type in GEO_TYPES for n in range(len(words), 0, -1) for c in self.kb.candidates(" ".join(words[:n])))
 
     def _lone_word_ok(self, word: str, surface: str, seen: dict[str, int] | None, lowered: set[str], named: set[str], short_orgs: dict[str, str]) -> bool:
         """May one word alone name an organisation or place? Only a word no reader
