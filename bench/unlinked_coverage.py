@@ -116,6 +116,7 @@ def main() -> None:
     for r in rows:
         print(f"{r['set']:<14} {r['articles']:>8} {r['gold_entities']:>9} {r['before']:>9.1%} {r['after']:>9.1%} {r['gained']:>7} "
               f"{r['unlinked_per_article']:>12} {r['matching_nil_gold_only']:>8} {r['noise_per_article']:>9}")
+    print("KEY " + " ".join(f"{r['set']}:before={r['before']:.3f},after={r['after']:.3f},noise/art={r['noise_per_article']}" for r in rows))
     for r in rows:
         if args.show_noise and r["noise_examples"]:
             print(f"\n{r['set']}: unlinked values matching no gold label ({r['noise']}):")
