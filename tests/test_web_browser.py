@@ -142,6 +142,10 @@ def test_a_typed_query_shows_the_apis_hits_highlighted(page, base_url, api):
     assert marks and all(m.lower().startswith("drone") for m in marks)
     # each hit lists its entities as links to their entity pages
     assert page.locator("#results .hit").first.locator(".tags a").count() > 0
+    # and every match downloads from the API's /export with the same query
+    href = page.locator("#export a", has_text="CSV").get_attribute("href")
+    export = httpx.get(base_url + href)
+    assert export.status_code == 200 and int(export.headers["x-total-count"]) == total
 
 
 def test_an_autocomplete_suggestion_becomes_a_filter_chip(page, base_url, api):
@@ -307,6 +311,8 @@ def test_a_shared_url_restores_the_state_and_back_returns(page, browser, base_ur
     act(page, lambda: page.locator(f'#facets input[data-type=person][data-value="{top["qid"]}"]').check())
     act(page, lambda: page.select_option("#sort", "oldest"))
     shared = page.url
+    export = httpx.get(base_url + page.locator("#export a", has_text="JSONL").get_attribute("href"))  # sort is not an export parameter
+    assert export.status_code == 200 and int(export.headers["x-total-count"]) == heading_total(page)
     state = {
         "ids": shown_ids(page), "chips": page.locator("#chips .chip").all_inner_texts(),
         "checked": page.locator("#facets input:checked").evaluate_all("els => els.map(e => e.dataset.value)"),
@@ -416,3 +422,23 @@ def test_dragging_across_the_timeline_keeps_that_stretch(page, base_url, api):
     assert hist["buckets"][last]["key"] <= until < (hist["buckets"][last + 1]["key"])
     expected = sum(b["count"] for b in hist["buckets"][first:last + 1])
     assert heading_total(page) == expected == api("/search", since=params["since"][0], until=until, size=0)["total"]
+
+
+def test_keyboard_users_keep_their_place_when_the_page_redraws(page, base_url, api):
+    open_page(page, base_url + "/")
+    country = api("/search", size=0, facets="country")["facets"]["country"][0]["qid"]
+    box = page.locator(f'#facets input[data-type=country][data-value="{country}"]')
+    box.focus()
+    act(page, lambda: page.keyboard.press("Space"))
+    assert url_params(page)["country"] == [country]
+    assert page.evaluate("document.activeElement.dataset.focus") == f"facet:country:{country}"
+    assert page.locator(f'#facets input[data-value="{country}"]').is_checked()
+    # a removed chip takes the focus with it: it goes to the main region, not the document's top
+    page.locator("#chips .chip.t-country").focus()
+    act(page, lambda: page.keyboard.press("Enter"))
+    assert "country" not in url_params(page)
+    assert page.evaluate("document.activeElement.id") == "main"
+    # following a link to another view focuses that view
+    page.locator("#results .hit h3 a").first.focus()
+    act(page, lambda: page.keyboard.press("Enter"), view="article")
+    assert page.evaluate("document.activeElement.id") == "main"

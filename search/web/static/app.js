@@ -147,9 +147,13 @@ function route() {
   showError("");
   closeSuggestions();
   const view = current.article ? "article" : current.entity ? "entity" : "search";
+  const focusKey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.focus : undefined;
+  const viewChanged = shownView !== null && shownView !== view;
+  shownView = view;
   for (const v of ["search", "article", "entity"]) $("#" + v + "-view").hidden = v !== view;
   const done = view === "article" ? showArticle(current.article, gen)
     : view === "entity" ? showEntity(current.entity, gen) : showSearch(current, gen);
+  done.then(() => { if (gen === generation) restoreFocus(focusKey, viewChanged); });
   done.catch((err) => {
     if (gen !== generation) return;
     showError(err instanceof ApiFailure ? err.message : "Something went wrong: " + err.message);
@@ -158,6 +162,18 @@ function route() {
   });
 }
 window.addEventListener("popstate", route);
+
+// Keyboard users keep their place: a control that was re-drawn (a facet box, "show more", a pager
+// link: elements with data-focus) gets the focus back; when the focused element went away or
+// another view opened, the focus moves to the main region, not to the top of the document.
+let shownView = null;
+function restoreFocus(key, viewChanged) {
+  if (renders <= 1) return; // a page just opened: the focus stays where the browser puts it
+  const again = key && document.querySelector('[data-focus="' + CSS.escape(key) + '"]');
+  if (again) { again.focus({ preventScroll: true }); return; }
+  const active = document.activeElement;
+  if (viewChanged || !active || active === document.body) $("#main").focus({ preventScroll: true });
+}
 
 let renders = 0;
 function ready(view) {
@@ -196,6 +212,7 @@ async function showSearch(s, gen) {
   heading.textContent = data.total ? plural(data.total, "article") + (s.page > 1 ? ", page " + s.page : "")
     : "No articles match" + (s.q || Object.values(s.filters).some((v) => v.length) ? "" : " (the index is empty)");
   renderPager(s, data.total);
+  renderExport(s, data.total);
   ready("search");
 }
 
@@ -278,7 +295,7 @@ function renderFacets(s, facets) {
     const id = "facet-" + t;
     const list = h("ul", { id: id + "-list" });
     for (const b of shown) {
-      const box_ = h("input", { type: "checkbox", checked: b.selected, "data-type": t, "data-value": b.qid,
+      const box_ = h("input", { type: "checkbox", checked: b.selected, "data-type": t, "data-value": b.qid, "data-focus": "facet:" + t + ":" + b.qid,
         onchange: (ev) => update((n) => {
           const vals = n.filters[t];
           if (ev.target.checked) { if (!vals.includes(b.qid)) vals.push(b.qid); } else n.filters[t] = vals.filter((v) => v !== b.qid);
@@ -289,7 +306,7 @@ function renderFacets(s, facets) {
     const panel = h("section", { class: "panel facet", "aria-labelledby": id }, h("h3", { id, class: "t-" + t }, TYPE_NAMES[t]));
     panel.append(buckets.length ? list : h("p", { class: "empty" }, "none in these articles"));
     if (expanded || buckets.length > shown.length) {
-      panel.append(h("button", { type: "button", class: "link more", "aria-controls": id + "-list",
+      panel.append(h("button", { type: "button", class: "link more", "aria-controls": id + "-list", "data-focus": "more:" + t,
         onclick: () => update((n) => { n.more = expanded ? n.more.filter((x) => x !== t) : [...n.more, t]; }) },
       expanded ? "Show fewer" : "Show more " + TYPE_NAMES[t].toLowerCase()));
     }
@@ -297,14 +314,23 @@ function renderFacets(s, facets) {
   }
 }
 
+// Every match as a file, from the API's /export (which takes the filters but no sort or page).
+function renderExport(s, total) {
+  const box = clear($("#export"));
+  if (!total) return;
+  const p = searchParams({ ...s, sort: "relevance", page: 1, more: [] });
+  const link = (format) => { const q = new URLSearchParams(p); q.set("format", format); return h("a", { href: "/export?" + q.toString(), download: "" }, format.toUpperCase()); };
+  box.append("Download " + (total === 1 ? "it" : total === 2 ? "both" : "all " + NUM.format(total)) + ": ", link("csv"), " · ", link("jsonl"));
+}
+
 function renderPager(s, total) {
   const nav = clear($("#pager"));
   const last = Math.max(1, Math.min(Math.ceil(total / PAGE_SIZE), Math.floor(RESULT_WINDOW / PAGE_SIZE)));
   if (last <= 1) return;
   const to = (page) => urlOf({ ...s, page });
-  if (s.page > 1) nav.append(navLink(to(s.page - 1), { rel: "prev" }, "← Previous"));
+  if (s.page > 1) nav.append(navLink(to(s.page - 1), { rel: "prev", "data-focus": "pager:prev" }, "← Previous"));
   nav.append(h("span", { "aria-current": "page" }, "Page " + s.page + " of " + NUM.format(last)));
-  if (s.page < last) nav.append(navLink(to(s.page + 1), { rel: "next" }, "Next →"));
+  if (s.page < last) nav.append(navLink(to(s.page + 1), { rel: "next", "data-focus": "pager:next" }, "Next →"));
 }
 
 // ------------------------------------------------------------------ timeline
