@@ -151,7 +151,7 @@ def test_a_typed_query_shows_the_apis_hits_highlighted(page, base_url, api):
 def test_an_autocomplete_suggestion_becomes_a_filter_chip(page, base_url, api):
     open_page(page, base_url + "/")
     page.locator("#q").press_sequentially("drones netan", delay=30)
-    option = page.locator("#suggestions [role=option]").first
+    option = page.locator('#suggestions[data-prefix="netan"] [role=option]').first  # not a list for "ne" or "net"
     option.wait_for()
     completion = api("/entities", prefix="netan", limit=8)["entities"][0]
     assert completion["label"] in option.inner_text()

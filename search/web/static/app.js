@@ -446,6 +446,7 @@ async function suggest() {
     if (gen !== suggestGen || document.activeElement !== input) return;
     suggestions = data.entities.filter((e) => TYPES.includes(e.type));
     active = -1;
+    $("#suggestions").dataset.prefix = w.word; // which word the list answers (the tests wait for it)
     renderSuggestions();
   } catch (err) {
     if (gen === suggestGen) closeSuggestions(); // a suggestion that failed is no error worth a banner
