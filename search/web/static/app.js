@@ -569,7 +569,8 @@ async function showArticle(id, gen) {
     const ents = (data.entity_list || []).filter((e) => e.type === t);
     if (!ents.length) continue;
     side.append(h("section", { class: "ent-group" }, h("h3", { class: "t-" + t }, TYPE_NAMES[t]),
-      h("ul", null, ents.map((e) => h("li", null, navLink(entityUrl(e.qid), { class: "t-" + t }, e.label), " ", h("span", { class: "count" }, "×" + e.count))))));
+      h("ul", null, ents.map((e) => h("li", null, navLink(entityUrl(e.qid), { class: "t-" + t }, e.label), " ",
+        h("span", { class: "count" }, e.via && e.via.length ? "via " + e.via.map((v) => v.label || v.qid).join(", ") : "×" + e.count))))));
   }
   ready("article");
 }
