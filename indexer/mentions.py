@@ -25,8 +25,10 @@ from bisect import bisect_left, bisect_right
 from spacy.tokens import Doc, Span, Token
 
 from .kb import KnowledgeBase
+from .kb.common_words import all_common_words
 from .lexicon import CALENDAR, LEGAL_FORMS, STATE_FORMS, TITLE_WORDS, WEAPON_NOUNS
 from .linking.model import ANY_TYPE, LABEL_TYPES, Mention
+from .linking.namesakes import is_brand, weak_word
 from .schema import GEO_TYPES
 from .nlp import GAZETTEER_KEY
 from .normalize import strip_possessive
@@ -160,16 +162,25 @@ def _plausible_gazetteer_only(kb: KnowledgeBase, span: Span, text: str) -> bool:
     types = _kb_types(kb, text)
     if not types:
         return False
+    if len(span) == 1 and weak_word(text, kb.candidates(text)):
+        return False  # "Police", "Court", "Brothers": the word, where NER saw no name
     if len(span) > 1:
         return True
     if text.isupper() and len(text) >= 3:  # acronyms: NATO, IAEA, HIMARS
         return True
     if types & {"weapon", "org"} and not span[0].is_stop:
-        return True
+        # An organisation the NER missed, but not a brand by its bare name ("Samsung" needs NER).
+        return any(c.entity.type == "weapon" or (c.entity.type == "org" and not is_brand(c.entity)) for c in kb.candidates(text))
     # A city or country by its full label that the NER missed ("Kyiv"), but not
     # a capitalised first word of a sentence.
     labels = {c.entity.type for c in kb.candidates(text) if c.alias_kind == "label"}
     return bool(labels & GEO_TYPES) and not _starts_sentence(span.doc, span.start) and text[1:].islower()
+
+
+def _weak_word_span(kb: KnowledgeBase, g: Span) -> bool:
+    """Is ``g`` a KB name that is an ordinary word naming only weak entities ("University")?"""
+    text = _clean(g)[2]
+    return weak_word(text, kb.candidates(text))
 
 
 def _weapon_tail(doc: Doc, end: int) -> int:
@@ -220,7 +231,8 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
                 name_ok[i] = False
     head_ok = list(name_ok)  # "GM of Canada": an organisation may head "X of Y"
     for g in gaz_spans:  # but a name does not run into a KB name of its own ("Israeli" + "F-35")
-        if _kb_types(kb, _clean(g)[2]) - GEO_TYPES:
+        g_text = _clean(g)[2]  # (an ordinary word a brand is named by is no name of its own: "Brothers")
+        if _kb_types(kb, g_text) - GEO_TYPES and not all_common_words(g_text):
             for i in range(g.start, g.end):
                 name_ok[i] = False
 
@@ -304,6 +316,9 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
             inner = [g for g in inner if _kb_types(kb, _clean(g)[2])]
         else:
             inner = [g for g in inner if _resolvable(kb, _clean(g)[2], types)]
+        # An ordinary word inside a longer name is part of it, not an entity of its
+        # own: "Stony Brook University", "Salomon Brothers", "Georgia State University".
+        inner = [g for g in inner if not _weak_word_span(kb, g)]
         covered = {i for g in inner for i in range(g.start, g.end)}
         rest = [doc[i] for i in range(ent.start, ent.end) if i not in covered]
         if inner and all(_is_decoration(t) for t in rest):

@@ -288,6 +288,7 @@ def build_kb(
                 )
             db.executemany("INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)", aliases)
         fill_locations(db, open_paths=[] if "open" in sources else open_files())
+        cap_open_namesakes(db)
         index_names(db)  # words of every name, for autocomplete by any word
         meta = {
             "version": time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + starter_hash(sources),
@@ -306,6 +307,37 @@ def build_kb(
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return {"entities": count, "seconds": round(time.time() - started, 2), "path": str(target)}
+
+
+# An open-data entity that shares a name with a curated one keeps at most this
+# share of the curated one's popularity.
+CURATED_NAMESAKE_SHARE = 0.25
+
+
+def cap_open_namesakes(db: sqlite3.Connection) -> int:
+    """Below the curated entity of the same name: where the news means one entity
+    by a name, the curated KB holds it (it lists what the news names most), and an
+    open-data namesake's prior is on another scale (a population, a source's rank):
+    "Florida", a department of Uruguay, must not outrank the US state on the prior.
+    Context can still choose the namesake. Returns how many priors were lowered."""
+    curated: dict[str, float] = {}
+    for key, popularity in db.execute(
+        "SELECT a.alias, MAX(e.popularity) FROM aliases a JOIN entities e ON e.qid = a.qid "
+        "WHERE e.origin != 'open' AND a.kind IN ('label', 'alias') GROUP BY a.alias"
+    ):
+        curated[key] = popularity
+    if not curated:
+        return 0
+    lowered: dict[str, float] = {}
+    for key, qid, popularity in db.execute(
+        "SELECT a.alias, e.qid, e.popularity FROM aliases a JOIN entities e ON e.qid = a.qid "
+        "WHERE e.origin = 'open' AND a.kind IN ('label', 'alias')"
+    ):
+        cap = curated.get(key)
+        if cap is not None and popularity > cap * CURATED_NAMESAKE_SHARE:
+            lowered[qid] = min(lowered.get(qid, popularity), round(cap * CURATED_NAMESAKE_SHARE, 1))
+    db.executemany("UPDATE entities SET popularity = ? WHERE qid = ?", [(p, q) for q, p in lowered.items()])
+    return len(lowered)
 
 
 def _held_by_other(db: sqlite3.Connection, key: str, qid: str) -> bool:

@@ -18,10 +18,12 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 
+from ..kb.store import Candidate
 from ..lexicon import CALENDAR, TITLE_WORDS
 from .context import lowercase_words
 from .kb import KB, names_another_type
 from .model import Link, Mention
+from .namesakes import is_brand
 
 # Words that make a name a company's ("Hanover Insurance Co", "Georgia Power").
 CORPORATE_WORDS = frozenset(
@@ -187,6 +189,13 @@ def _title_case_line(text: str, pos: int) -> bool:
     return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
+def _glued_org(c: Candidate) -> bool:
+    """"Reuters Kim": an organisation or country glued onto a name. Not a town or a
+    brand named like a first name ("Justin", Texas; "Marcus", Iowa)."""
+    e = c.entity
+    return c.alias_kind in ("label", "alias") and (e.type == "country" or (e.type == "org" and not is_brand(e)))
+
+
 def unknown_full_names(
     mentions: list[Mention],
     linked: dict[int, Link],
@@ -208,7 +217,7 @@ def unknown_full_names(
             continue  # "President Trump", "HALTS TRUMP", "Trumps Trump", 'country,"?said Trump': no second person
         if m.start < title_end or _title_case_line(text, m.start):
             continue  # a headline's capitalised verbs glue onto names ("Zings Trump", "Vive Obama")
-        if kb is not None and any(c.alias_kind in ("label", "alias") and c.entity.type != "person" for c in kb.candidates(tokens[0])):
+        if kb is not None and any(_glued_org(c) for c in kb.candidates(tokens[0])):
             continue  # "Reuters Kim": an organisation glued onto a name
         if people is not None and people.by_name_tokens(Mention(m.start, m.end, " ".join(tokens[-2:]), m.label, m.source)) is not None:
             continue  # "Slams Donald Trump" (a headline's verb glued on) is Donald Trump

@@ -25,6 +25,8 @@ from ..schema import GEO_TYPES
 from .context import DocumentContext, content_words
 from .geo import Geography
 from .model import Mention
+from .namesakes import FACTORS as NAMESAKE_FACTORS
+from .namesakes import address_container, brand_context, minor_place, weak_acronym
 from .sports import in_dateline
 
 # Description words too common to tell namesakes apart ("state of the United
@@ -51,7 +53,7 @@ _HONORIFIC_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+$")
 class MentionScope:
     """What the features of one mention read: the mention, its document, and memos."""
 
-    __slots__ = ("mention", "doc", "geo", "surface_key", "own_words", "_team", "_coherence", "_dateline")
+    __slots__ = ("mention", "doc", "geo", "surface_key", "own_words", "_team", "_coherence", "_dateline", "_address")
 
     def __init__(self, mention: Mention, doc: DocumentContext, geo: Geography) -> None:
         self.mention = mention
@@ -61,12 +63,19 @@ class MentionScope:
         self.own_words = content_words(mention.text)
         self._team: bool | None = None
         self._dateline: bool | None = None
+        self._address: frozenset[str] | None = None
         self._coherence: dict[str, tuple[int, int]] = {}
 
     def in_dateline(self) -> bool:
         if self._dateline is None:
             self._dateline = in_dateline(self.doc.text, self.mention)
         return self._dateline
+
+    def address(self) -> frozenset[str]:
+        """QIDs of the place an address names right after the mention ("Paris, Texas")."""
+        if self._address is None:
+            self._address = address_container(self)
+        return self._address
 
     def named_as_team(self) -> bool:
         if self._team is None:
@@ -161,6 +170,7 @@ FACTORS = {
     "surname_not_person_label": 0.7,
     "sports_team": 0.3,  # "Boston beat Seattle": teams, not cities
     "not_a_place": 0.3,  # "Guerrero's wife", "Tehran radio": a person, a broadcaster
+    **NAMESAKE_FACTORS,  # brands, minor places, weak acronyms (namesakes.py)
 }
 
 
@@ -196,4 +206,7 @@ EVIDENCE_FACTORS: dict[str, Feature] = {
     "surname_not_person_label": surname_not_person_label,
     "sports_team": sports_team,
     "not_a_place": not_a_place,
+    "brand_context": brand_context,
+    "minor_place": minor_place,
+    "weak_acronym": weak_acronym,
 }

@@ -53,6 +53,11 @@ class Geography:
         if ent is not None:
             if ent.type == "country":
                 countries.add(qid)
+            # The KB's own columns (filled from the open data) before what the description says.
+            if ent.country and ent.type != "country":
+                countries.add(ent.country)
+            if ent.admin1:
+                places.add(ent.admin1)
             ambiguous = []
             for group in self.description_names(ent.description):
                 qids = {c.entity.qid for c in group} - {qid}

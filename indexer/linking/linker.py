@@ -329,4 +329,11 @@ class Linker:
                 b = links[i + 1] = Link(mentions[i + 1], e.qid, e.type, e.label, max(b.confidence, RULE_CONFIDENCE["address"]), "address")
             if ga.contains_or_shares(b.qid, self.geo(b.qid)):  # type: ignore[arg-type]
                 continue
+            # "Paris, Texas": the namesake that lies in the container, if exactly one does.
+            inside = {c.entity.qid: c.entity for c in cands[i].found
+                      if c.entity.type == "place" and b.qid in (self.geo(c.entity.qid).places | self.geo(c.entity.qid).countries)}
+            if len(inside) == 1:
+                e = next(iter(inside.values()))
+                links[i] = Link(mentions[i], e.qid, e.type, e.label, RULE_CONFIDENCE["address"], "address")
+                continue
             links[i] = Link.nil(mentions[i], "address-mismatch")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from ..kb.store import Candidate
 from .features import EVIDENCE_FACTORS, SCORE_FEATURES, MentionScope
+from .namesakes import outclassed
 
 # How much the way a mention names an entity is worth on its own.
 ALIAS_WEIGHT = {"label": 1.0, "alias": 0.95, "demonym": 0.92, "surname": 0.8}
@@ -97,7 +98,7 @@ class Scorer:
                 best_kind[c.entity.qid] = c
         m = scope.mention
         scored: list[tuple[float, float, Candidate, dict[str, float]]] = []
-        for c in best_kind.values():
+        for c in outclassed(list(best_kind.values()), scope):
             values: dict[str, float] = {}
             score = 0.0
             for name, feature, weight in self._features:

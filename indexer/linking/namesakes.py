@@ -1,0 +1,160 @@
+"""Evidence against weak namesakes: what a KB of 100k+ open-data places and brands adds.
+
+The shipped open data (``indexer/kb_data/open``) names a Florida town "University",
+a Russian coffee chain "Prime", a Virginia town "Timberlake" and a department of
+Uruguay "Florida". Most of its entities are right only where the text says so;
+on the name alone they are decoys. Precision first, so each rule here asks for
+evidence beyond the name, and without it the link drops below the threshold:
+
+* **outclassed namesakes** — a namesake far less popular than the best-known
+  entity of that name ("Mexico", a town in New York, against the country) is not
+  a candidate at all unless the text puts it there: an address ("Paris, Texas")
+  or the dateline. Context that merely shares a country cannot lift it.
+* **minor places** — a place too small for a population figure is linked only
+  by an address, the dateline, or an NER place label on a name that is neither
+  an ordinary word nor a common first name or surname ("Corvallis" yes; "Police",
+  "Marcus", "Timberlake" no).
+* **brands** — a name-suggestion-index brand is linked only with supporting
+  context: a legal form, its full name elsewhere in the article, or a business
+  word near it; a brand whose name is an ordinary word ("Target", "Next",
+  "Shell") also needs NER to call the span an organisation.
+* **weak acronyms** — a short all-capitals alias of a little-known organisation
+  ("GPS", "AAA") only where the article spells the name out.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..kb.common_names import common_names
+from ..kb.common_words import all_common_words, is_common_word
+from ..kb.store import Candidate, Entity
+from ..lexicon import BUSINESS_WORDS, LEGAL_FORMS
+from ..normalize import normalize_alias
+from .model import Mention
+
+if TYPE_CHECKING:
+    from .features import MentionScope
+
+BRAND_KINDS = frozenset({"brand", "brand_common_word"})
+# A place below this popularity had no population figure in its source (or under ~1,300 people).
+MINOR_PLACE = 10.0
+# A name the KB gives a prominent entity is that entity unless the text says otherwise.
+STRONG_NAME = 100.0
+# A namesake this many times less popular than the best-known one needs an address or dateline.
+OUTCLASSED_RATIO = 20.0
+WEAK_ACRONYM_POPULARITY = 30.0
+WEAK_ACRONYM = re.compile(r"[A-Z]{2,5}")
+# How near a business word must be to vouch for a brand (characters either side).
+BUSINESS_WINDOW = 120
+FACTORS = {
+    "brand_unsupported": 0.3,
+    "minor_place": 0.3,
+    "weak_acronym": 0.3,
+}
+# ", Texas", ", Ala.", ", N.Y.": the container an address names after a place.
+_ADDRESS_AFTER = re.compile(r"\s*,\s*((?:[A-Z][\w.'’-]*)(?:\s+[A-Z][\w.'’-]*){0,2})")
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def is_brand(entity: Entity) -> bool:
+    return entity.kind in BRAND_KINDS
+
+
+def is_minor_place(entity: Entity) -> bool:
+    return entity.type == "place" and entity.popularity < MINOR_PLACE
+
+
+def weak_entity(entity: Entity) -> bool:
+    """A brand, or a place or organisation not prominent enough to own a word."""
+    return is_brand(entity) or (entity.type in ("place", "org") and entity.popularity < STRONG_NAME)
+
+
+def weak_word(text: str, candidates: list[Candidate]) -> bool:
+    """An ordinary English word ("University", "Police", "Brothers") that names
+    only weak entities in the KB: in text it is the word, unless context says more."""
+    return is_common_word(text) and bool(candidates) and all(weak_entity(c.entity) for c in candidates)
+
+
+def common_name_word(text: str) -> bool:
+    """A frequent first name or surname ("Marcus", "Bryant"): a person as often as a town."""
+    names = common_names()
+    word = text.lower()
+    return word in names.surnames or word in names.given
+
+
+def address_container(s: "MentionScope") -> frozenset[str]:
+    """QIDs of the place named right after the mention and a comma ("Paris, Texas")."""
+    found = _ADDRESS_AFTER.match(s.doc.text, s.mention.end)
+    if not found:
+        return frozenset()
+    words = found.group(1).split()
+    kb = s.geo.kb
+    for n in range(len(words), 0, -1):  # longest name first: "New York" before "New"
+        qids = frozenset(c.entity.qid for c in kb.candidates(" ".join(words[:n])) if c.entity.type in ("place", "country"))
+        if qids:
+            return qids
+    return frozenset()
+
+
+def placed_by_text(c: Candidate, s: "MentionScope") -> bool:
+    """The text puts this place here: an address names its state or country, or
+    the dateline names it."""
+    if s.in_dateline():
+        return True
+    containers = s.address()
+    if not containers:
+        return False
+    geo = s.geo.of(c.entity.qid)
+    return bool(containers & (geo.places | geo.countries | {c.entity.admin1, c.entity.country}))
+
+
+def outclassed(cands: list[Candidate], s: "MentionScope") -> list[Candidate]:
+    """The candidates without the namesakes the best-known one outclasses (kept
+    where the text places them)."""
+    if len(cands) < 2:
+        return cands
+    top = max(c.entity.popularity for c in cands)
+    floor = top / OUTCLASSED_RATIO
+    kept = [c for c in cands if c.entity.popularity >= floor or (c.entity.type == "place" and placed_by_text(c, s))]
+    return kept or cands
+
+
+# ------------------------------------------------------------------ evidence factors
+def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
+    """A brand needs a legal form, its full name in the article, or a business word nearby."""
+    e = c.entity
+    if not is_brand(e):
+        return 1.0
+    words = m.text.replace(",", " ").split()
+    supported = any(w.lower().strip(".") in LEGAL_FORMS for w in words[1:])
+    if not supported and len(words) > 1 and c.alias_kind == "label" and not all_common_words(m.text):
+        supported = True  # its full, distinctive name: "Georgia Power", "Home Depot Inc"
+    if not supported and normalize_alias(e.label) != s.surface_key:
+        supported = e.label in s.doc.text
+    if not supported:
+        text = s.doc.text
+        near = text[max(0, m.start - BUSINESS_WINDOW) : m.end + BUSINESS_WINDOW]
+        supported = any(w.lower() in BUSINESS_WORDS for w in _WORD.findall(near))
+    if supported and (e.kind == "brand_common_word" or all_common_words(m.text)):
+        supported = m.label == "ORG"  # "Target", "Next", "Shell": never on the bare word
+    return 1.0 if supported else FACTORS["brand_unsupported"]
+
+
+def minor_place(m: Mention, c: Candidate, s: "MentionScope") -> float:
+    """A place too small for a population figure, on the name alone only where NER
+    calls it a place and the name is neither a word nor a person's name."""
+    if not is_minor_place(c.entity) or placed_by_text(c, s):
+        return 1.0
+    if m.label in ("GPE", "LOC") and not is_common_word(m.text) and not common_name_word(m.text):
+        return 1.0
+    return FACTORS["minor_place"]
+
+
+def weak_acronym(m: Mention, c: Candidate, s: "MentionScope") -> float:
+    """"GPS", "AAA": a little-known organisation's short alias counts only where the
+    article spells the name out."""
+    e = c.entity
+    if e.type != "org" or e.popularity >= WEAK_ACRONYM_POPULARITY or not WEAK_ACRONYM.fullmatch(m.text) or e.label == m.text:
+        return 1.0
+    return 1.0 if e.label in s.doc.text else FACTORS["weak_acronym"]
