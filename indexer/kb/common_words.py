@@ -44,7 +44,13 @@ def is_word(token: str) -> bool:
     """An ordinary English word, in any capitalisation ("shell", "Shell", "Reading's")."""
     words = english_words()
     token = token.lower()
-    return token in words or (token.endswith(("'s", "’s")) and token[:-2] in words)
+    if token.endswith(("'s", "’s")):
+        token = token[:-2]
+    # web2 lists most nouns in the singular only: "rolls", "brothers", "boots" (not
+    # "Paris" for "pari", "Marcus" for "marcu": -is, -us and -ss are no plurals here).
+    return token in words or (
+        len(token) > 3 and token.endswith("s") and not token.endswith(("is", "us", "ss")) and token[:-1] in words
+    )
 
 
 def is_common_word(name: str) -> bool:

@@ -63,11 +63,13 @@ class MemoryKB:
         popularity: float = 0.0,
         aliases: Iterable[str] = (),
         demonyms: Iterable[str] = (),
+        country: str = "",
+        admin1: str = "",
     ) -> Entity:
-        """Add one entity (keyword arguments as in the starter TSVs)."""
+        """Add one entity (keyword arguments as in the starter TSVs and the open data)."""
         rec = EntityRecord(
             qid=qid, type=type_, label=label, kind=kind, popularity=popularity, description=description,
-            aliases=list(aliases), demonyms=list(demonyms),
+            aliases=list(aliases), demonyms=list(demonyms), country=country, admin1=admin1,
         )
         return self.add_record(rec)
 
@@ -78,7 +80,9 @@ class MemoryKB:
                 self._rows.append((key, qid, kind, surface))
                 self._by_key.setdefault(key, []).append((qid, kind, surface))
         aliases = tuple(sorted({s for k, q, kd, s in self._rows if q == rec.qid and kd in ("alias", "demonym")}))
-        entity = Entity(rec.qid, rec.type, rec.label, rec.kind, rec.description, rec.popularity, aliases=aliases, country=rec.country, admin1=rec.admin1)
+        country = rec.country or (rec.qid if rec.type == "country" else "")  # a country is in itself, as in the store
+        entity = Entity(rec.qid, rec.type, rec.label, rec.kind, rec.description, rec.popularity, aliases=aliases,
+                        country=country, admin1=rec.admin1)
         self._entities[rec.qid] = entity
         return entity
 

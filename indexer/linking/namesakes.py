@@ -31,6 +31,7 @@ from ..kb.common_words import all_common_words, is_common_word
 from ..kb.store import Candidate, Entity
 from ..lexicon import BUSINESS_WORDS, LEGAL_FORMS
 from ..normalize import normalize_alias
+from .candidates import without_legal_form
 from .model import Mention
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ WEAK_ACRONYM_POPULARITY = 30.0
 WEAK_ACRONYM = re.compile(r"[A-Z]{2,5}")
 # How near a business word must be to vouch for a brand (characters either side).
 BUSINESS_WINDOW = 120
+BESIDE_WINDOW = 25  # ... and for a brand named by an ordinary word, right beside it
 FACTORS = {
     "brand_unsupported": 0.3,
     "minor_place": 0.3,
@@ -121,34 +123,55 @@ def outclassed(cands: list[Candidate], s: "MentionScope") -> list[Candidate]:
 
 
 # ------------------------------------------------------------------ evidence factors
+def person_like(name: str) -> bool:
+    """"Paul Smith", "Kate Spade": a common first name and surname, as a brand may be named."""
+    words = name.lower().split()
+    names = common_names()
+    return len(words) == 2 and words[0] in names.given and words[1] in names.surnames
+
+
 def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
-    """A brand needs a legal form, its full name in the article, or a business word nearby."""
+    """A brand needs supporting context: a legal form, its full name, or a business
+    word near it. An ordinary-word brand ("Target", "Next", "House") needs NER's
+    ORG and the business word right beside it ("Target shares", "the Next chain");
+    a brand by a shortened alias ("Continental" for Continental Reifen) needs its
+    full name in the article."""
     e = c.entity
     if not is_brand(e):
         return 1.0
+    text = s.doc.text
     words = m.text.replace(",", " ").split()
-    supported = any(w.lower().strip(".") in LEGAL_FORMS for w in words[1:])
-    if not supported and len(words) > 1 and c.alias_kind == "label" and not all_common_words(m.text):
-        supported = True  # its full, distinctive name: "Georgia Power", "Home Depot Inc"
-    if not supported and normalize_alias(e.label) != s.surface_key:
-        supported = e.label in s.doc.text
-    if not supported:
-        text = s.doc.text
-        near = text[max(0, m.start - BUSINESS_WINDOW) : m.end + BUSINESS_WINDOW]
-        supported = any(w.lower() in BUSINESS_WORDS for w in _WORD.findall(near))
-    if supported and (e.kind == "brand_common_word" or all_common_words(m.text)):
-        supported = m.label == "ORG"  # "Target", "Next", "Shell": never on the bare word
-    return 1.0 if supported else FACTORS["brand_unsupported"]
+    if any(w.lower().strip(".") in LEGAL_FORMS for w in words[1:]):
+        return 1.0
+    if normalize_alias(e.label) != s.surface_key and e.label in text:
+        return 1.0
+    if c.alias_kind != "label" and normalize_alias(without_legal_form(e.label) or "") != s.surface_key:
+        return FACTORS["brand_unsupported"]  # "Continental" is not yet Continental Reifen Deutschland GmbH
+    if len(words) > 1 and not all_common_words(m.text) and not person_like(m.text):
+        return 1.0  # its full, distinctive name: "Georgia Power", "Home Depot"
+    word_like = e.kind == "brand_common_word" or all_common_words(m.text)
+    if word_like and m.label != "ORG":
+        return FACTORS["brand_unsupported"]
+    window = BESIDE_WINDOW if word_like else BUSINESS_WINDOW
+    near = text[max(0, m.start - window) : m.end + window]
+    return 1.0 if any(w.lower() in BUSINESS_WORDS for w in _WORD.findall(near)) else FACTORS["brand_unsupported"]
 
 
 def minor_place(m: Mention, c: Candidate, s: "MentionScope") -> float:
-    """A place too small for a population figure, on the name alone only where NER
-    calls it a place and the name is neither a word nor a person's name."""
-    if not is_minor_place(c.entity) or placed_by_text(c, s):
+    """A place on its name alone only where NER calls it a place and, for a place
+    too small for a population figure, the name is neither an ordinary word nor
+    a person's name; a town named like a person ("Palmer", "Dillon") is never
+    linked on a bare name NER did not call a place."""
+    e = c.entity
+    if e.type != "place" or e.popularity >= STRONG_NAME:
         return 1.0
-    if m.label in ("GPE", "LOC") and not is_common_word(m.text) and not common_name_word(m.text):
+    as_place = m.label in ("GPE", "LOC")
+    person_name = " " not in m.text and common_name_word(m.text)
+    if not is_minor_place(e) and (as_place or not person_name):
         return 1.0
-    return FACTORS["minor_place"]
+    if as_place and not is_common_word(m.text) and not person_name:
+        return 1.0
+    return 1.0 if placed_by_text(c, s) else FACTORS["minor_place"]
 
 
 def weak_acronym(m: Mention, c: Candidate, s: "MentionScope") -> float:

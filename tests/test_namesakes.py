@@ -1,0 +1,93 @@
+"""Precision among open-data namesakes (indexer/linking/namesakes.py), on an
+in-memory KB shaped like the shipped open data: famous entities beside the small
+towns, brands and minor parties that share their names. No spaCy: mentions are
+written by hand as NER (or the gazetteer, label None) would give them."""
+from __future__ import annotations
+
+from newslink.indexer.kb.common_words import all_common_words, is_common_word, is_word
+from newslink.indexer.linking import MemoryKB
+
+from test_linking_parts import link
+
+
+def open_world() -> MemoryKB:
+    kb = MemoryKB()
+    kb.add("Q30", "country", "United States", popularity=330, description="country in North America", aliases=["U.S."])
+    kb.add("Q96", "country", "Mexico", popularity=300, description="country in North America", demonyms=["Mexican"])
+    kb.add("Q142", "country", "France", popularity=320, description="country in Western Europe", demonyms=["French"])
+    kb.add("Q1384", "place", "New York", kind="us_state", popularity=200, description="state of the United States of America", country="Q30")
+    kb.add("Q1439", "place", "Texas", kind="us_state", popularity=240, description="state of the United States of America", country="Q30")
+    kb.add("Q824", "place", "Oregon", kind="us_state", popularity=180, description="state of the United States of America", country="Q30")
+    kb.add("Q90", "place", "Paris", kind="capital", popularity=300, description="capital of France", country="Q142")
+    # Open-data namesakes: towns without a population figure (prior 5), brands, a minor party.
+    kb.add("Q3460612", "place", "Mexico", kind="city", popularity=5, description="city in New York, United States", country="Q30", admin1="Q1384")
+    kb.add("Q830149", "place", "Paris", kind="city", popularity=5, description="city in Texas, United States", country="Q30", admin1="Q1439")
+    kb.add("Q3612349", "place", "University", kind="city", popularity=5, description="city in Florida, United States", country="Q30")
+    kb.add("Q1374537", "place", "Timberlake", kind="city", popularity=5, description="city in Virginia, United States", country="Q30")
+    kb.add("Q748474", "place", "Corvallis", kind="city", popularity=5, description="city in Oregon, United States", country="Q30", admin1="Q824")
+    kb.add("Q79849", "place", "Palmer", kind="city", popularity=20, description="city in Alaska, United States", country="Q30")
+    kb.add("Q1046951", "org", "Target Corporation", kind="brand_common_word", popularity=24,
+           description="American retail corporation; brand (department store)", aliases=["Target"], country="Q30")
+    kb.add("Q62122839", "org", "Prime", kind="brand_common_word", popularity=12, description="Russian coffee shop chain; brand (cafe)")
+    kb.add("Q4999220", "org", "Burlington", kind="brand", popularity=12, description="American off-price retailer; brand (department store)")
+    kb.add("Q64739247", "org", "Continental Reifen Deutschland GmbH", kind="brand", popularity=12, description="brand (tyres)", aliases=["Continental"])
+    kb.add("Q659739", "org", "Green Party of Switzerland", kind="party", popularity=10, description="political party in Switzerland", aliases=["GPS"])
+    return kb
+
+
+def test_the_word_list_knows_words_from_names() -> None:
+    assert is_word("target") and is_word("Reading") and is_word("BROTHERS") and is_word("rolls")
+    assert not is_word("Paris") and not is_word("Corvallis") and not is_word("tesco")
+    assert is_common_word("Police") and not is_common_word("NATO") and not is_common_word("Stony Brook")
+    assert all_common_words("Western District") and not all_common_words("Georgia Power")
+
+
+def test_a_town_does_not_outrank_the_country_it_is_named_after() -> None:
+    kb = open_world()
+    body = "Mexico and the United States signed a trade deal in New York on Monday."
+    got = link(kb, body, [("Mexico", "GPE"), ("United States", "GPE"), ("New York", "GPE")])
+    assert got[("Mexico", 0)] == "Q96"
+
+
+def test_an_address_places_the_small_namesake() -> None:
+    kb = open_world()
+    got = link(kb, "He grew up in Paris, Texas, and later moved to Paris.", [("Paris", "GPE"), ("Texas", "GPE"), ("Paris", "GPE")])
+    assert got[("Paris", 0)] == "Q830149" and got[("Texas", 0)] == "Q1439"
+    assert link(kb, "She moved to Paris last year.", [("Paris", "GPE")])[("Paris", 0)] == "Q90"
+
+
+def test_minor_places_need_a_place_label_and_a_name_that_is_no_word() -> None:
+    kb = open_world()
+    assert link(kb, "Students in Corvallis protested.", [("Corvallis", "GPE")])[("Corvallis", 0)] == "Q748474"
+    # The gazetteer alone (label None): an ordinary word, a person's name.
+    body = "The report said University officials and Timberlake agreed, as did Palmer."
+    got = link(kb, body, [("University", None), ("Timberlake", None), ("Palmer", None)])
+    assert got == {("University", 0): None, ("Timberlake", 0): None, ("Palmer", 0): None}
+    # A place label does not rescue an ordinary word naming a town with no population figure.
+    assert link(kb, "The University team won.", [("University", "GPE")])[("University", 0)] is None
+
+
+def test_a_brand_needs_business_context_and_an_ordinary_word_brand_needs_it_beside_it() -> None:
+    kb = open_world()
+    assert link(kb, "Shares of Target fell 5 percent.", [("Target", "ORG")])[("Target", 0)] == "Q1046951"
+    body = "The senator said Target was chosen for the summit, and the company agreed."
+    assert link(kb, body, [("Target", "ORG")])[("Target", 0)] is None  # a business word, but not beside it
+    assert link(kb, "Prime minister said nothing.", [("Prime", None)])[("Prime", 0)] is None
+    assert link(kb, "Burlington stores will open in March.", [("Burlington", "ORG")])[("Burlington", 0)] == "Q4999220"
+    assert link(kb, "Burlington said on Tuesday it would appeal.", [("Burlington", "ORG")])[("Burlington", 0)] is None
+
+
+def test_a_brand_by_a_shortened_alias_needs_its_full_name() -> None:
+    kb = open_world()
+    assert link(kb, "Continental shares rose after the merger.", [("Continental", "ORG")])[("Continental", 0)] is None
+    body = "Continental Reifen Deutschland GmbH said sales rose. Continental shares gained."
+    got = link(kb, body, [("Continental Reifen Deutschland GmbH", "ORG"), ("Continental", "ORG")])
+    assert got[("Continental", 0)] == "Q64739247"
+
+
+def test_a_little_known_acronym_needs_the_name_spelled_out() -> None:
+    kb = open_world()
+    assert link(kb, "The GPS signal was lost.", [("GPS", "ORG")])[("GPS", 0)] is None
+    body = "The Green Party of Switzerland (GPS) won seats. GPS leaders celebrated."
+    got = link(kb, body, [("Green Party of Switzerland", "ORG"), ("GPS", "ORG"), ("GPS", "ORG")])
+    assert got[("GPS", 0)] == "Q659739" and got[("GPS", 1)] == "Q659739"
