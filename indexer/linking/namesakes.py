@@ -45,6 +45,7 @@ STRONG_NAME = 100.0
 # A namesake this many times less popular than the best-known one needs an address or dateline.
 OUTCLASSED_RATIO = 20.0
 WEAK_ACRONYM_POPULARITY = 30.0
+ACRONYM_KINDS = BRAND_KINDS | {"party"}  # thousands of minor parties and brands share three letters
 WEAK_ACRONYM = re.compile(r"[A-Z]{2,5}")
 # How near a business word must be to vouch for a brand (characters either side).
 BUSINESS_WINDOW = 120
@@ -178,6 +179,7 @@ def weak_acronym(m: Mention, c: Candidate, s: "MentionScope") -> float:
     """"GPS", "AAA": a little-known organisation's short alias counts only where the
     article spells the name out."""
     e = c.entity
-    if e.type != "org" or e.popularity >= WEAK_ACRONYM_POPULARITY or not WEAK_ACRONYM.fullmatch(m.text) or e.label == m.text:
+    if e.kind not in ACRONYM_KINDS or e.popularity >= WEAK_ACRONYM_POPULARITY or not WEAK_ACRONYM.fullmatch(m.text) or e.label == m.text:
         return 1.0
-    return 1.0 if e.label in s.doc.text else FACTORS["weak_acronym"]
+    text = s.doc.text
+    return 1.0 if e.label in text or (without_legal_form(e.label) or "\0") in text else FACTORS["weak_acronym"]
