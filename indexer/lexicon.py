@@ -47,3 +47,36 @@ BUSINESS_WORDS = frozenset(
     takeover bid nasdaq nyse ftse dow operator carrier airline bank lender insurer maker manufacturer supplier
     dealership dealerships branch branches mall shopper shoppers brewer distillery hotel hotels""".split()
 )
+
+# What an article about a brand of each name-suggestion-index category says of its
+# trade ("brand (fuel)" -> petrol, gasoline ...): a business word near a brand's name
+# is not enough when the article is about another trade (Burlington the textile
+# maker in 1987 wire copy is not the off-price retailer). Words are matched as
+# prefixes ("retail" matches "retailer", "retailers").
+_SHOPS = "store shop retail chain mall shopper supermarket grocer outlet brand"
+BRAND_TRADE_WORDS: dict[str, tuple[str, ...]] = {
+    key: tuple(words.split())
+    for keys, words in {
+        ("atm", "bank", "money transfer", "bureau de change"): "bank lender loan deposit branch",
+        ("clothes", "shoes", "fashion accessories", "bag", "jewelry", "watches", "boutique"): f"{_SHOPS} cloth fashion apparel wear",
+        ("fast food", "restaurant", "cafe", "bakery", "ice cream", "pub", "bar", "confectionery", "coffee", "food court"):
+            "restaurant food burger pizza coffee cafe menu diner franchise eater meal chicken sandwich",
+        ("supermarket", "convenience", "variety store", "department store", "houseware", "doityourself", "furniture",
+         "electronics", "books", "cosmetics", "chemist", "pharmacy", "optician", "sports", "toys", "pet", "hardware",
+         "gift", "stationery", "beauty", "florist", "garden centre", "alcohol", "wine", "beverages", "frozen food",
+         "deli", "butcher", "greengrocer", "computer", "video games", "music", "second hand", "discount", "trade",
+         "general", "baby goods", "outdoor", "kitchen", "bed", "interior decoration", "paint", "tiles", "carpet"): _SHOPS + " pharmac drug",
+        ("fuel", "charge point", "gas"): "fuel petrol gasoline oil gas station filling diesel",
+        ("hotel", "motel", "hostel", "guest house"): "hotel room guest hospitality resort",
+        ("insurance",): "insur policyholder premium",
+        ("car", "car repair", "car rental", "car parts", "tyres", "motorcycle"): "car vehicle automaker carmaker motor dealer tyre tire rental",
+        ("telecommunication", "mobile phone"): "phone mobile wireless subscriber carrier telecom broadband network",
+        ("cinema",): "cinema film movie theater theatre screen",
+        ("fitness centre",): "gym fitness club member",
+        ("estate agent",): "property estate home house agent realtor",
+        ("parcel locker", "post office", "courier", "logistics"): "parcel delivery courier shipping package post",
+        ("bicycle rental", "bicycle"): "bike bicycle cycl",
+        ("school",): "school pupil student academy",
+    }.items()
+    for key in keys
+}

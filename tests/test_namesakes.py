@@ -69,7 +69,7 @@ def test_minor_places_need_a_place_label_and_a_name_that_is_no_word() -> None:
 
 def test_a_brand_needs_business_context_and_an_ordinary_word_brand_needs_it_beside_it() -> None:
     kb = open_world()
-    assert link(kb, "Shares of Target fell 5 percent.", [("Target", "ORG")])[("Target", 0)] == "Q1046951"
+    assert link(kb, "Shares of Target fell 5 percent as the retailer cut its forecast.", [("Target", "ORG")])[("Target", 0)] == "Q1046951"
     body = "The senator said Target was chosen for the summit, and the company agreed."
     assert link(kb, body, [("Target", "ORG")])[("Target", 0)] is None  # a business word, but not beside it
     assert link(kb, "Prime minister said nothing.", [("Prime", None)])[("Prime", 0)] is None
@@ -91,3 +91,25 @@ def test_a_little_known_acronym_needs_the_name_spelled_out() -> None:
     body = "The Green Party of Switzerland (GPS) won seats. GPS leaders celebrated."
     got = link(kb, body, [("Green Party of Switzerland", "ORG"), ("GPS", "ORG"), ("GPS", "ORG")])
     assert got[("GPS", 0)] == "Q659739" and got[("GPS", 1)] == "Q659739"
+
+
+def test_a_brand_in_an_article_about_another_trade_stays_nil() -> None:
+    kb = open_world()  # Burlington the off-price retailer, in 1987 copy about a textile maker
+    body = "Burlington shares rose after the textile maker said its mills would run at full capacity."
+    assert link(kb, body, [("Burlington", "ORG")])[("Burlington", 0)] is None
+
+
+def test_a_province_named_as_one_is_the_province_not_its_capital() -> None:
+    kb = MemoryKB()
+    kb.add("Q414", "country", "Argentina", popularity=300, description="country in South America")
+    kb.add("Q44244", "place", "Santa Fe", kind="admin1_capital", popularity=60, description="city in Santa Fe, Argentina", country="Q414")
+    kb.add("Q44823", "place", "Santa Fe", kind="province", popularity=50, description="province of Argentina", country="Q414")
+    kb.add("Q44211", "place", "Corrientes", kind="admin1_capital", popularity=50, description="city in Corrientes, Argentina", country="Q414")
+    kb.add("Q44758", "place", "Corrientes", kind="province", popularity=40, description="province of Argentina", country="Q414")
+    body = "Floods hit Santa Fe and Corrientes provinces in Argentina."
+    got = link(kb, body, [("Santa Fe", "GPE"), ("Corrientes", "GPE"), ("Argentina", "GPE")])
+    assert got[("Santa Fe", 0)] == "Q44823" and got[("Corrientes", 0)] == "Q44758"
+    body = "Farmers in the provinces of Santa Fe and Corrientes expect a record crop."
+    got = link(kb, body, [("Santa Fe", "GPE"), ("Corrientes", "GPE")])
+    assert got[("Santa Fe", 0)] == "Q44823" and got[("Corrientes", 0)] == "Q44758"
+    assert link(kb, "The mayor of Santa Fe spoke.", [("Santa Fe", "GPE")])[("Santa Fe", 0)] == "Q44244"

@@ -28,7 +28,7 @@ from .model import Mention
 # A one-dot abbreviation of a state or province ("Calif.", "Ala."), and the
 # address that makes it one ("Birmingham, ").
 _ABBREVIATION = re.compile(r"^[A-Z][a-z]{1,4}\.$")
-_ADDRESS = re.compile(r"[A-Z][\w.'’-]*,\s*$")
+_ADDRESS = re.compile(r"[A-Z][\w.'’-]*\s*,\s*$")
 _LEGAL_JOINERS = frozenset({"and", "&"})
 # Legal forms that name the country of registration: "General Electric Co Plc" is
 # the British GEC, not the American General Electric.

@@ -149,6 +149,27 @@ def dateline_city(m: Mention, c: Candidate, s: MentionScope) -> float:
     return 1.0 if c.entity.kind in CITY_KINDS and s.in_dateline() else 0.0
 
 
+_ADMIN_NOUN = r"(?:provinces?|states?|count(?:y|ies)|regions?|departments?|prefectures?|governorates?|districts?|oblasts?)"
+_NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*"
+# "Santa Fe province", "Santa Fe, Corrientes and Formosa provinces", "Washington state".
+_ADMIN_AFTER = re.compile(rf"(?:\s*(?:,|and|&)\s*{_NAME})*,?\s+{_ADMIN_NOUN}\b")
+# "the provinces of Santa Fe, Corrientes and Formosa", "the state of Georgia".
+_ADMIN_BEFORE = re.compile(rf"\b{_ADMIN_NOUN} of\s+(?:{_NAME}\s*(?:,|and|&)\s*)*$")
+ADMIN_LOOKBACK = 120
+
+
+def admin_word(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """The text calls the name a province, state or county ("Santa Fe province",
+    "the state of Georgia"): the region, not its capital city or the country."""
+    e = c.entity
+    if e.type != "place" or e.kind in CITY_KINDS or e.kind == "admin1_capital":
+        return 0.0
+    text = s.doc.text
+    if _ADMIN_AFTER.match(text, m.end) or _ADMIN_BEFORE.search(text[max(0, m.start - ADMIN_LOOKBACK) : m.start]):
+        return 1.0
+    return 0.0
+
+
 SCORE_FEATURES: dict[str, Feature] = {
     "prior": prior,
     "bare_label": bare_label,
@@ -157,6 +178,7 @@ SCORE_FEATURES: dict[str, Feature] = {
     "same_country": same_country,
     "located": located,
     "dateline_city": dateline_city,
+    "admin_word": admin_word,
 }
 
 

@@ -301,6 +301,16 @@ class Linker:
                 if links[i].qid != best.qid and best.qid in cands[i].qids:
                     links[i] = Link(mentions[i], best.qid, best.type, best.label, links[i].confidence, "one-sense")
 
+    def _lies_in(self, ga: Geo, qid: str, type_: str) -> bool:
+        """Does a place with geography ``ga`` lie in ``qid``? In a country: its
+        country. In a state or region: that region, or one its regions lie in; a
+        place the KB knows no region of only shares the region's country."""
+        if type_ == "country" or qid in ga.countries:
+            return qid in ga.countries
+        if qid in ga.places or any(qid in self.geo(p, 0).places for p in ga.places):
+            return True
+        return not ga.places and bool(ga.countries & self.geo(qid).countries)
+
     def _addresses(self, mentions: list[Mention], links: dict[int, Link], cands: dict[int, Candidates], text: str) -> None:
         """"City, State": the city must lie in that state or country ("BIRMINGHAM,
         Ala." is not the English city, "Paris, Texas" not the French capital), and
@@ -327,7 +337,7 @@ class Linker:
             if len({c.entity.qid for c in fits}) == 1 and fits[0].entity.qid != b.qid:
                 e = fits[0].entity
                 b = links[i + 1] = Link(mentions[i + 1], e.qid, e.type, e.label, max(b.confidence, RULE_CONFIDENCE["address"]), "address")
-            if ga.contains_or_shares(b.qid, self.geo(b.qid)):  # type: ignore[arg-type]
+            if self._lies_in(ga, b.qid, b.type):  # type: ignore[arg-type]
                 continue
             # "Paris, Texas": the namesake that lies in the container, if exactly one does.
             inside = {c.entity.qid: c.entity for c in cands[i].found

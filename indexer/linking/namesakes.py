@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from ..kb.common_names import common_names
 from ..kb.common_words import all_common_words, is_common_word
 from ..kb.store import Candidate, Entity
-from ..lexicon import BUSINESS_WORDS, LEGAL_FORMS
+from ..lexicon import BRAND_TRADE_WORDS, BUSINESS_WORDS, LEGAL_FORMS
 from ..normalize import normalize_alias
 from .candidates import without_legal_form
 from .model import Mention
@@ -131,23 +131,32 @@ def person_like(name: str) -> bool:
     return len(words) == 2 and words[0] in names.given and words[1] in names.surnames
 
 
+_CATEGORY = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def trade_words(description: str) -> tuple[str, ...]:
+    """What an article about this brand says of its trade, from its NSI category."""
+    found = _CATEGORY.search(description)
+    return BRAND_TRADE_WORDS.get(found.group(1).strip().lower(), ()) if found else ()
+
+
 def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
-    """A brand needs supporting context: a legal form, its full name, or a business
-    word near it. An ordinary-word brand ("Target", "Next", "House") needs NER's
-    ORG and the business word right beside it ("Target shares", "the Next chain");
-    a brand by a shortened alias ("Continental" for Continental Reifen) needs its
-    full name in the article."""
+    """A brand needs supporting context: its full name, a legal form, or a business
+    word near it in an article about its trade. A brand by a shortened alias
+    ("Continental" for Continental Reifen Deutschland GmbH) needs its full name in
+    the article; an ordinary-word brand ("Target", "Next", "House") NER's ORG and
+    the business word right beside it ("Target shares", "the Next chain")."""
     e = c.entity
     if not is_brand(e):
         return 1.0
     text = s.doc.text
-    words = m.text.replace(",", " ").split()
-    if any(w.lower().strip(".") in LEGAL_FORMS for w in words[1:]):
-        return 1.0
     if normalize_alias(e.label) != s.surface_key and e.label in text:
         return 1.0
     if c.alias_kind != "label" and normalize_alias(without_legal_form(e.label) or "") != s.surface_key:
         return FACTORS["brand_unsupported"]  # "Continental" is not yet Continental Reifen Deutschland GmbH
+    words = m.text.replace(",", " ").split()
+    if any(w.lower().strip(".") in LEGAL_FORMS for w in words[1:]):
+        return 1.0
     if len(words) > 1 and not all_common_words(m.text) and not person_like(m.text):
         return 1.0  # its full, distinctive name: "Georgia Power", "Home Depot"
     word_like = e.kind == "brand_common_word" or all_common_words(m.text)
@@ -155,7 +164,12 @@ def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
         return FACTORS["brand_unsupported"]
     window = BESIDE_WINDOW if word_like else BUSINESS_WINDOW
     near = text[max(0, m.start - window) : m.end + window]
-    return 1.0 if any(w.lower() in BUSINESS_WORDS for w in _WORD.findall(near)) else FACTORS["brand_unsupported"]
+    if not any(w.lower() in BUSINESS_WORDS for w in _WORD.findall(near)):
+        return FACTORS["brand_unsupported"]
+    trade = trade_words(e.description)
+    if trade and not any(w.startswith(trade) for w in s.doc.lowercase):
+        return FACTORS["brand_unsupported"]  # business news, but about another trade
+    return 1.0
 
 
 def minor_place(m: Mention, c: Candidate, s: "MentionScope") -> float:

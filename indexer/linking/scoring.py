@@ -34,8 +34,9 @@ WEIGHTS = {
     "same_country": 0.8,
     "located": 1.2,
     "dateline_city": 1.0,
+    "admin_word": 2.0,
 }
-CONTEXT_FEATURES = frozenset({"other_mentions", "description_overlap", "same_country", "located", "dateline_city"})
+CONTEXT_FEATURES = frozenset({"other_mentions", "description_overlap", "same_country", "located", "dateline_city", "admin_word"})
 # How sharply the softmax separates scores: a score gap of 1 is e^2 ~ 7 : 1.
 SHARPNESS = 2.0
 DEFAULT_THRESHOLD = 0.5
