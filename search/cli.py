@@ -580,15 +580,18 @@ def kb() -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="--sparql: at most this many entities per type, most popular first.")
 @click.option("--restart", is_flag=True, help="Start over instead of resuming an interrupted import.")
 @click.option("--with", "with_data", type=click.Choice(["open"]), multiple=True,
-              help="Also compile the shipped open data (~99k places, parties, US legislators, brands) [default: $NEWSLINK_KB_SOURCES, else off].")
+              help="Compile the shipped open data (~99k places, parties, US legislators, brands) [default: $NEWSLINK_KB_SOURCES, else on].")
+@click.option("--without", "without_data", type=click.Choice(["open"]), multiple=True,
+              help="Leave the shipped open data out: the curated starter KB alone (as NEWSLINK_KB_SOURCES=starter).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
 @click.option("--json", "as_json", is_flag=True)
-def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expand_classes: bool, min_sitelinks: int | None, limit: int | None, restart: bool, with_data: tuple[str, ...], progress: bool | None, as_json: bool) -> None:
+def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expand_classes: bool, min_sitelinks: int | None, limit: int | None, restart: bool, with_data: tuple[str, ...], without_data: tuple[str, ...], progress: bool | None, as_json: bool) -> None:
     """Compile the knowledge base into the data directory: the starter KB shipped
-    with newslink (plus the compiled open data with --with open), plus a
+    with newslink and the compiled open data (--without open leaves it out), plus a
     Wikidata dump (--dump) or Wikidata's SPARQL service (--sparql).
     Interrupted imports resume where they stopped."""
     from newslink.indexer.kb import importer
+    from newslink.indexer.kb.build import kb_sources
     from newslink.indexer.kb.http import WikidataError
 
     from .progress import Progress
@@ -599,7 +602,8 @@ def kb_build(dump_file: str | None, sparql: bool, classes_file: str | None, expa
         with Progress(total=total, enabled=show and bool(dump_file or sparql), unit="B" if dump_file else "entities") as bar:
             result = importer.build(
                 kb_path(), dump=dump_file, sparql=sparql, classes_file=classes_file, expand_classes=expand_classes,
-                min_sitelinks=min_sitelinks, limit=limit, restart=restart, shipped=list(with_data) or None,
+                min_sitelinks=min_sitelinks, limit=limit, restart=restart,
+                shipped=kb_sources(list(with_data) or None, without=without_data),
                 on_dump_bytes=bar.update, on_sparql_entities=bar.update,
             )
     except KBDataError as exc:

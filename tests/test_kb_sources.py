@@ -246,7 +246,10 @@ def test_old_kb_without_country_columns_reads(tmp_path: Path) -> None:
 
 def test_kb_sources_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEWSLINK_KB_SOURCES", raising=False)
-    assert kb_sources() == ["starter"]  # off by default
+    assert kb_sources() == ["starter", "open"]  # on by default
+    assert kb_sources(without=["open"]) == ["starter"]
+    monkeypatch.setenv("NEWSLINK_KB_SOURCES", "starter")
+    assert kb_sources() == ["starter"]
     monkeypatch.setenv("NEWSLINK_KB_SOURCES", "starter, open")
     assert kb_sources() == ["starter", "open"]
     monkeypatch.setenv("NEWSLINK_KB_SOURCES", "open,wikipedia")
@@ -262,7 +265,7 @@ def test_cli_kb_build_with_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     runner = CliRunner()
     env = {"NEWSLINK_KB": str(tmp_path / "kb.sqlite"), "NEWSLINK_KB_SOURCES": ""}
     home = ["--home", str(tmp_path)]
-    plain = json.loads(runner.invoke(cli, [*home, "kb", "build", "--json"], env=env, catch_exceptions=False).output)
+    plain = json.loads(runner.invoke(cli, [*home, "kb", "build", "--without", "open", "--json"], env=env, catch_exceptions=False).output)
     with_open = json.loads(runner.invoke(cli, [*home, "kb", "build", "--with", "open", "--json"], env=env, catch_exceptions=False).output)
     assert with_open["entities"] > plain["entities"] + 50_000
     found = json.loads(runner.invoke(cli, [*home, "kb", "lookup", "Springfield", "--json"], env=env, catch_exceptions=False).output)

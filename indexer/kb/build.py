@@ -168,19 +168,24 @@ def open_records() -> Iterator[EntityRecord]:
         yield from read_tsv(path, origin="open")
 
 
-def kb_sources(requested: Iterable[str] | None = None) -> list[str]:
+def kb_sources(requested: Iterable[str] | None = None, without: Iterable[str] = ()) -> list[str]:
     """Which shipped data a KB build uses: ``requested`` (``kb build --with open``),
-    else ``$NEWSLINK_KB_SOURCES`` (comma-separated), else the starter KB alone.
+    else ``$NEWSLINK_KB_SOURCES`` (comma-separated: ``starter`` alone leaves the open
+    data out), else all of it; less ``without`` (``kb build --without open``).
 
-    The open data (100k places, 24k brands) stays off by default until the linker
-    can tell a town or brand named by a common word from the word itself.
+    The open data (100k places, 24k brands, 4k parties) is on by default since the
+    linker asks evidence of its weak namesakes (``linking/namesakes.py``) and the
+    gazetteer no longer grows with the KB.
     """
     if requested is None:
-        requested = [s for s in os.environ.get("NEWSLINK_KB_SOURCES", "").replace(" ", "").split(",") if s]
-    unknown = sorted(set(requested) - set(KB_SOURCES))
+        requested = [s for s in os.environ.get("NEWSLINK_KB_SOURCES", "").replace(" ", "").split(",") if s] or list(KB_SOURCES)
+    requested = list(requested)
+    unknown = sorted((set(requested) | set(without)) - set(KB_SOURCES))
     if unknown:
-        raise ValueError(f"unknown KB source {', '.join(unknown)}: choose from {', '.join(KB_SOURCES)} (--with, NEWSLINK_KB_SOURCES)")
-    return [s for s in KB_SOURCES if s == "starter" or s in requested]
+        raise ValueError(f"unknown KB source {', '.join(unknown)}: choose from {', '.join(KB_SOURCES)} (--with, --without, NEWSLINK_KB_SOURCES)")
+    if "starter" in without:
+        raise ValueError("the starter KB cannot be left out (--without takes: open)")
+    return [s for s in KB_SOURCES if (s == "starter" or s in requested) and s not in without]
 
 
 def shipped_open(sources: Iterable[str]) -> Iterator[EntityRecord]:

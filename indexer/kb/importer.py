@@ -44,7 +44,7 @@ def build(
     source. ``on_dump_bytes`` gets the bytes read since the last call (for a
     progress bar), ``on_sparql_entities`` the entities fetched since the last call.
     ``shipped`` names the shipped data to include (``["starter", "open"]``; default
-    :func:`kb_sources`, i.e. ``$NEWSLINK_KB_SOURCES`` or the starter KB alone).
+    :func:`kb_sources`, i.e. ``$NEWSLINK_KB_SOURCES`` or all of it).
     Raises ``ValueError`` for a bad combination, class file or source name, ``KBDataError`` for
     bad starter data, ``WikidataError`` when Wikidata fails (rerun to resume)."""
     if dump and sparql:

@@ -1,0 +1,64 @@
+"""The real compiled open data (on by default) with the real pipeline: the
+namesake and common-word cases of issue 14 as pinned decisions. The shipped KB
+holds 100k places and 24k brands; each case below is a decoy it holds."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newslink.indexer.kb import KnowledgeBase
+from newslink.indexer.kb.build import build_starter_kb
+from newslink.indexer.pipeline import EntityPipeline
+
+
+@pytest.fixture(scope="module")
+def open_pipeline(tmp_path_factory: pytest.TempPathFactory) -> EntityPipeline:
+    target = tmp_path_factory.mktemp("open-kb") / "kb.sqlite"
+    build_starter_kb(target, ["starter", "open"])
+    return EntityPipeline(KnowledgeBase(target))
+
+
+def links(pipeline: EntityPipeline, text: str) -> dict[str, str | None]:
+    return {link.mention.text: link.qid for link in pipeline.link_text(text)}
+
+
+def test_the_shipped_kb_holds_the_open_data_by_default(open_pipeline: EntityPipeline) -> None:
+    assert open_pipeline.kb.stats()["entities"] > 100_000
+    assert len(open_pipeline.kb.candidates("Springfield")) >= 5
+
+
+def test_springfield_illinois_and_liverpool_the_city(open_pipeline: EntityPipeline) -> None:
+    got = links(open_pipeline, "The governor of Springfield, Illinois, spoke. She moved to Liverpool in 2010.")
+    assert got["Springfield"] == "Q28515" and got["Illinois"] == "Q1204" and got["Liverpool"] == "Q24826"
+
+
+def test_paris_is_the_capital_unless_an_address_says_texas(open_pipeline: EntityPipeline) -> None:
+    body = "He grew up in Paris, Texas, and later lived in Paris."
+    got = [(l.mention.text, l.qid) for l in open_pipeline.link_text(body)]
+    assert got == [("Paris", "Q830149"), ("Texas", "Q1439"), ("Paris", "Q90")]
+    assert links(open_pipeline, "Mexico and the United States met in New York.")["Mexico"] == "Q96"
+
+
+def test_ordinary_words_inside_longer_names_are_no_places(open_pipeline: EntityPipeline) -> None:
+    got = links(open_pipeline, "Officials at Stony Brook University said the Michigan Supreme Court ruled.")
+    assert set(got.values()) == {None}  # not Stony Brook (NY), University (FL), Supreme (LA), Court (CH)
+
+
+def test_common_word_towns_and_brands_need_evidence(open_pipeline: EntityPipeline) -> None:
+    got = links(open_pipeline, "Reading the report, he smiled. Next, the minister spoke about Mobile, Ala., and Nice.")
+    assert "Reading" not in got and "Next" not in got
+    assert got["Mobile"] == "Q79875" and got["Nice"] == "Q33959"
+    assert links(open_pipeline, "Shares of Target fell 4 percent after the retailer cut its forecast.")["Target"] == "Q1046951"
+    got = links(open_pipeline, "Later, Police and University officials met Marcus.")
+    assert set(got.values()) == {None}
+
+
+def test_a_degree_and_a_match_report_link_no_place(open_pipeline: EntityPipeline) -> None:
+    got = links(open_pipeline, "John Smith, M.D., said Liverpool beat Chelsea 2-0 on Saturday.")
+    assert got.get("M.D.") is None and got.get("Liverpool") is None
+
+
+def test_the_surname_of_an_unknown_person_is_no_town(open_pipeline: EntityPipeline) -> None:
+    got = links(open_pipeline, "Justin Timberlake arrived late. Later, Timberlake said he was tired.")
+    assert got.get("Timberlake") is None
