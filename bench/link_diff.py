@@ -10,6 +10,7 @@ sees, not only the benchmarks' figures.
 
     .venv/bin/python bench/link_diff.py --save /tmp/before.jsonl.gz          # on the old code
     .venv/bin/python bench/link_diff.py --compare /tmp/before.jsonl.gz       # on the new code
+    .venv/bin/python bench/link_diff.py --relink /tmp/before.jsonl.gz /tmp/after.jsonl.gz  # the new code's decisions, saved
 
 ``--corpus`` picks corpora (default: newsarticles2017 and the three ELEVANT sets'
 texts); ``--limit`` the articles per corpus.
@@ -81,6 +82,8 @@ def main() -> None:
     group = ap.add_mutually_exclusive_group(required=True)
     group.add_argument("--save", type=Path)
     group.add_argument("--compare", type=Path)
+    group.add_argument("--relink", nargs=2, type=Path, metavar=("SAVED", "OUT"),
+                       help="link SAVED's stored mentions with the current code and save them to OUT (no parsing)")
     ap.add_argument("--corpus", action="append", help="corpus names (default: newsarticles2017 + the eval sets)")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
@@ -103,6 +106,16 @@ def main() -> None:
             for (key, text), ms, ds in zip(texts, mentions, decisions):
                 fh.write(json.dumps({"key": key, "text": text, "mentions": ms, "links": ds}, ensure_ascii=False) + "\n")
         print(f"saved {len(texts):,} articles, {sum(map(len, decisions)):,} decisions (linking {cpu:.1f} CPU s) to {args.save}")
+        return
+
+    if args.relink:
+        saved, out = args.relink
+        rows = [json.loads(line) for line in gzip.open(saved, "rt", encoding="utf-8")]
+        decisions, cpu = _decisions(kb, [(r["key"], r["text"]) for r in rows], [[tuple(m) for m in r["mentions"]] for r in rows])
+        with gzip.open(out, "wt", encoding="utf-8") as fh:
+            for r, ds in zip(rows, decisions):
+                fh.write(json.dumps({**r, "links": ds}, ensure_ascii=False) + "\n")
+        print(f"relinked {len(rows):,} articles, {sum(map(len, decisions)):,} decisions (linking {cpu:.1f} CPU s) to {out}")
         return
 
     rows = [json.loads(line) for line in gzip.open(args.compare, "rt", encoding="utf-8")]

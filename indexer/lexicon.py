@@ -40,7 +40,7 @@ STATE_FORMS = frozenset("republic kingdom state states emirate sultanate commonw
 # Words that say a name is a business: a brand is linked by its name only near one
 # of these ("Target shares fell", "the Boots chain", "Shell's chief executive").
 BUSINESS_WORDS = frozenset(
-    """company companies firm firms corporation corp inc ltd plc llc group brand brands retailer retailers retail
+    """company companies firm firms corporation corp inc ltd plc llc brand brands retailer retailers retail
     chain chains store stores shop shops outlet outlets supermarket supermarkets restaurant restaurants cafe cafes
     franchise franchises shares share stock stocks shareholders investors earnings profit profits revenue revenues
     sales customers consumers products product ceo executive executives chairman founder subsidiary merger acquisition

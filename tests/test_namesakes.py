@@ -88,8 +88,9 @@ def test_a_brand_by_a_shortened_alias_needs_its_full_name() -> None:
 def test_a_little_known_acronym_needs_the_name_spelled_out() -> None:
     kb = open_world()
     assert link(kb, "The GPS signal was lost.", [("GPS", "ORG")])[("GPS", 0)] is None
-    body = "The Green Party of Switzerland (GPS) won seats. GPS leaders celebrated."
-    got = link(kb, body, [("Green Party of Switzerland", "ORG"), ("GPS", "ORG"), ("GPS", "ORG")])
+    kb.add("Q39", "country", "Switzerland", popularity=300, description="country in Central Europe", demonyms=["Swiss"])
+    body = "The Green Party of Switzerland (GPS) won seats in Switzerland. GPS leaders celebrated."
+    got = link(kb, body, [("Green Party of Switzerland", "ORG"), ("GPS", "ORG"), ("Switzerland", "GPE"), ("GPS", "ORG")])
     assert got[("GPS", 0)] == "Q659739" and got[("GPS", 1)] == "Q659739"
 
 
@@ -113,3 +114,13 @@ def test_a_province_named_as_one_is_the_province_not_its_capital() -> None:
     got = link(kb, body, [("Santa Fe", "GPE"), ("Corrientes", "GPE")])
     assert got[("Santa Fe", 0)] == "Q44823" and got[("Corrientes", 0)] == "Q44758"
     assert link(kb, "The mayor of Santa Fe spoke.", [("Santa Fe", "GPE")])[("Santa Fe", 0)] == "Q44244"
+
+
+def test_minor_parties_need_their_country_and_words_are_no_regions_towns() -> None:
+    kb = open_world()
+    kb.add("Q39", "country", "Switzerland", popularity=300, description="country in Central Europe", demonyms=["Swiss"])
+    kb.add("Q2510610", "place", "Baltic", kind="city", popularity=15, description="city in South Dakota, United States", country="Q30")
+    assert link(kb, "The Green Party of Switzerland won two seats.", [("Green Party of Switzerland", "ORG")])[("Green Party of Switzerland", 0)] is None
+    body = "The Green Party of Switzerland won two seats in Switzerland."
+    assert link(kb, body, [("Green Party of Switzerland", "ORG"), ("Switzerland", "GPE")])[("Green Party of Switzerland", 0)] == "Q659739"
+    assert link(kb, "The Baltic states met in Riga.", [("Baltic", "LOC")])[("Baltic", 0)] is None

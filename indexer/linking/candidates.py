@@ -28,6 +28,7 @@ from .model import Mention
 # A one-dot abbreviation of a state or province ("Calif.", "Ala."), and the
 # address that makes it one ("Birmingham, ").
 _ABBREVIATION = re.compile(r"^[A-Z][a-z]{1,4}\.$")
+_CAMEL = re.compile(r"[a-z][A-Z][a-z]")
 _ADDRESS = re.compile(r"[A-Z][\w.'’-]*\s*,\s*$")
 _LEGAL_JOINERS = frozenset({"and", "&"})
 # Legal forms that name the country of registration: "General Electric Co Plc" is
@@ -130,7 +131,16 @@ class SurfaceFilter:
 
     def __call__(self, form: str, cands: list[Candidate], m: Mention, doc: DocumentContext) -> list[Candidate]:
         letters = re.sub(r"[^A-Za-z]", "", form)
-        if len(letters) > 6 or not cands:
+        if not cands:
+            return cands
+        if _CAMEL.search(form):  # "BlackRock" is not Blackrock, Dublin: a camel-cased name is spelled exactly
+            spelled = self.spellings(form)
+            cands = [c for c in cands if form in spelled.get(c.entity.qid, set()) | {c.entity.label}]
+            if not cands:
+                return cands
+        if len(letters) > 6:
+            if letters.islower():  # "west coast" is no West Coast, Tasmania: a name is written capitalised
+                return [c for c in cands if any(x[:1].islower() for x in self.spellings(form).get(c.entity.qid, set()) | {c.entity.label})]
             return cands
         spelled = self.spellings(form)
         text = doc.text
@@ -139,8 +149,8 @@ class SurfaceFilter:
         for c in cands:
             surfaces = spelled.get(c.entity.qid, set()) | {c.entity.label}
             surfaces = {x for x in surfaces if normalize_alias(x) == normalize_alias(form)} or surfaces
-            if len(letters) <= 3 and not letters.isupper() and all(re.sub(r"[^A-Za-z]", "", x).isupper() for x in surfaces):
-                continue  # "La." is not "LA"
+            if len(letters) <= 5 and not letters.isupper() and all(re.sub(r"[^A-Za-z]", "", x).isupper() for x in surfaces):
+                continue  # "La." is not "LA", "Snap" is not "SNAP"
             if all(_ABBREVIATION.match(x) for x in surfaces) and not address:
                 continue  # "Miss." alone is not Mississippi
             if letters.islower() and not any(x[:1].islower() for x in surfaces):
@@ -182,9 +192,10 @@ class LegalFormCandidates:
 
     name = "legal-form"
 
-    def __init__(self, kb: KB, geo: Geography) -> None:
+    def __init__(self, kb: KB, geo: Geography, surface_filter: "SurfaceFilter | None" = None) -> None:
         self.kb = kb
         self.geo = geo
+        self.filter = surface_filter
 
     def __call__(self, m: Mention, doc: DocumentContext) -> Candidates:
         _forms, weaponish = weapon_forms(m.text)
@@ -192,6 +203,8 @@ class LegalFormCandidates:
         if not short:
             return Candidates(form=m.text, generator=self.name)
         found = [c for c in self.kb.candidates(short) if c.entity.type == "org" and c.alias_kind in ("label", "alias")]
+        if self.filter is not None:
+            found = self.filter(short, found, m, doc)  # "Snap Inc" is not SNAP
         registered = frozenset().union(*(LEGAL_FORM_COUNTRIES.get(w.lower().strip(".,"), frozenset()) for w in m.text.split()))
         if registered:  # a company whose description places it elsewhere is a namesake
             found = [c for c in found if self.geo.of(c.entity.qid).countries <= registered]

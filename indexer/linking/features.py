@@ -26,7 +26,7 @@ from .context import DocumentContext, content_words
 from .geo import Geography
 from .model import Mention
 from .namesakes import FACTORS as NAMESAKE_FACTORS
-from .namesakes import address_container, brand_context, minor_place, weak_acronym
+from .namesakes import address_container, brand_context, generic_party, minor_place, people_word, weak_acronym
 from .sports import in_dateline
 
 # Description words too common to tell namesakes apart ("state of the United
@@ -231,4 +231,6 @@ EVIDENCE_FACTORS: dict[str, Feature] = {
     "brand_context": brand_context,
     "minor_place": minor_place,
     "weak_acronym": weak_acronym,
+    "people_word": people_word,
+    "generic_party": generic_party,
 }

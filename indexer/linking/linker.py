@@ -44,6 +44,7 @@ from .context import DocumentContext, EntitySupport
 from .coref import PeopleNamed, org_acronyms, repeated_surnames, short_org_names, unknown_person_surnames
 from .features import MentionScope
 from .geo import Geo, Geography
+from .namesakes import STRONG_NAME
 from .institutions import Institutions, home_country
 from .kb import KB
 from .model import Link, Mention
@@ -109,7 +110,7 @@ class Linker:
         self.institutions = Institutions(kb)
         self.bare_surnames = BareSurnames(kb)
         spelled = SurfaceFilter(kb)
-        legal = LegalFormCandidates(kb, self.geography)
+        legal = LegalFormCandidates(kb, self.geography, spelled)
         # Names, aliases and demonyms first; bare surnames only once coreference had its say.
         self.first_pass: CandidateGenerator = FirstOf(AliasCandidates(kb, spelled), legal)
         self.fallback: CandidateGenerator = FirstOf(AliasCandidates(kb, spelled, surnames=True), legal)
@@ -206,7 +207,8 @@ class Linker:
         people.unknown = unknown_surnames
         for i, m in enumerate(mentions):
             single = " " not in m.text
-            if single and m.label in ("PERSON", "ORG", None) and people.unknown_first(m.text):
+            weak_place = m.label in ("GPE", "LOC") and i in links and links[i].type == "place" and not self._prominent(links[i].qid)
+            if single and (m.label in ("PERSON", "ORG", None) or weak_place) and people.unknown_first(m.text):
                 # "Betty Ford ... Ford": hers, not a namesake's from the KB.
                 links[i] = Link.nil(m, "unknown-person")
                 continue
@@ -300,6 +302,11 @@ class Linker:
             for i in members:
                 if links[i].qid != best.qid and best.qid in cands[i].qids:
                     links[i] = Link(mentions[i], best.qid, best.type, best.label, links[i].confidence, "one-sense")
+
+    def _prominent(self, qid: str | None) -> bool:
+        """A place known enough to own its name against a person's ("Jordan", not "Cullinan", South Africa)."""
+        ent = self.kb.entity(qid) if qid else None
+        return ent is not None and ent.popularity >= STRONG_NAME
 
     def _lies_in(self, ga: Geo, qid: str, type_: str) -> bool:
         """Does a place with geography ``ga`` lie in ``qid``? In a country: its

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from ..kb.common_names import common_names
 from ..kb.common_words import all_common_words, is_common_word
 from ..kb.store import Candidate, Entity
-from ..lexicon import BRAND_TRADE_WORDS, BUSINESS_WORDS, LEGAL_FORMS
+from ..lexicon import BRAND_TRADE_WORDS, BUSINESS_WORDS
 from ..normalize import normalize_alias
 from .candidates import without_legal_form
 from .model import Mention
@@ -38,13 +38,14 @@ if TYPE_CHECKING:
     from .features import MentionScope
 
 BRAND_KINDS = frozenset({"brand", "brand_common_word"})
+BRAND_LABELS = frozenset({"ORG", "PRODUCT", "FAC", None})  # what NER calls a company, its goods or its premises
 # A place below this popularity had no population figure in its source (or under ~1,300 people).
 MINOR_PLACE = 10.0
 # A name the KB gives a prominent entity is that entity unless the text says otherwise.
 STRONG_NAME = 100.0
 # A namesake this many times less popular than the best-known one needs an address or dateline.
-OUTCLASSED_RATIO = 20.0
-WEAK_ACRONYM_POPULARITY = 30.0
+OUTCLASSED_RATIO = 8.0
+WEAK_ACRONYM_POPULARITY = 60.0
 ACRONYM_KINDS = BRAND_KINDS | {"party"}  # thousands of minor parties and brands share three letters
 WEAK_ACRONYM = re.compile(r"[A-Z]{2,5}")
 # How near a business word must be to vouch for a brand (characters either side).
@@ -54,6 +55,8 @@ FACTORS = {
     "brand_unsupported": 0.3,
     "minor_place": 0.3,
     "weak_acronym": 0.3,
+    "people_word": 0.3,
+    "generic_party": 0.3,
 }
 # ", Texas", ", Ala.", ", N.Y.": the container an address names after a place.
 _ADDRESS_AFTER = re.compile(r"\s*,\s*((?:[A-Z][\w.'’-]*)(?:\s+[A-Z][\w.'’-]*){0,2})")
@@ -149,21 +152,26 @@ def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
     e = c.entity
     if not is_brand(e):
         return 1.0
+    if m.label not in BRAND_LABELS:
+        return FACTORS["brand_unsupported"]  # "the Roma minority", "Mazda" as a person
     text = s.doc.text
     if normalize_alias(e.label) != s.surface_key and e.label in text:
         return 1.0
     if c.alias_kind != "label" and normalize_alias(without_legal_form(e.label) or "") != s.surface_key:
         return FACTORS["brand_unsupported"]  # "Continental" is not yet Continental Reifen Deutschland GmbH
     words = m.text.replace(",", " ").split()
-    if any(w.lower().strip(".") in LEGAL_FORMS for w in words[1:]):
-        return 1.0
+    short = without_legal_form(m.text)
+    if short and not all_common_words(short):
+        return 1.0  # "Samsung Electronics Co"; not "Central Bank" ("bank" is also a legal form)
     if len(words) > 1 and not all_common_words(m.text) and not person_like(m.text):
         return 1.0  # its full, distinctive name: "Georgia Power", "Home Depot"
     word_like = e.kind == "brand_common_word" or all_common_words(m.text)
     if word_like and m.label != "ORG":
         return FACTORS["brand_unsupported"]
+    if WEAK_ACRONYM.fullmatch(re.sub(r"[^A-Za-z]", "", m.text)):
+        return FACTORS["brand_unsupported"]  # "CBA", "DNS": three letters name a hundred things
     window = BESIDE_WINDOW if word_like else BUSINESS_WINDOW
-    near = text[max(0, m.start - window) : m.end + window]
+    near = text[max(0, m.start - window) : m.start] + " " + text[m.end : m.end + window]  # not its own words ("Central Bank")
     if not any(w.lower() in BUSINESS_WORDS for w in _WORD.findall(near)):
         return FACTORS["brand_unsupported"]
     trade = trade_words(e.description)
@@ -172,28 +180,62 @@ def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
     return 1.0
 
 
+PLACE_LABELS = frozenset({"GPE", "LOC"})
+# "the Baltic states", "the Caspian Sea": a region's name, not the town that shares it.
+_NOT_A_CITY = re.compile(r"\s+(?:states|countries|nations|republics|region|Sea|sea|coast|Coast|Ocean|Mountains|River|Valley)\b")
+
+
 def minor_place(m: Mention, c: Candidate, s: "MentionScope") -> float:
-    """A place on its name alone only where NER calls it a place and, for a place
-    too small for a population figure, the name is neither an ordinary word nor
-    a person's name; a town named like a person ("Palmer", "Dillon") is never
-    linked on a bare name NER did not call a place."""
+    """A place that is not prominent enough to own its name, on that name alone,
+    only where NER calls the span a place and the name is neither an ordinary
+    word ("Gulf", "University") nor, for a town too small for a population
+    figure, a person's name ("Palmer", "Timberlake"). Otherwise ("a Gallup poll",
+    "Ancona was last seen", "the Jewish man") only an address or the dateline
+    links it."""
     e = c.entity
     if e.type != "place" or e.popularity >= STRONG_NAME:
         return 1.0
-    as_place = m.label in ("GPE", "LOC")
-    person_name = " " not in m.text and common_name_word(m.text)
-    if not is_minor_place(e) and (as_place or not person_name):
-        return 1.0
-    if as_place and not is_common_word(m.text) and not person_name:
-        return 1.0
+    one_word = " " not in m.text
+    word_like = is_common_word(m.text) if one_word else all_common_words(m.text)  # "Gulf", "Capital Region"
+    if m.label in PLACE_LABELS and not word_like and not _NOT_A_CITY.match(s.doc.text, m.end):
+        if not is_minor_place(e) or not (one_word and common_name_word(m.text)):
+            return 1.0
     return 1.0 if placed_by_text(c, s) else FACTORS["minor_place"]
+
+
+def people_word(m: Mention, c: Candidate, s: "MentionScope") -> float:
+    """"Jewish", "Roma", "Kurdish": NER's NORP names a people, a faith or a party's
+    followers; it names a country only by its demonym ("Iranian"), never a place
+    or a brand by its label."""
+    if m.label != "NORP" or c.entity.type == "person":
+        return 1.0
+    if c.entity.type in ("place", "country") and c.alias_kind == "demonym":
+        return 1.0
+    if c.entity.type == "org" and not is_brand(c.entity):
+        return 1.0  # "Republicans", "Democrats": a party by its members
+    return FACTORS["people_word"]
+
+
+MINOR_PARTY = 30.0  # Party Facts' thousands of parties without a seat of note
+
+
+def generic_party(m: Mention, c: Candidate, s: "MentionScope") -> float:
+    """"Social Democrats", "Alliance Party", "Liberal Party": dozens of countries
+    have one; a party by such a name, or a minor party by any name ("Todos"),
+    needs its country in the article."""
+    e = c.entity
+    if e.kind != "party" or (e.popularity >= MINOR_PARTY and not all_common_words(m.text.replace("'s", ""))):
+        return 1.0
+    shared, located = s.coherence(e.qid)
+    return 1.0 if shared + located > 0 else FACTORS["generic_party"]
 
 
 def weak_acronym(m: Mention, c: Candidate, s: "MentionScope") -> float:
     """"GPS", "AAA": a little-known organisation's short alias counts only where the
     article spells the name out."""
     e = c.entity
-    if e.kind not in ACRONYM_KINDS or e.popularity >= WEAK_ACRONYM_POPULARITY or not WEAK_ACRONYM.fullmatch(m.text) or e.label == m.text:
+    letters = re.sub(r"[^A-Za-z]", "", m.text)  # "D.C." spells DC
+    if e.kind not in ACRONYM_KINDS or e.popularity >= WEAK_ACRONYM_POPULARITY or not WEAK_ACRONYM.fullmatch(letters) or e.label == m.text:
         return 1.0
     text = s.doc.text
     return 1.0 if e.label in text or (without_legal_form(e.label) or "\0") in text else FACTORS["weak_acronym"]
