@@ -130,31 +130,31 @@ class SurfaceFilter:
         return spelled
 
     def __call__(self, form: str, cands: list[Candidate], m: Mention, doc: DocumentContext) -> list[Candidate]:
-        letters = re.sub(r"[^A-Za-z]", "", form)
         if not cands:
             return cands
-        if _CAMEL.search(form):  # "BlackRock" is not Blackrock, Dublin: a camel-cased name is spelled exactly
-            spelled = self.spellings(form)
-            cands = [c for c in cands if form in spelled.get(c.entity.qid, set()) | {c.entity.label}]
-            if not cands:
-                return cands
-        if len(letters) > 6:
-            if letters.islower():  # "west coast" is no West Coast, Tasmania: a name is written capitalised
-                return [c for c in cands if any(x[:1].islower() for x in self.spellings(form).get(c.entity.qid, set()) | {c.entity.label})]
-            return cands
+        letters = re.sub(r"[^A-Za-z]", "", form)
+        short = len(letters) <= 6
         spelled = self.spellings(form)
         text = doc.text
-        address = m.start >= 0 and bool(_ADDRESS.search(text[max(0, m.start - 40) : m.start])) if text else False
+        address = short and m.start >= 0 and bool(_ADDRESS.search(text[max(0, m.start - 40) : m.start])) if text else False
+        camel = bool(_CAMEL.search(form))
         out = []
         for c in cands:
-            surfaces = spelled.get(c.entity.qid, set()) | {c.entity.label}
-            surfaces = {x for x in surfaces if normalize_alias(x) == normalize_alias(form)} or surfaces
+            all_surfaces = spelled.get(c.entity.qid, set()) | {c.entity.label}
+            if camel and form not in all_surfaces:
+                continue  # "BlackRock" is not Blackrock, Dublin: a camel-cased name is spelled exactly
+            surfaces = {x for x in all_surfaces if normalize_alias(x) == normalize_alias(form)} or all_surfaces
+            if letters.islower() and not any(x[:1].islower() for x in surfaces):
+                continue  # "intel" is not Intel, "west coast" not West Coast, Tasmania: a name is written capitalised
+            if all(x.endswith(("'s", "’s")) for x in surfaces) and not form.endswith(("'s", "’s")):
+                continue  # "Saint John" (of "Saint John's Health Center") is not St. John's, Antigua
+            if not short:
+                out.append(c)
+                continue
             if len(letters) <= 5 and not letters.isupper() and all(re.sub(r"[^A-Za-z]", "", x).isupper() for x in surfaces):
                 continue  # "La." is not "LA", "Snap" is not "SNAP"
             if all(_ABBREVIATION.match(x) for x in surfaces) and not address:
                 continue  # "Miss." alone is not Mississippi
-            if letters.islower() and not any(x[:1].islower() for x in surfaces):
-                continue  # "intel" (intelligence) is not Intel: a name is written capitalised
             out.append(c)
         return out
 

@@ -94,7 +94,7 @@ def address_container(s: "MentionScope") -> frozenset[str]:
     found = _ADDRESS_AFTER.match(s.doc.text, s.mention.end)
     if not found:
         return frozenset()
-    words = found.group(1).split()
+    words = found.group(1).rstrip("-–—").split()  # "Salem, Indiana- 'Trump is ...'"
     kb = s.geo.kb
     for n in range(len(words), 0, -1):  # longest name first: "New York" before "New"
         qids = frozenset(c.entity.qid for c in kb.candidates(" ".join(words[:n])) if c.entity.type in ("place", "country"))
