@@ -85,7 +85,7 @@ def build_kbs(folder: Path) -> list[Path]:
     out = []
     for name, extra in (("starter", []), ("open", ["--with", "open"])):
         home = folder / name
-        env = {"NEWSLINK_HOME": str(home), "NEWSLINK_KB_SOURCES": "", "PATH": "/usr/bin:/bin"}
+        env = {"NEWSLINK_HOME": str(home), "NEWSLINK_KB_SOURCES": "starter", "PATH": "/usr/bin:/bin"}
         subprocess.run([sys.executable, "-m", "newslink.search.cli", "kb", "build", *extra, "--json"], env=env, check=True, capture_output=True)
         out.append(home / "kb.sqlite")
     return out

@@ -30,7 +30,7 @@ NEWSLINK = [sys.executable, "-m", "newslink.search.cli"]
 
 
 def build(home: Path, *extra: str) -> tuple[float, dict]:
-    env = {"NEWSLINK_HOME": str(home), "NEWSLINK_KB_SOURCES": "", "PATH": "/usr/bin:/bin"}
+    env = {"NEWSLINK_HOME": str(home), "NEWSLINK_KB_SOURCES": "starter", "PATH": "/usr/bin:/bin"}
     started = time.perf_counter()
     out = subprocess.run([*NEWSLINK, "kb", "build", *extra, "--json"], env=env, check=True, capture_output=True, text=True)
     return time.perf_counter() - started, json.loads(out.stdout)
@@ -47,10 +47,51 @@ def gold_qids(path: Path) -> dict[str, set[str]]:
     return out
 
 
+def kbs_for_index(rounds: int) -> dict[str, Path]:
+    """A fresh data directory per KB (built outside the timing)."""
+    folder = Path(tempfile.mkdtemp(prefix="newslink-kbopen-index-"))
+    out = {}
+    for name, extra in (("starter", ()), ("starter+open", ("--with", "open"))):
+        build(folder / name, *extra)
+        out[name] = folder / name
+    return out
+
+
+def index_cost(homes: dict[str, Path], n: int, rounds: int) -> dict[str, float]:
+    """`newslink index` of the same N articles with each KB, alternating (ratios in one run)."""
+    from _common import corpus_file, iter_records
+
+    src = Path(tempfile.mkdtemp(prefix="newslink-kbopen-src-")) / "articles.jsonl"
+    with src.open("w", encoding="utf-8") as fh:
+        for i, rec in enumerate(iter_records(corpus_file("newsarticles2017"))):
+            if i >= n:
+                break
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    walls: dict[str, list[float]] = {name: [] for name in homes}
+    rss: dict[str, int] = {name: 0 for name in homes}
+    for r in range(rounds):
+        for name, home in homes.items():
+            env = {"NEWSLINK_HOME": str(home), "NEWSLINK_INDEX": f"kbopen-{r}", "NEWSLINK_KB_SOURCES": "starter" if name == "starter" else "starter,open",
+                   "PATH": "/usr/bin:/bin"}
+            started = time.perf_counter()
+            done = subprocess.run(["/usr/bin/time", "-f", "%M", *NEWSLINK, "index", str(src), "--workers", "1", "--no-progress", "--json"],
+                                  env=env, check=True, capture_output=True, text=True)
+            walls[name].append(time.perf_counter() - started)
+            rss[name] = max(rss[name], int(done.stderr.strip().splitlines()[-1]) // 1024)
+    rows = [[name, n, statistics.median(w), n / statistics.median(w), rss[name]] for name, w in walls.items()]
+    print(f"\nnewslink index of {n} newsarticles2017 articles, one process, median of {rounds} alternating rounds")
+    print(table(["KB", "articles", "wall s", "articles/s", "peak RSS MiB"], rows))
+    ratio = statistics.median(walls["starter"]) / statistics.median(walls["starter+open"])
+    print(f"throughput with the open data: {ratio:.2f}x the starter KB's; peak RSS {rss['starter+open'] - rss['starter']:+d} MiB")
+    return {"index_ratio": round(ratio, 3), "rss_delta_mib": rss["starter+open"] - rss["starter"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--wheel", action="store_true", help="also build the wheel and give its size")
+    parser.add_argument("--index", type=int, default=0, metavar="N",
+                        help="also index the first N articles of newsarticles2017 with each KB (one process, alternating rounds): articles/s and peak RSS")
     args = parser.parse_args()
     eval_dir = require_shared("eval")
     print(machine_line())
@@ -91,6 +132,8 @@ def main() -> None:
             figures[path.name.split(".")[0] + "_cov_open"] = held["starter+open"] / len(every)
         print("\nKB coverage of the development sets (distinct gold QIDs the KB holds)")
         print(table(["set", "type", "gold QIDs", *opened], cov_rows))
+    if args.index:
+        figures.update(index_cost(kbs_for_index(args.rounds), args.index, args.rounds))
     print(key_line("kb_open", {
         "build_s_starter": statistics.median(times["starter"]), "build_s_open": statistics.median(times["starter+open"]),
         "entities_open": stats["starter+open"]["entities"], "compiled_mib": mib(compiled), "wheel_mib": mib(wheel), **figures,

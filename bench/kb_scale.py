@@ -101,7 +101,7 @@ def import_dump(home: Path, dump: Path) -> dict:
     for RSS over its two halves) and then the gazetteer index it writes (its own RSS)."""
     home.mkdir(parents=True, exist_ok=True)
     kb = home / "kb.sqlite"
-    env = dict(os.environ, NEWSLINK_HOME=str(home), NEWSLINK_KB=str(kb), NEWSLINK_KB_SOURCES="")
+    env = dict(os.environ, NEWSLINK_HOME=str(home), NEWSLINK_KB=str(kb), NEWSLINK_KB_SOURCES="starter")
     run = check(run_child([sys.executable, "-c", IMPORT, str(kb), str(dump)], env=env, sample_every=0.5), "the dump import")
     result = run.json()
     half = run.wall / 2
