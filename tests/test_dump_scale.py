@@ -87,7 +87,7 @@ DumpImport(Path(sys.argv[1]), sys.argv[2], checkpoint_every=100).run(progress)
 def test_an_import_killed_with_sigkill_resumes(tmp_path: Path, session_home: Path, suffix: str) -> None:
     dump = write_dump(tmp_path / f"dump{suffix}", mixed_entities(1500))
     target = tmp_path / "kb.sqlite"
-    env = dict(os.environ, NEWSLINK_KB_SOURCES="")
+    env = dict(os.environ, NEWSLINK_KB_SOURCES="starter")
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(target), str(dump)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
         line = child.stdout.readline()
