@@ -250,3 +250,31 @@ def test_a_name_becomes_the_qid_after_the_kb_learns_it(home: Path) -> None:
     assert "name:ben-chavis" not in person and "name:jane-rowe" in person  # nothing counted twice
     found = json.loads(run("search", "--person", "Ben Chavis", "--json").stdout)
     assert found["query"]["filters"] == {"person": ["Q900301"]} and found["total"] == 2
+
+
+def test_api_lists_and_filters_unlinked_names(home: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from newslink.indexer.kb import KnowledgeBase
+    from newslink.search.api import create_app
+    from newslink.search.engines.embedded import EmbeddedEngine
+
+    engine, kb = EmbeddedEngine(home, "articles"), KnowledgeBase(home / "kb.sqlite")
+    try:
+        with TestClient(create_app(engine, kb)) as client:
+            listed = client.get("/search", params={"size": 0, "unlinked": "true"}).json()
+            assert set(listed["facets"]) == {"person", "org", "place"} and listed["query"]["unlinked"] is True
+            person = listed["facets"]["person"]
+            assert person[0] == {"qid": "name:ben-chavis", "label": "Ben Chavis", "count": 2, "selected": False, "unlinked": True}
+            assert all(b["unlinked"] and is_name_key(b["qid"]) for buckets in listed["facets"].values() for b in buckets)
+            found = client.get("/search", params={"person": "Ben Chavis"}).json()
+            assert found["total"] == 2 and found["query"]["filters"] == {"person": ["name:ben-chavis"]}
+            assert all(any(e["qid"] == "name:ben-chavis" and e["unlinked"] for e in h["entities"]) for h in found["hits"])
+            article = client.get("/articles/u-1").json()
+            assert {m["text"] for m in article["mentions"] if m["unlinked"] == "name:ben-chavis"} >= {"Ben Chavis", "Chavis"}
+            spec = client.get("/openapi.json").json()
+            bucket = spec["components"]["schemas"]["FacetBucketModel"]["properties"]["unlinked"]
+            assert bucket["type"] == "boolean" and "name:" in bucket["description"]
+    finally:
+        engine.close()
+        kb.close()
