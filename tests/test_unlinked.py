@@ -99,6 +99,8 @@ def test_places_must_be_written_as_places_and_one_word_orgs_twice() -> None:
     assert set(names_of(kb, "Police in Lexington County said so.", [("Lexington County", "GPE")])) == {("place", "name:lexington-county")}
     for junk in ("Brexit", "North", "Morning Ireland"):  # tagged GPE, never written as a place
         assert names_of(kb, f"After {junk} came, {junk} stayed.", [(junk, "GPE"), (junk, "GPE")]) == {}
+    for junk in ("Brexit", "East"):  # even "in Brexit", "in the East": words, not places
+        assert names_of(kb, f"Talks in {junk} began. In {junk} they ended.", [(junk, "GPE"), (junk, "GPE")]) == {}
     assert names_of(kb, "Talks on Acmecorp began. Acmecorp said no.", [("Acmecorp", "ORG")]) == {}
     assert set(names_of(kb, "Talks on Acmecorp began. Acmecorp said no.", [("Acmecorp", "ORG"), ("Acmecorp", "ORG")])) == {("org", "name:acmecorp")}
     # a word the article writes in lower case, a common surname, a person's surname here

@@ -77,6 +77,8 @@ _GENERIC_ORG_WORDS = frozenset(
 # A one-word place counts only where the text uses it as one: "in Dunmore", "from Raqqa".
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|from|near|outside|inside|around|across|into|through)\s+$", re.I)
 _SAINT = frozenset({"st", "st.", "saint"})
+# One word the NER often calls a place or organisation, read off newsarticles2017's lists: directions, a process.
+_NOT_LONE_NAMES = frozenset("north south east west brexit".split())
 # A capitalised word right before an organisation or place the NER cut short ("Al" of
 # "Al Jazeera News", "US" of "US Central Command"); function words at a sentence start aside.
 _CAPITALISED_BEFORE = re.compile(r"(?<!\w)([A-Z][\w'’-]*) $")
@@ -370,6 +372,8 @@ class UnlinkedNames:
             return False  # "Trump" tagged GPE, "Chavis" tagged ORG
         if word.isupper():
             return False  # a bare acronym: only as the short form of a name given in full
+        if low in _NOT_LONE_NAMES:
+            return False
         return seen is None or seen.get(surface, 0) >= 2  # an organisation named twice; a place "in" it
 
 
