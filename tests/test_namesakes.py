@@ -124,3 +124,15 @@ def test_minor_parties_need_their_country_and_words_are_no_regions_towns() -> No
     body = "The Green Party of Switzerland won two seats in Switzerland."
     assert link(kb, body, [("Green Party of Switzerland", "ORG"), ("Switzerland", "GPE")])[("Green Party of Switzerland", 0)] == "Q659739"
     assert link(kb, "The Baltic states met in Riga.", [("Baltic", "LOC")])[("Baltic", 0)] is None
+
+
+def test_a_sentence_that_counts_provinces_reads_its_names_as_provinces() -> None:
+    kb = MemoryKB()
+    kb.add("Q414", "country", "Argentina", popularity=300, description="country in South America")
+    kb.add("Q44754", "place", "Buenos Aires", kind="province", popularity=150, description="province of Argentina", country="Q414")
+    kb.add("Q44244", "place", "Santa Fe", kind="admin1_capital", popularity=77, description="city in Santa Fe, Argentina", country="Q414", admin1="Q44823")
+    kb.add("Q44823", "place", "Santa Fe", kind="province", popularity=30, description="province of Argentina", country="Q414")
+    body = "Rains reached 27 mm in parts of Buenos Aires province, 83 mm in Cordoba and 41 in Santa Fe."
+    assert link(kb, body, [("Buenos Aires", "GPE"), ("Santa Fe", "GPE")])[("Santa Fe", 0)] == "Q44823"
+    body = "The mayor of Santa Fe opened a school on Monday. Rains hit Buenos Aires."
+    assert link(kb, body, [("Santa Fe", "GPE"), ("Buenos Aires", "GPE")])[("Santa Fe", 0)] == "Q44244"

@@ -146,8 +146,8 @@ class SurfaceFilter:
             surfaces = {x for x in all_surfaces if normalize_alias(x) == normalize_alias(form)} or all_surfaces
             if letters.islower() and not any(x[:1].islower() for x in surfaces):
                 continue  # "intel" is not Intel, "west coast" not West Coast, Tasmania: a name is written capitalised
-            if all(x.endswith(("'s", "’s")) for x in surfaces) and not form.endswith(("'s", "’s")):
-                continue  # "Saint John" (of "Saint John's Health Center") is not St. John's, Antigua
+            if c.entity.type == "place" and all(x.endswith(("'s", "’s")) for x in surfaces) and not form.endswith(("'s", "’s")):
+                continue  # "Saint John" (of "Saint John's Health Center") is not St. John's, Antigua (but "Sainsbury" is Sainsbury's)
             if not short:
                 out.append(c)
                 continue

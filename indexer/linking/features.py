@@ -156,6 +156,10 @@ _ADMIN_AFTER = re.compile(rf"(?:\s*(?:,|and|&)\s*{_NAME})*,?\s+{_ADMIN_NOUN}\b")
 # "the provinces of Santa Fe, Corrientes and Formosa", "the state of Georgia".
 _ADMIN_BEFORE = re.compile(rf"\b{_ADMIN_NOUN} of\s+(?:{_NAME}\s*(?:,|and|&)\s*)*$")
 ADMIN_LOOKBACK = 120
+SENTENCE_REACH = 300
+# A place written as a region anywhere in a sentence: "Buenos Aires province", "Hebei province".
+# (provinces and the like only: "Gulf states", "member states", "Washington state" say nothing of a list)
+_ADMIN_NAMED = re.compile(r"[A-Z][\w'’.-]*\s+(?:provinces?|prefectures?|governorates?|oblasts?)\b")
 
 
 def admin_word(m: Mention, c: Candidate, s: MentionScope) -> float:
@@ -167,7 +171,12 @@ def admin_word(m: Mention, c: Candidate, s: MentionScope) -> float:
     text = s.doc.text
     if _ADMIN_AFTER.match(text, m.end) or _ADMIN_BEFORE.search(text[max(0, m.start - ADMIN_LOOKBACK) : m.start]):
         return 1.0
-    return 0.0
+    # "rains in Buenos Aires province, 41 mm in Santa Fe, 95 in Corrientes": a sentence
+    # that counts provinces speaks of provinces (half the weight of naming this one so).
+    lo = max(text.rfind(". ", 0, m.start), text.rfind("\n", 0, m.start), m.start - SENTENCE_REACH)
+    hi_stop = [i for i in (text.find(". ", m.end), text.find("\n", m.end)) if i >= 0]
+    hi = min(hi_stop + [m.end + SENTENCE_REACH])
+    return 0.5 if _ADMIN_NAMED.search(text, max(lo, 0), hi) else 0.0
 
 
 SCORE_FEATURES: dict[str, Feature] = {
