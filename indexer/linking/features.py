@@ -53,7 +53,7 @@ _HONORIFIC_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+$")
 class MentionScope:
     """What the features of one mention read: the mention, its document, and memos."""
 
-    __slots__ = ("mention", "doc", "geo", "surface_key", "own_words", "_team", "_coherence", "_dateline", "_address")
+    __slots__ = ("mention", "doc", "geo", "surface_key", "own_words", "_team", "_coherence", "_dateline", "_address", "_region")
 
     def __init__(self, mention: Mention, doc: DocumentContext, geo: Geography) -> None:
         self.mention = mention
@@ -64,6 +64,7 @@ class MentionScope:
         self._team: bool | None = None
         self._dateline: bool | None = None
         self._address: frozenset[str] | None = None
+        self._region: float | None = None
         self._coherence: dict[str, tuple[int, int]] = {}
 
     def in_dateline(self) -> bool:
@@ -76,6 +77,12 @@ class MentionScope:
         if self._address is None:
             self._address = address_container(self)
         return self._address
+
+    def region_words(self) -> float:
+        """``region_words`` of this mention, once for all its candidates."""
+        if self._region is None:
+            self._region = region_words(self.doc.text, self.mention)
+        return self._region
 
     def named_as_team(self) -> bool:
         if self._team is None:
@@ -162,21 +169,25 @@ SENTENCE_REACH = 300
 _ADMIN_NAMED = re.compile(r"[A-Z][\w'’.-]*\s+(?:provinces?|prefectures?|governorates?|oblasts?)\b")
 
 
-def admin_word(m: Mention, c: Candidate, s: MentionScope) -> float:
-    """The text calls the name a province, state or county ("Santa Fe province",
-    "the state of Georgia"): the region, not its capital city or the country."""
-    e = c.entity
-    if e.type != "place" or e.kind in CITY_KINDS or e.kind == "admin1_capital":
-        return 0.0
-    text = s.doc.text
+def region_words(text: str, m: Mention) -> float:
+    """How plainly the text calls the name a region: 1.0 right beside it ("Santa Fe
+    province", "the state of Georgia"), 0.5 where its sentence counts provinces
+    ("rains in Buenos Aires province, 41 mm in Santa Fe, 95 in Corrientes"), else 0."""
     if _ADMIN_AFTER.match(text, m.end) or _ADMIN_BEFORE.search(text[max(0, m.start - ADMIN_LOOKBACK) : m.start]):
         return 1.0
-    # "rains in Buenos Aires province, 41 mm in Santa Fe, 95 in Corrientes": a sentence
-    # that counts provinces speaks of provinces (half the weight of naming this one so).
     lo = max(text.rfind(". ", 0, m.start), text.rfind("\n", 0, m.start), m.start - SENTENCE_REACH)
     hi_stop = [i for i in (text.find(". ", m.end), text.find("\n", m.end)) if i >= 0]
     hi = min(hi_stop + [m.end + SENTENCE_REACH])
     return 0.5 if _ADMIN_NAMED.search(text, max(lo, 0), hi) else 0.0
+
+
+def admin_word(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """The text calls the name a province, state or county: the region, not its
+    capital city or the country."""
+    e = c.entity
+    if e.type != "place" or e.kind in CITY_KINDS or e.kind == "admin1_capital":
+        return 0.0
+    return s.region_words()
 
 
 SCORE_FEATURES: dict[str, Feature] = {

@@ -28,10 +28,6 @@ class Geo:
     countries: frozenset[str]
     places: frozenset[str]
 
-    def contains_or_shares(self, qid: str, other: "Geo") -> bool:
-        """``qid`` (with geography ``other``) lies in this one, or both share a country."""
-        return qid in self.places or qid in self.countries or bool(self.countries & other.countries)
-
 
 class Geography:
     """Countries and places of KB entities, cached per (QID, depth)."""

@@ -111,8 +111,8 @@ def placed_by_text(c: Candidate, s: "MentionScope") -> bool:
     containers = s.address()
     if not containers:
         return False
-    geo = s.geo.of(c.entity.qid)
-    return bool(containers & (geo.places | geo.countries | {c.entity.admin1, c.entity.country}))
+    geo = s.geo.of(c.entity.qid)  # (it holds the KB's admin-1 and country columns)
+    return bool(containers & (geo.places | geo.countries))
 
 
 def outclassed(cands: list[Candidate], s: "MentionScope") -> list[Candidate]:
