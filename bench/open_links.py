@@ -90,7 +90,7 @@ def report(args: argparse.Namespace) -> None:
     groups: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
         v = r.get("verdict") or "unjudged"
-        for g in ("all", f"{r['change']}", f"type {r['type']}", f"kind {r['kind']}"):
+        for g in ("all", f"{r['change']}", f"type {r['type']}", f"method {r['method']}", f"kind {r['kind']}"):
             groups[g][v] += 1
     out = []
     for g, c in sorted(groups.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
