@@ -8,16 +8,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from .article import Article
+from .codeversion import code_version
 from .schema import COUNTRY_NAMED, FACET_TYPES
 from .linking import Link
 from .linking.unlinked import UnlinkedName
 from .rollup import EntityLookup, rolled_up_countries
 
 
-# Bump when ``build_document`` gives another document for the same article and KB
-# (a new field, another entity shape, a linker change meant to apply to stored
-# articles): it is part of every content hash, so the next ``newslink index``
-# re-does every article instead of skipping it as unchanged.
+# Part of every content hash, with the code version (``codeversion.py``: a digest
+# of the linking code's sources, so a linker change re-does stored articles by
+# itself). Bump it only to force a re-parse the sources cannot show (a change of
+# meaning in data the code reads from elsewhere).
 DOCUMENT_FORMAT = 1
 
 
@@ -28,10 +29,11 @@ def content_hash(article: Article) -> str:
     that reads an article whose id, hash and KB version are already in the index
     skips it without parsing. The fields are those the document keeps besides its id (title, text,
     date, source, url, meta), as the reader normalised them, so a re-read of the same
-    record always hashes the same and an edit of any of them does not.
+    record always hashes the same and an edit of any of them does not. The code
+    version is in it too: a document made by other linking code is not skipped.
     """
     fields = {k: v for k, v in article.to_dict().items() if k != "id"}  # the id is what the hash is stored under
-    basis = json.dumps([DOCUMENT_FORMAT, fields], ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    basis = json.dumps([DOCUMENT_FORMAT, code_version(), fields], ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.blake2b(basis.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 

@@ -34,10 +34,19 @@ def stored_mentions(doc: dict[str, Any]) -> list[Mention]:
 
 
 def relink_document(doc: dict[str, Any], linker: Linker, kb_version: str) -> dict[str, Any]:
+    """``doc`` linked again from its stored mentions with ``linker``'s KB.
+
+    It keeps its stored ``content_hash``: the hash holds the code version that
+    *extracted* the mentions (``codeversion.py``), and re-linking does not extract
+    them again. After a code change, a reindex re-links at once, and the next
+    ``newslink index`` still parses those articles again (their mentions may differ).
+    """
     article = article_from_document(doc)
     text = article.body_for_nlp
     links = linker.link(stored_mentions(doc), text)
-    return build_document(article, links, kb_version, linker.kb, unlinked=UnlinkedNames(linker.kb, linker.threshold).find(links, text))
+    new = build_document(article, links, kb_version, linker.kb, unlinked=UnlinkedNames(linker.kb, linker.threshold).find(links, text))
+    new["content_hash"] = doc.get("content_hash")
+    return new
 
 
 # --------------------------------------------------------------------------- many documents
