@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows: the workers' CPU is then not reported
+    resource = None  # type: ignore[assignment]
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -25,7 +30,7 @@ from .article import Article
 from .document import article_from_document, build_document, content_hash
 from .kb import KnowledgeBase
 from .linking import Explanation, Link, Linker
-from .linking.unlinked import UnlinkedNames
+from .linking.unlinked import UnlinkedName, UnlinkedNames
 from .mentions import extract_mentions
 from .nlp import load_pipeline
 from .readers import ReadItem
@@ -51,6 +56,13 @@ class IndexSummary:
     mentions: int = 0
     nil_mentions: int = 0
     seconds: float = 0.0
+    # CPU seconds of the job: this process (reading, hashing, look-ups, building and
+    # writing documents; parsing too when it runs without workers) and its linking
+    # workers (counted once they have exited; not those a fork server forked). Where
+    # the parent's share per article nears a worker's divided by the workers, the
+    # parent is the bottleneck (bench/index_throughput.py --workers-list).
+    cpu_seconds: float = 0.0
+    worker_cpu_seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,6 +82,8 @@ class IndexSummary:
             "nil_mentions": self.nil_mentions,
             "seconds": round(self.seconds, 2),
             "articles_per_second": round(rate, 1),
+            "cpu_seconds": round(self.cpu_seconds, 3),
+            "worker_cpu_seconds": round(self.worker_cpu_seconds, 3),
         }
 
 
@@ -87,29 +101,44 @@ def _nlp_for(kb: KnowledgeBase) -> Language:
     return nlp
 
 
+# What one article comes back as: its links, and (when asked for) its unlinked names.
+Linked = tuple[list[Link], list[UnlinkedName]]
+
+
 class _Linking:
-    """What one process needs to turn texts into links: spaCy + gazetteer + linker."""
+    """What one process needs to turn texts into links: spaCy + gazetteer + linker
+    (+ the unlinked-name finder, loaded when first asked for)."""
 
     def __init__(self, kb: KnowledgeBase, linker: Linker) -> None:
         self.kb = kb
         self.linker = linker
         self.nlp: Language = _nlp_for(kb)
+        self._names: UnlinkedNames | None = None
 
     def links(self, doc: Doc, text: str) -> list[Link]:
         """``text`` is what ``doc`` was made from (``doc.text`` rebuilds it token by token)."""
         return self.linker.link(extract_mentions(doc, self.kb), text)
 
-    def link_texts(self, texts: list[str], batch_size: int) -> list[list[Link]]:
-        return [self.links(doc, text) for doc, text in zip(self.nlp.pipe(texts, batch_size=batch_size), texts)]
+    def linked(self, doc: Doc, text: str, names: bool) -> Linked:
+        links = self.links(doc, text)
+        if not names:
+            return links, []
+        if self._names is None:
+            self._names = UnlinkedNames(self.kb, self.linker.threshold)
+        return links, self._names.find(links, text)
+
+    def link_texts(self, texts: list[str], batch_size: int, names: bool) -> list[Linked]:
+        return [self.linked(doc, text, names) for doc, text in zip(self.nlp.pipe(texts, batch_size=batch_size), texts)]
 
 
-def _worker(parent_pid: int, kb_path: str, kb_version: str, threshold: float, batch_size: int, tasks: Any, results: Any) -> None:
+def _worker(parent_pid: int, kb_path: str, kb_version: str, threshold: float, batch_size: int, names: bool, tasks: Any, results: Any) -> None:
     """A linking process: texts in, compact links out (never whole spaCy Docs).
 
-    Parsing, gazetteer matching, mention extraction and linking all happen here,
-    so the parent only reads articles and writes documents. Shipping back the
-    Link objects (a few hundred bytes per article) instead of serialized Docs
-    keeps the parent from becoming the bottleneck.
+    Parsing, gazetteer matching, mention extraction, linking and (``names``) finding
+    the unlinked names all happen here, so the parent only reads articles and
+    builds and writes documents. Shipping back the Link objects (a few hundred
+    bytes per article) instead of serialized Docs keeps the parent from becoming
+    the bottleneck.
     """
     exit_with_parent(parent_pid)
     try:
@@ -126,7 +155,7 @@ def _worker(parent_pid: int, kb_path: str, kb_version: str, threshold: float, ba
             break
         chunk_id, texts = task
         try:
-            results.put((chunk_id, linking.link_texts(texts, batch_size), None))
+            results.put((chunk_id, linking.link_texts(texts, batch_size, names), None))
         except BaseException:  # noqa: BLE001
             results.put((chunk_id, None, traceback.format_exc()))
 
@@ -220,6 +249,17 @@ class EntityPipeline:
 
         Nothing is loaded and no worker started before the first article arrives: a
         rerun whose articles are all unchanged never pays for spaCy."""
+        for article, (links, _names) in self._stream(articles, names=False):
+            yield article, links
+
+    def process_named(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Link], list[UnlinkedName]]]:
+        """:meth:`process` with each article's unlinked names (``UnlinkedNames.find``),
+        found where it was parsed: in a worker, not in this process (the parent of a
+        pool only reads and writes, which keeps it from being the bottleneck)."""
+        for article, (links, names) in self._stream(articles, names=True):
+            yield article, links, names
+
+    def _stream(self, articles: Iterable[Article], names: bool) -> Iterator[tuple[Article, Linked]]:
         articles = iter(articles)
         first = next(articles, None)
         if first is None:
@@ -239,21 +279,21 @@ class EntityPipeline:
         articles = itertools.chain(head, articles)
         self.workers_used = workers
         if workers > 1:
-            yield from self._process_pool(articles, workers, chunk)
+            yield from self._process_pool(articles, workers, chunk, names)
             return
         linking = self._linking
         pairs = ((a.body_for_nlp, a) for a in articles)
         for doc, article in linking.nlp.pipe(pairs, as_tuples=True, batch_size=chunk):
-            yield article, linking.links(doc, article.body_for_nlp)
+            yield article, linking.linked(doc, article.body_for_nlp, names)
 
-    def _process_pool(self, articles: Iterable[Article], n_process: int, chunk_size: int) -> Iterator[tuple[Article, list[Link]]]:
+    def _process_pool(self, articles: Iterable[Article], n_process: int, chunk_size: int, names: bool) -> Iterator[tuple[Article, Linked]]:
         ctx = _pool_context(self.kb)
         tasks = ctx.Queue()
         results = ctx.Queue()
         workers = [
             ctx.Process(
                 target=_worker,
-                args=(os.getpid(), str(self.kb.path), self.kb.version, self.linker.threshold, chunk_size, tasks, results),
+                args=(os.getpid(), str(self.kb.path), self.kb.version, self.linker.threshold, chunk_size, names, tasks, results),
                 name=f"newslink-linker-{i}",
                 daemon=True,
             )
@@ -261,9 +301,14 @@ class EntityPipeline:
         ]
         for w in workers:
             w.start()
-        max_in_flight = 2 * n_process + 2  # bounded: memory stays flat on any corpus
-        pending: dict[int, list[Article]] = {}
-        done: dict[int, list[list[Link]]] = {}
+        # Bounded, so memory stays flat on any corpus: chunks sent and not yet back
+        # (enough to keep every worker fed), and chunks held for the output order.
+        # The two are separate so that one slow chunk (long articles) does not stop
+        # the other workers: they get new chunks while its successors wait here.
+        max_in_flight = 2 * n_process + 2
+        max_held = 4 * max_in_flight
+        pending: dict[int, list[Article]] = {}  # sent, not yet yielded
+        done: dict[int, list[Linked]] = {}
         next_out = 0
         sent = 0
         finished = False
@@ -271,7 +316,7 @@ class EntityPipeline:
         def receive() -> None:
             while True:
                 try:
-                    chunk_id, links, error = results.get(timeout=1.0)
+                    chunk_id, linked, error = results.get(timeout=1.0)
                 except queue.Empty:
                     dead = [w for w in workers if not w.is_alive()]
                     if dead:
@@ -279,15 +324,14 @@ class EntityPipeline:
                     continue
                 if error is not None:
                     raise RuntimeError(f"linking worker failed:\n{error}")
-                done[chunk_id] = links
+                done[chunk_id] = linked
                 return
 
-        def ready() -> Iterator[tuple[Article, list[Link]]]:
+        def ready() -> Iterator[tuple[Article, Linked]]:
             nonlocal next_out
             while next_out in done:
                 chunk = pending.pop(next_out)
-                for article, links in zip(chunk, done.pop(next_out)):
-                    yield article, links
+                yield from zip(chunk, done.pop(next_out))
                 next_out += 1
 
         try:
@@ -300,7 +344,7 @@ class EntityPipeline:
                 tasks.put((sent, [a.body_for_nlp for a in chunk]))
                 sent += 1
                 chunk = []
-                while len(pending) >= max_in_flight:
+                while len(pending) - len(done) >= max_in_flight or len(pending) >= max_held:
                     receive()
                     yield from ready()
             if chunk:
@@ -355,7 +399,7 @@ def run_index(
     a server gone): ``summary.committed`` is then what the index keeps.
     """
     summary = summary if summary is not None else IndexSummary()
-    started = time.time()
+    started, cpu_started, workers_started = time.time(), time.process_time(), _children_cpu()
 
     def report(problem: Problem) -> None:
         if problem.fatal:
@@ -406,7 +450,6 @@ def run_index(
     batch_kinds: list[str] = []
     located: dict[str, Article] = {}  # the articles of ``batch``, for where an engine rejection came from
     since_commit = 0
-    names = UnlinkedNames(pipeline.kb, pipeline.linker.threshold)
 
     def flush() -> None:
         nonlocal since_commit
@@ -441,8 +484,8 @@ def run_index(
         batch_kinds.clear()
         located.clear()
 
-    for article, links in pipeline.process(articles()):
-        batch.append(build_document(article, links, kb_version, pipeline.kb, unlinked=names.find(links, article.body_for_nlp)))
+    for article, links, unlinked in pipeline.process_named(articles()):
+        batch.append(build_document(article, links, kb_version, pipeline.kb, unlinked=unlinked))
         batch_kinds.append(kinds.popleft())
         located[article.id] = article
         if len(batch) >= write_batch:
@@ -455,4 +498,14 @@ def run_index(
     sink.commit()
     summary.committed = summary.indexed
     summary.seconds = time.time() - started
+    summary.cpu_seconds = time.process_time() - cpu_started
+    summary.worker_cpu_seconds = _children_cpu() - workers_started
     return summary
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's exited (and reaped) child processes."""
+    if resource is None:
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

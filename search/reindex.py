@@ -11,7 +11,6 @@ from typing import Any
 
 from newslink.indexer.document import article_from_document, build_document
 from newslink.indexer.kb import KnowledgeBase
-from newslink.indexer.linking.unlinked import UnlinkedNames
 from newslink.indexer.processes import available_cpus, workers_for
 from newslink.indexer.relink import relink_documents
 
@@ -31,9 +30,8 @@ def _reparsed(docs: Iterator[dict[str, Any]], kb: KnowledgeBase, workers: int, f
             olds[doc["id"]] = doc.get("entities")
             yield article_from_document(doc)
 
-    names = UnlinkedNames(kb, pipeline.linker.threshold)
-    for article, links in pipeline.process(articles()):
-        new = build_document(article, links, kb.version, kb, unlinked=names.find(links, article.body_for_nlp))
+    for article, links, unlinked in pipeline.process_named(articles()):
+        new = build_document(article, links, kb.version, kb, unlinked=unlinked)
         yield olds.pop(article.id, None) != new.get("entities"), new
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from newslink.indexer.document import build_document
 from newslink.indexer.pipeline import EntityPipeline, run_index
 from newslink.indexer.processes import workers_for
@@ -42,6 +44,27 @@ def test_worker_pool_matches_one_process_in_order(pipeline, corpus_docs, kb) -> 
         assert doc == expected
 
 
+@pytest.mark.parametrize("n_process", [1, 2])
+def test_unlinked_names_found_where_parsed_match_one_process(kb, pipeline, n_process) -> None:
+    """``process_named``: the workers find the unlinked names; the same as in one process."""
+    from newslink.indexer.article import Article
+    from newslink.indexer.linking.unlinked import UnlinkedNames
+
+    extra = [Article(id=f"named-{k}", title="Council vote",
+                     text=f"Ben Chavis{k and ' Jr.'} spoke in Chicago on Monday. Chavis said Jane Rowe of Brightwater Holdings agreed. "
+                          "Later Ms. Rowe left the meeting.") for k in range(2)]
+    articles = [*_articles(2), *extra] * 2
+    names = UnlinkedNames(kb)
+    expected = []
+    for a in articles:
+        links = pipeline.link_text(a.body_for_nlp)
+        expected.append(build_document(a, links, kb.version, kb, unlinked=names.find(links, a.body_for_nlp)))
+    assert any(e.get("unlinked") for d in expected for e in d["entity_list"])  # there are names to find
+    pool = EntityPipeline(kb, n_process=n_process, batch_size=4)
+    docs = [build_document(a, links, kb.version, kb, unlinked=found) for a, links, found in pool.process_named(iter(articles))]
+    assert docs == expected
+
+
 def test_worker_pool_streams_and_stops_cleanly(kb) -> None:
     pool = EntityPipeline(kb, n_process=2, batch_size=2)
     consumed = 0
@@ -56,7 +79,7 @@ def test_worker_pool_streams_and_stops_cleanly(kb) -> None:
     first = list(itertools.islice(gen, 5))
     gen.close()  # the workers are stopped, nothing hangs
     assert len(first) == 5
-    assert consumed <= 5 + (2 * 2 + 2) * 2 + 2  # only a bounded window was read ahead
+    assert consumed <= 5 + 4 * (2 * 2 + 2) * 2 + 2  # only a bounded window was read ahead (chunks held for the order)
 
 
 def test_run_index_with_the_pool(kb, embedded_engine) -> None:
