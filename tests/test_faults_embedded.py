@@ -270,6 +270,54 @@ def test_a_search_racing_a_reindex_swap_follows_the_new_generation(tmp_path: Pat
     assert reader.generation == target.generation
 
 
+def test_a_reader_checks_for_a_swap_at_most_once_per_interval_and_then_follows_it(tmp_path: Path) -> None:
+    """Searches within FRESH_SECONDS of the last check neither stat live.json nor reload;
+    the first one after it follows a promoted generation (a fake clock: no sleeping)."""
+    from newslink.search.engines import embedded
+
+    writer = EmbeddedEngine(tmp_path)
+    writer.write(_docs(3))
+    writer.close()
+    reader = EmbeddedEngine(tmp_path)
+    now = [1000.0]
+    reader._clock = lambda: now[0]
+    checks = []
+    real_check = reader._live_mtime
+    reader._live_mtime = lambda: (checks.append(1), real_check())[1]  # this reader's stats of live.json
+    live_stats = lambda: len(checks)  # noqa: E731
+    assert reader.search(SearchQuery(text="iran")).total == 3  # the first query checks and reloads
+    old, checked = reader.generation, live_stats()
+    assert checked == 1
+
+    rebuild = EmbeddedEngine(tmp_path)
+    target = rebuild.create_generation()
+    target.write(_docs(5))
+    rebuild.promote(target)
+    now[0] += embedded.FRESH_SECONDS / 2
+    assert reader.search(SearchQuery(text="iran")).total == 3  # within the interval: the snapshot it had
+    assert reader.generation == old and live_stats() == checked  # no stat of live.json
+    now[0] += embedded.FRESH_SECONDS
+    assert reader.search(SearchQuery(text="iran")).total == 5  # due: follows the promoted generation
+    assert reader.generation == target.generation != old
+    rebuild.close()
+
+
+def test_info_reports_the_live_generation_at_once(tmp_path: Path) -> None:
+    """``info`` (status, /health) does not wait for the interval: it reports what is live now."""
+    EmbeddedEngine(tmp_path).close()
+    reader = EmbeddedEngine(tmp_path)
+    reader._clock = lambda: 1000.0  # time stands still: only a forced check can see the swap
+    assert reader.count() == 0
+    rebuild = EmbeddedEngine(tmp_path)
+    target = rebuild.create_generation()
+    target.write(_docs(2))
+    rebuild.promote(target)
+    assert reader.count() == 0  # the snapshot of this instant
+    assert reader.info()["generation"] == target.generation and reader.info()["documents"] == 2
+    assert reader.count() == 2
+    rebuild.close()
+
+
 def test_an_index_job_opened_before_a_swap_writes_into_the_new_generation(tmp_path: Path) -> None:
     """A job that opened the index, then a reindex swapped generations, then the job writes: nothing lost."""
     EmbeddedEngine(tmp_path).close()
@@ -310,6 +358,7 @@ def test_searches_keep_answering_while_a_reindex_swaps_generations(tmp_path: Pat
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+    reader.refresh()  # the swap is seen within FRESH_SECONDS; now, without waiting for it
     totals.append(reader.search(SearchQuery(text="iran", size=1)).total)
     assert errors == []
     assert set(totals) == {3000}, sorted(set(totals))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import tantivy
 
 from newslink.search.query import QueryError, SearchQuery
 from newslink.search.service import NewsLink
@@ -97,9 +98,10 @@ def test_get_and_iter(filled_embedded, corpus_docs) -> None:
     assert filled_embedded.count_entity("country", "Q794") == 4
 
 
-def test_stored_documents_round_trip_whole_in_both_layouts(tmp_path, corpus_docs, kb, monkeypatch) -> None:
-    """Documents are stored as hit fields + the rest (two JSON texts); ones stored before
-    that, as one JSON text, still read back whole and still make the same hits."""
+def test_stored_documents_round_trip_whole_in_every_layout(tmp_path, corpus_docs, kb, monkeypatch) -> None:
+    """Documents are stored as hit fields + the rest (two JSON texts), title and text only in
+    their own stored fields; ones stored before that (title and text in the JSON too, or the
+    whole document as one JSON text) still read back whole and still make the same hits."""
     import json
     from dataclasses import asdict
 
@@ -108,14 +110,22 @@ def test_stored_documents_round_trip_whole_in_both_layouts(tmp_path, corpus_docs
     new = embedded.EmbeddedEngine(tmp_path / "new")
     assert new.write(corpus_docs) == []
     new.commit()
+    monkeypatch.setattr(embedded, "_FIELD_KEYS", ())
+    twice = embedded.EmbeddedEngine(tmp_path / "twice")
+    assert twice.write(corpus_docs) == []
+    twice.commit()
     monkeypatch.setattr(embedded, "_stored_bytes", lambda doc: json.dumps(doc, ensure_ascii=False).encode("utf-8"))
     old = embedded.EmbeddedEngine(tmp_path / "old")
     assert old.write(corpus_docs) == []
     old.commit()
     monkeypatch.undo()
-    for engine in (new, old):
+    stored = new._searcher().doc(new._searcher().search(tantivy.Query.all_query(), 1).hits[0][1])
+    head, rest = (json.loads(part) for part in bytes(stored["doc"][0]).split(b"\n"))
+    assert "text" not in rest and "title" not in head and stored.get_first("text")  # stored once, in their fields
+    for engine in (new, twice, old):
         assert {d["id"]: d for d in engine.iter_documents()} == {d["id"]: d for d in corpus_docs}
+        assert engine.get(corpus_docs[0]["id"]) == corpus_docs[0]
     for query in (SearchQuery(text="iran"), SearchQuery(filters={"country": ["Q794"]}), SearchQuery(text="iran", highlight=False)):
-        a, b = NewsLink(new, kb).search(query), NewsLink(old, kb).search(query)
-        assert a.total and [asdict(h) for h in a.hits] == [asdict(h) for h in b.hits]
+        a, b, c = (NewsLink(e, kb).search(query) for e in (new, twice, old))
+        assert a.total and [asdict(h) for h in a.hits] == [asdict(h) for h in b.hits] == [asdict(h) for h in c.hits]
         assert all(h.snippet and h.title for h in a.hits)

@@ -32,6 +32,10 @@ from .tantivy_query import ANALYZER, QueryCompiler, analyzer
 
 SNIPPET_CHARS = hits.SNIPPET_CHARS  # the name other modules used before hits.py
 WRITER_HEAP = 256 * 1024 * 1024
+# How stale a search may be: another process's commits and a promoted generation (a
+# reindex's swap) are seen within this. Checking live.json and reloading on every query
+# cost a stat and a reload per search; once per interval costs nothing measurable.
+FRESH_SECONDS = 0.2
 _analyzer = analyzer  # the analysis the contract tests' oracle reproduces
 
 
@@ -55,6 +59,8 @@ class EmbeddedEngine(Engine):
         self.root = Path(home) / "indexes" / check_index_name(index_name)
         self.index_name = index_name
         self.root.mkdir(parents=True, exist_ok=True)
+        self._live_path = str(self.root / "live.json")  # a str: os.stat without building a Path per query
+        self._clock = time.monotonic  # what FRESH_SECONDS is measured with (a test drives its own)
         self._pinned = generation is not None  # a generation being built, not the live one
         self.generation = generation or self._live_generation() or self._claim_first_generation()
         self.analyzer = analyzer()
@@ -84,7 +90,8 @@ class EmbeddedEngine(Engine):
         self.index.register_tokenizer(ANALYZER, self.analyzer)
         self._writer: tantivy.IndexWriter | None = None
         self._broken = False  # the writer failed (a full disk): close() must not commit through it
-        self._last_reload = 0.0
+        self._last_reload = float("-inf")  # the first query reloads
+        self._current: tantivy.Searcher | None = None
         self._opened_live_mtime = self._live_mtime()
 
     def _live_file(self) -> Path:
@@ -98,7 +105,7 @@ class EmbeddedEngine(Engine):
 
     def _live_mtime(self) -> float:
         try:
-            return self._live_file().stat().st_mtime
+            return os.stat(self._live_path).st_mtime
         except FileNotFoundError:
             return 0.0
 
@@ -137,9 +144,20 @@ class EmbeddedEngine(Engine):
         return "gen-" + datetime.now().strftime("%Y%m%d%H%M%S%f")
 
     def _searcher(self) -> tantivy.Searcher:
-        """A fresh-enough searcher: follows a promoted generation and new commits."""
+        """A fresh-enough searcher: follows new commits and a promoted generation within
+        ``FRESH_SECONDS`` (a query in between reuses the last one: no stat, no reload)."""
         with self._reader_lock:
-            return self._fresh_searcher()
+            if self._current is None or self._clock() - self._last_reload > FRESH_SECONDS:
+                self._current = self._fresh_searcher()
+            return self._current
+
+    def refresh(self) -> None:
+        """See the latest commit and live generation now, not within ``FRESH_SECONDS``
+        (``info`` does: a status or health check reports what is on disk)."""
+        with self._reader_lock:
+            self._current = None
+            self._last_reload = float("-inf")  # due: check live.json and reload now
+            self._current = self._fresh_searcher()
 
     def _fresh_searcher(self) -> tantivy.Searcher:
         if not self._pinned and self._live_mtime() != self._opened_live_mtime:
@@ -149,8 +167,8 @@ class EmbeddedEngine(Engine):
                 self.generation = live
                 self._open()
             self._opened_live_mtime = self._live_mtime()
-        now = time.monotonic()
-        if now - self._last_reload > 0.2:
+        now = self._clock()
+        if now - self._last_reload > FRESH_SECONDS:
             try:
                 self.index.reload()
             except ValueError as exc:
@@ -267,6 +285,7 @@ class EmbeddedEngine(Engine):
             except ValueError as exc:
                 raise self._write_failed("committing to", exc) from exc
             self.index.reload()
+            self._current = None  # this engine's own commit is seen by its next query
 
     def close(self) -> None:
         if self._writer is not None:
@@ -395,7 +414,8 @@ class EmbeddedEngine(Engine):
             offset += len(result.hits)
 
     def info(self) -> dict[str, Any]:
-        documents = self.count()  # first: follows a newly promoted generation before we describe it
+        self.refresh()  # first: follows a newly promoted generation before we describe it
+        documents = self.count()
         size = sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
         return {
             "engine": self.name,
@@ -475,20 +495,40 @@ def _write_pid(path: Path) -> None:
 
 
 # The stored document is two JSON texts joined by a newline: first what a search
-# hit shows, then the rest (text, mentions, facets). A hit decodes only the first,
+# hit shows, then the rest (mentions, facets, …). A hit decodes only the first,
 # ~1 KB instead of the whole article with every mention (a sixth of a faceted
 # query's time before). json.dumps escapes control characters, so the newline is
 # unambiguous; a document stored before this layout is one JSON text, and reads
 # back the same way.
 # The head also carries what an index job compares to skip an unchanged article
 # (``stored_versions``), so that check never decodes mentions or text either.
+# The title and the text are stored once, in their own stored fields (which the
+# snippets read anyway), not again in the JSON: a hit used to fetch and decompress
+# every article's text twice. Documents stored before carry them in the JSON too and
+# read back the same; a reindex rewrites them in this layout.
 _HIT_KEYS = (*hits.HIT_KEYS, "content_hash", "kb_version")
+_FIELD_KEYS = ("title", "text")  # kept in their stored fields only (when a non-empty string)
+
+
+def _in_field(doc: dict[str, Any], key: str) -> bool:
+    value = doc.get(key)
+    return key in _FIELD_KEYS and isinstance(value, str) and value != ""
 
 
 def _stored_bytes(doc: dict[str, Any]) -> bytes:
-    head = {k: doc[k] for k in _HIT_KEYS if k in doc}
-    rest = {k: v for k, v in doc.items() if k not in head}
+    head = {k: doc[k] for k in _HIT_KEYS if k in doc and not _in_field(doc, k)}
+    rest = {k: v for k, v in doc.items() if k not in _HIT_KEYS and not _in_field(doc, k)}
     return (json.dumps(head, ensure_ascii=False) + "\n" + json.dumps(rest, ensure_ascii=False)).encode("utf-8")
+
+
+def _with_fields(doc: dict[str, Any], stored: tantivy.Document, keys: tuple[str, ...]) -> dict[str, Any]:
+    """``doc`` with ``keys`` read from their stored fields where the JSON left them out."""
+    for key in keys:
+        if key not in doc:
+            value = stored.get_first(key)
+            if value:  # an empty field: the document had no such string (its JSON says what it had)
+                doc[key] = value
+    return doc
 
 
 def _stored_json(stored: tantivy.Document) -> dict[str, Any]:
@@ -497,10 +537,10 @@ def _stored_json(stored: tantivy.Document) -> dict[str, Any]:
     doc = json.loads(head)
     if sep:
         doc.update(json.loads(rest))
-    return doc
+    return _with_fields(doc, stored, _FIELD_KEYS)
 
 
 def _stored_hit(stored: tantivy.Document) -> dict[str, Any]:
     """At least the fields of ``_HIT_KEYS`` (the whole document if stored in the old layout)."""
     head, _sep, _rest = bytes(stored["doc"][0]).partition(b"\n")
-    return json.loads(head)
+    return _with_fields(json.loads(head), stored, ("title",))
