@@ -20,8 +20,12 @@ Timed in one process, interleaved query by query, after a warm-up pass:
   frequent country) and three facet types counted (person, country, org) with
   labels, plus hits and snippets.
 
-Marks (issue 7): faceted median ≤ 5 ms, p99 ≤ 20 ms, and faceted median ≤ 2 ×
-the bare keyword query's median.
+The engine floor of a faceted query is ``tantivy bare keyword`` + ``tantivy: 3 terms aggs
+alone`` (medians, this run): no faceted query on this engine can cost less than its top 10
+plus counting its facets. Marks (issue 22): faceted median ≤ 1.5 × the floor, faceted p99 ≤
+3 × the floor, newslink keyword median ≤ 1.5 × the bare keyword query. Every figure is from
+the same run, interleaved, so the ratios hold on a shared, loaded machine. (Issue 7's marks,
+faceted median ≤ 5 ms and p99 ≤ 20 ms, are printed too.)
 
     .venv/bin/python bench/query_latency.py [--docs 100000] [--rounds 20] [--home DIR] [--profile]
 """
@@ -54,7 +58,8 @@ QUERIES = [
     "war", "talks", "market", "attack", "court", "security", "company profit", "football", "refugees",
     "nuclear", "\"prime minister\"",
 ]
-MARK_MEDIAN_MS, MARK_P99_MS, MARK_RATIO = 5.0, 20.0, 2.0
+MARK_MEDIAN_MS, MARK_P99_MS = 5.0, 20.0  # issue 7, absolute
+MARK_FLOOR_MEDIAN, MARK_FLOOR_P99, MARK_KEYWORD = 1.5, 3.0, 1.5  # issue 22, × the engine floor / the bare query
 
 
 def pct(values: list[float], q: float) -> float:
@@ -206,22 +211,28 @@ def main() -> None:
     p99 = pct(times["newslink faceted + filter"], 0.99)
     bare_med = statistics.median(times["tantivy bare keyword"])
     kw_med = statistics.median(times["newslink keyword"])
-    floor_med = statistics.median(times["tantivy: 3 terms aggs alone"])
-    ratio = med / bare_med
+    aggs_med = statistics.median(times["tantivy: 3 terms aggs alone"])
+    floor = bare_med + aggs_med
+    faceted_x, p99_x, keyword_x = med / floor, p99 / floor, kw_med / bare_med
+    met = faceted_x <= MARK_FLOOR_MEDIAN and p99_x <= MARK_FLOOR_P99 and keyword_x <= MARK_KEYWORD
+
+    def mark(value: float, limit: float) -> str:
+        return f"(mark ≤ {limit}: {'MET' if value <= limit else 'MISSED'})"
+
     print()
-    print(f"faceted median {med:.2f} ms (mark ≤ {MARK_MEDIAN_MS}: {'MET' if med <= MARK_MEDIAN_MS else 'MISSED'}), "
-          f"p99 {p99:.2f} ms (mark ≤ {MARK_P99_MS}: {'MET' if p99 <= MARK_P99_MS else 'MISSED'}), "
-          f"faceted / bare keyword = {ratio:.2f} (mark ≤ {MARK_RATIO}: {'MET' if ratio <= MARK_RATIO else 'MISSED'}); "
-          f"faceted / newslink keyword = {med / kw_med:.2f}; the engine's own count of 3 facet types alone = "
-          f"{floor_med / bare_med:.2f} × the bare keyword query")
+    print(f"engine floor = bare top 10 {bare_med:.2f} ms + 3 facet aggregations alone {aggs_med:.2f} ms = {floor:.2f} ms")
+    print(f"faceted median {med:.2f} ms = {faceted_x:.2f} × the floor {mark(faceted_x, MARK_FLOOR_MEDIAN)}; "
+          f"p99 {p99:.2f} ms = {p99_x:.2f} × the floor {mark(p99_x, MARK_FLOOR_P99)}")
+    print(f"keyword-only median {kw_med:.2f} ms = {keyword_x:.2f} × the bare top 10 {mark(keyword_x, MARK_KEYWORD)}")
+    print(f"issue 7's absolute marks: faceted median {med:.2f} ms {mark(med, MARK_MEDIAN_MS)}, p99 {p99:.2f} ms {mark(p99, MARK_P99_MS)}")
     print(f"index size: {mib(size) / docs * 1000:.2f} MiB per 1,000 documents (embedded engine, {docs:,} documents)")
     if args.profile:
         profile_faceted(faceted)
     m = machine()
     print(key_line("query_latency", {
         "docs": docs, "replicated": True, "faceted_median_ms": med, "faceted_p99_ms": p99, "bare_median_ms": bare_med,
-        "keyword_median_ms": kw_med, "aggs_alone_median_ms": floor_med, "ratio": ratio,
-        "met": med <= MARK_MEDIAN_MS and p99 <= MARK_P99_MS and ratio <= MARK_RATIO,
+        "aggs_alone_median_ms": aggs_med, "floor_ms": floor, "faceted_x_floor": faceted_x, "p99_x_floor": p99_x,
+        "keyword_median_ms": kw_med, "keyword_x_bare": keyword_x, "met": met,
         "index_mib_per_1k": mib(size) / docs * 1000, "cores": m["cores"], "load1": m["load1"],
     }))
     engine.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import tantivy
 
+from newslink.search.facets import FACETS
 from newslink.search.query import QueryError, SearchQuery
 from newslink.search.service import NewsLink
 
@@ -129,3 +130,56 @@ def test_stored_documents_round_trip_whole_in_every_layout(tmp_path, corpus_docs
         a, b, c = (NewsLink(e, kb).search(query) for e in (new, twice, old))
         assert a.total and [asdict(h) for h in a.hits] == [asdict(h) for h in b.hits] == [asdict(h) for h in c.hits]
         assert all(h.snippet and h.title for h in a.hits)
+
+
+# ---------------------------------------------------------------------------- bounded snippets, one aggregation pass
+def test_snippet_region_is_the_densest_window_of_the_query_words() -> None:
+    from newslink.search.engines import snippet_region
+
+    width = 240
+    wanted = snippet_region.needles([("treati", 0.5), ("citi", 0.5), ("agre", 0.2)])
+    assert dict(wanted) == {"treat": 0.5, "cit": 0.5, "agr": 0.2}  # y -> i / added e: looked for without it
+    assert snippet_region.locate("a treaty " * 10, wanted, width) is None  # short: the whole text
+    filler = "lorem ipsum dolor sit amet " * 40
+    assert snippet_region.locate(filler * 2, wanted, width) is None  # no word found: the whole text
+    text = filler + "one treaty here. " + filler + "The cities agreed the treaty and other treaties. " + filler
+    start, end = snippet_region.locate(text, wanted, width)
+    dense = text.index("The cities")
+    assert start <= dense < dense + 40 < end and end - start <= 3 * width + 20  # the three-word stretch, bounded
+    assert text[start - 1] == " " and text[end] == " "  # whole words
+    lead = "The treaty. " + filler * 3
+    assert snippet_region.locate(lead, wanted, width)[0] == 0  # near the start: from the start, as tantivy cuts it
+
+
+def test_long_articles_get_highlights_from_deep_in_the_text(embedded_engine) -> None:
+    filler = " ".join(f"word{i} lorem ipsum" for i in range(400))
+    docs = [
+        {"id": "deep", "title": "Deep", "text": filler + " The cities agreed on a treaty. " + filler, "entities": {}},
+        {"id": "accent", "title": "Accent", "text": filler + " Zürich was quiet. " + filler, "entities": {}},
+        {"id": "end", "title": "End", "text": filler + " <End> & co.", "entities": {}},
+    ]
+    assert embedded_engine.write(docs) == []
+    embedded_engine.commit()
+    for text, doc_id, marked in (("treaty city", "deep", "<b>cities</b> agreed on a <b>treaty</b>"), ("zurich", "accent", "<b>Zürich</b> was"),
+                                 ("co", "end", "&lt;End&gt; &amp; <b>co</b>")):
+        hit = {h.id: h for h in embedded_engine.search(SearchQuery(text=text)).hits}[doc_id]
+        assert marked in hit.snippet and len(hit.snippet) < 400, hit.snippet
+
+
+def test_one_aggregation_pass_counts_each_facet_with_the_other_filters(embedded_engine) -> None:
+    """Multi-select counts from one pass (filter aggregations) are those of each facet's own filter set,
+    with values a query string must quote (quotes, backslashes, spaces, colons)."""
+    odd = 'Wire "Q" \\ A: x'
+    rows = [("a", ["Q30", "Q794"], odd), ("b", ["Q30"], odd), ("c", ["Q794"], "Other"), ("d", ["Q30", "Q801"], "Other"), ("e", ["Q801"], odd)]
+    docs = [{"id": i, "title": "Iran talks", "text": "Talks went on.", "source": s, "entities": {"country": c, "person": ["name:jane-rowe"] if i < "c" else []}} for i, c, s in rows]
+    assert embedded_engine.write(docs) == []
+    embedded_engine.commit()
+    q = SearchQuery(text="talks", filters={"country": ["Q30"]}, sources=[odd], facets=("country", "source", "person"))
+    assert all(embedded_engine.compiler.filter_string(facets.add_filter(q)) for facets in (FACETS["country"], FACETS["source"]))  # one pass
+    result = embedded_engine.search(q)
+    assert result.total == 2  # a, b
+    assert result.facets["country"] == [("Q30", 2), ("Q794", 1), ("Q801", 1)]  # with the source filter: a, b, e
+    assert result.facets["source"] == [(odd, 2), ("Other", 1)]  # with the country filter: a, b, d
+    assert result.facets["person"] == [("name:jane-rowe", 2)]  # both filters: a, b
+    drill = embedded_engine.search(SearchQuery(text="talks", filters={"country": ["Q30", "Q794"]}, match="all", facets=("country",)))
+    assert drill.total == 1 and drill.facets["country"] == [("Q30", 1), ("Q794", 1)]

@@ -26,7 +26,7 @@ from newslink.indexer.processes import pid_alive
 from .. import facets as facet_registry
 from ..query import SearchQuery
 from ..results import Hit, RawResults
-from . import hits
+from . import hits, snippet_region
 from .base import Engine, EngineError, check_index_name
 from .tantivy_query import ANALYZER, QueryCompiler, analyzer
 
@@ -312,44 +312,72 @@ class EmbeddedEngine(Engine):
         result = searcher.search(main, limit, count=True, offset=query.offset, **kwargs)
         found: list[Hit] = []
         if query.size:
-            snippets = self._snippet_generators(searcher, text_q) if query.highlight else None
+            snippets = self._snippets(searcher, query, text_q) if query.highlight else None
             for key, address in result.hits:
                 stored = searcher.doc(address)
                 found.append(self._hit(stored, key if not kwargs else None, snippets))
         facets = self._facets(searcher, query, text_q)
         return RawResults(total=result.count or 0, hits=found, facets=facets)
 
-    def _snippet_generators(self, searcher: tantivy.Searcher, text_q: tantivy.Query | None):
+    def _snippets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q: tantivy.Query | None) -> "_Snippets | None":
         if text_q is None:
             return None
         text_gen = tantivy.SnippetGenerator.create(searcher, text_q, self.schema, "text")
         text_gen.set_max_num_chars(hits.SNIPPET_CHARS)
         title_gen = tantivy.SnippetGenerator.create(searcher, text_q, self.schema, "title")
         title_gen.set_max_num_chars(1000)
-        return text_gen, title_gen
+        # The text terms the generator highlights (every term of the query in that field,
+        # excluded ones too, as tantivy collects them), weighted as it weighs them.
+        stems = {tok for t in (*(t for g in query.parsed.groups for t in g), *query.parsed.excluded)
+                 if t.field in (None, "text") for tok in self.analyzer.analyze(t.text)}
+        wanted = snippet_region.needles((stem, 1.0 / (1 + searcher.doc_freq("text", stem))) for stem in sorted(stems))
+        return _Snippets(text_gen, title_gen, wanted)
 
-    def _hit(self, stored: tantivy.Document, score: float | None, snippets) -> Hit:
+    def _hit(self, stored: tantivy.Document, score: float | None, snippets: "_Snippets | None") -> Hit:
         snippet = title_html = None
+        text = stored.get_first("text") or ""
         if snippets is not None:
-            text_snip = snippets[0].snippet_from_doc(stored)
-            snippet = text_snip.to_html() if text_snip.highlighted() else None
-            title_snip = snippets[1].snippet_from_doc(stored)
+            snippet = snippets.text(stored, text)
+            title_snip = snippets.title_gen.snippet_from_doc(stored)
             title_html = title_snip.to_html() if title_snip.highlighted() else None
-        text = stored["text"] if not snippet else None  # its own stored field: no need for the JSON's copy
-        return hits.make_hit(_stored_hit(stored), score=score, snippet=snippet, title_html=title_html, text=text[0] if text else "")
+        return hits.make_hit(_stored_hit(stored), score=score, snippet=snippet, title_html=title_html, text="" if snippet else text)
 
     def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q) -> dict[str, list[tuple[str, int]]]:
-        """Each facet's aggregations over its own filter set; facets sharing a filter set share one pass."""
+        """Every facet's aggregations over its own filter set, in one pass where tantivy can.
+
+        Multi-select counts each facet with the other facets' filters, so a query with a
+        filter has several filter sets. The pass runs over the text and the clauses every
+        set shares; a set with more clauses counts inside a ``filter`` aggregation of those
+        (exact: the same documents as its own query). A set whose extra clauses a query
+        string cannot state exactly (a date range) gets a pass of its own, as before.
+        """
         groups: dict[tuple, list[facet_registry.Count]] = {}
         for count in facet_registry.counts(query):
             groups.setdefault(tuple(count.filters), []).append(count)
+        if not groups:
+            return {}
+        common = set.intersection(*(set(clauses) for clauses in groups))
+        shared = [c for c in next(iter(groups)) if c in common]
         out: dict[str, list[tuple[str, int]]] = {}
-        for clauses, group in groups.items():
+        one_pass: dict[str, Any] = {}
+        in_pass: list[tuple[str, list[facet_registry.Count]]] = []  # ("" = top level, or its filter aggregation)
+        for n, (clauses, group) in enumerate(groups.items()):
             aggs = {f"{c.facet.name}__{sub}": agg for c in group for sub, agg in c.aggs.items()}
-            result = searcher.aggregate(self.compiler.combine(text_q, list(clauses)), self.compiler.aggregations(aggs))
-            for c in group:
-                own = {sub: result.get(f"{c.facet.name}__{sub}") or {} for sub in c.aggs}
-                out[c.facet.name] = c.facet.get_values(own, query)
+            extra = [c for c in clauses if c not in common]
+            where = self.compiler.filter_string(extra) if extra else ""
+            if where is None:  # not stated exactly as a query string: a pass of its own
+                result = searcher.aggregate(self.compiler.combine(text_q, list(clauses)), self.compiler.aggregations(aggs))
+                _read_counts(result, group, query, out)
+            elif where:
+                one_pass[f"filter_{n}"] = {"filter": where, "aggs": aggs}
+                in_pass.append((f"filter_{n}", group))
+            else:
+                one_pass.update(aggs)
+                in_pass.append(("", group))
+        if one_pass:
+            result = searcher.aggregate(self.compiler.combine(text_q, shared), self.compiler.aggregations(one_pass))
+            for key, group in in_pass:
+                _read_counts((result.get(key) or {}) if key else result, group, query, out)
         return out
 
     def aggregate(self, query: SearchQuery, extra: list[facet_registry.Clause], aggs: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -467,6 +495,31 @@ class EmbeddedEngine(Engine):
         """Delete the whole index (every generation)."""
         self._writer = None
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _read_counts(result: dict[str, Any], group: list[facet_registry.Count], query: SearchQuery, out: dict[str, list[tuple[str, int]]]) -> None:
+    """Each facet of ``group`` read back from the aggregation answer it was counted in."""
+    for c in group:
+        own = {sub: result.get(f"{c.facet.name}__{sub}") or {} for sub in c.aggs}
+        out[c.facet.name] = c.facet.get_values(own, query)
+
+
+class _Snippets:
+    """One query's snippet generators and where its text terms are looked for (``snippet_region``)."""
+
+    def __init__(self, text_gen: tantivy.SnippetGenerator, title_gen: tantivy.SnippetGenerator, wanted: list[tuple[str, float]]) -> None:
+        self.text_gen, self.title_gen, self.wanted = text_gen, title_gen, wanted
+
+    def text(self, stored: tantivy.Document, text: str) -> str | None:
+        """The highlighted fragment of ``text`` (None: nothing to highlight): from the region
+        where the query's words are when the text is long, else (or if that finds nothing) the whole."""
+        region = snippet_region.locate(text, self.wanted, hits.SNIPPET_CHARS)
+        if region is not None:
+            snip = self.text_gen.snippet_from_doc(tantivy.Document(text=text[region[0]:region[1]]))
+            if snip.highlighted():
+                return snip.to_html()
+        snip = self.text_gen.snippet_from_doc(stored)
+        return snip.to_html() if snip.highlighted() else None
 
 
 def _has_field(path: Path, name: str) -> bool:

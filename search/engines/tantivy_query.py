@@ -79,6 +79,11 @@ def after_id_regex(last: str) -> str:
     return "(?s)(" + "|".join(alternatives) + ")"
 
 
+def _quoted(value: str) -> str:
+    """A value as a quoted query-string term (a raw field takes it whole, as one term)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 class QueryCompiler:
     """Compiles against one schema and analyzer (those of an open index)."""
 
@@ -141,6 +146,19 @@ class QueryCompiler:
         if not parts:
             return tantivy.Query.all_query()
         return tantivy.Query.boolean_query(parts)
+
+    def filter_string(self, clauses: list[Clause]) -> str | None:
+        """``clauses`` as a query string (what tantivy's ``filter`` aggregation takes), or None
+        when one of them has no exact query-string form (a date range: its bounds would be
+        re-parsed from text; an empty value)."""
+        parts = []
+        for clause in clauses:
+            if not isinstance(clause, Terms) or not clause.values or not all(clause.values):
+                return None
+            name = field_name(clause.field, self.stand_ins)
+            quoted = [_quoted(v) for v in clause.values]
+            parts.append(f"{name}:{quoted[0]}" if len(quoted) == 1 else f"{name}:IN [{' '.join(quoted)}]")
+        return " AND ".join(parts)
 
     def after_id(self, last: str) -> tantivy.Query:
         return tantivy.Query.regex_query(self.schema, "id", after_id_regex(last))
