@@ -338,8 +338,7 @@ class EmbeddedEngine(Engine):
         text = stored.get_first("text") or ""
         if snippets is not None:
             snippet = snippets.text(stored, text)
-            title_snip = snippets.title_gen.snippet_from_doc(stored)
-            title_html = title_snip.to_html() if title_snip.highlighted() else None
+            title_html = _marked(snippets.title_gen.snippet_from_doc(stored))
         return hits.make_hit(_stored_hit(stored), score=score, snippet=snippet, title_html=title_html, text="" if snippet else text)
 
     def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q) -> dict[str, list[tuple[str, int]]]:
@@ -515,11 +514,17 @@ class _Snippets:
         where the query's words are when the text is long, else (or if that finds nothing) the whole."""
         region = snippet_region.locate(text, self.wanted, hits.SNIPPET_CHARS)
         if region is not None:
-            snip = self.text_gen.snippet_from_doc(tantivy.Document(text=text[region[0]:region[1]]))
-            if snip.highlighted():
-                return snip.to_html()
-        snip = self.text_gen.snippet_from_doc(stored)
-        return snip.to_html() if snip.highlighted() else None
+            html = _marked(self.text_gen.snippet_from_doc(tantivy.Document(text=text[region[0]:region[1]])))
+            if html is not None:
+                return html
+        return _marked(self.text_gen.snippet_from_doc(stored))
+
+
+def _marked(snippet: tantivy.Snippet) -> str | None:
+    """The snippet's HTML if it highlights anything. (tantivy escapes the text, so a ``<b>``
+    in it is one of its marks; cheaper than asking for the list of highlighted ranges.)"""
+    html = snippet.to_html()
+    return html if "<b>" in html else None
 
 
 def _has_field(path: Path, name: str) -> bool:
