@@ -107,6 +107,18 @@ def _headline(text: str, span: Span, memo: dict[tuple[int, int], bool]) -> bool:
     return result
 
 
+def _national_arm(kb: KnowledgeBase, ent: Span, inner: list[Span]) -> bool:
+    """"Lloyds Bank Canada", "Toyota Canada", "BBC Scotland": an organisation's
+    name with a country or region glued after it, as NER's one ORG span, names
+    its national arm — one organisation, neither the parent nor the place."""
+    if ent.label_ != "ORG":
+        return False
+    for a, b in zip(inner, inner[1:]):
+        if b.start == a.end and b.end == ent.end and "org" in _kb_types(kb, _clean(a)[2]) and _kb_types(kb, _clean(b)[2]) & GEO_TYPES:
+            return True
+    return False
+
+
 class _Lazy:
     """A per-token flag computed on demand (a name extension looks at a few tokens)."""
 
@@ -321,7 +333,7 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
         inner = [g for g in inner if not _weak_word_span(kb, g)]
         covered = {i for g in inner for i in range(g.start, g.end)}
         rest = [doc[i] for i in range(ent.start, ent.end) if i not in covered]
-        if inner and all(_is_decoration(t) for t in rest):
+        if inner and all(_is_decoration(t) for t in rest) and not _national_arm(kb, ent, inner):
             for g in inner:
                 g_text = _clean(g)[2]
                 label = ent.label_ if _resolvable(kb, g_text, types) else None

@@ -62,3 +62,15 @@ def test_a_degree_and_a_match_report_link_no_place(open_pipeline: EntityPipeline
 def test_the_surname_of_an_unknown_person_is_no_town(open_pipeline: EntityPipeline) -> None:
     got = links(open_pipeline, "Justin Timberlake arrived late. Later, Timberlake said he was tired.")
     assert got.get("Timberlake") is None
+
+
+def test_a_national_arm_is_neither_its_parent_nor_its_country(open_pipeline: EntityPipeline) -> None:
+    got = links(open_pipeline, "Continental sold most of its assets to Lloyds Bank PLCs Lloyds Bank Canada last year.")
+    assert got.get("Lloyds Bank Canada") is None and "Canada" not in got
+
+
+def test_a_city_does_not_answer_to_its_provinces_name(open_pipeline: EntityPipeline) -> None:
+    # Natural Earth lists "Hebei" among Tangshan's names; the compiled data leaves the name to the province.
+    assert {c.entity.qid for c in open_pipeline.kb.candidates("Hebei")} == {"Q21208"}
+    got = links(open_pipeline, "The company opened an office in Shijiazhuang, Hebei province, last year.")
+    assert got["Hebei"] == "Q21208"

@@ -19,14 +19,14 @@ import math
 import re
 from collections.abc import Callable
 
-from ..kb.store import Candidate
+from ..kb.store import Candidate, Entity
 from ..normalize import normalize_alias
 from ..schema import GEO_TYPES
 from .context import DocumentContext, content_words
-from .geo import Geography
+from .geo import CITY_KINDS, Geography, place_level
 from .model import Mention
 from .namesakes import FACTORS as NAMESAKE_FACTORS
-from .namesakes import address_container, brand_context, generic_party, minor_place, people_word, weak_acronym
+from .namesakes import OUTCLASSED_RATIO, address_container, brand_context, generic_party, minor_place, people_word, weak_acronym
 from .sports import in_dateline
 
 # Description words too common to tell namesakes apart ("state of the United
@@ -53,7 +53,10 @@ _HONORIFIC_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+$")
 class MentionScope:
     """What the features of one mention read: the mention, its document, and memos."""
 
-    __slots__ = ("mention", "doc", "geo", "surface_key", "own_words", "_team", "_coherence", "_dateline", "_address", "_region")
+    __slots__ = (
+        "mention", "doc", "geo", "surface_key", "own_words", "rivals",
+        "_team", "_coherence", "_dateline", "_address", "_region", "_level_pairs", "_peers",
+    )
 
     def __init__(self, mention: Mention, doc: DocumentContext, geo: Geography) -> None:
         self.mention = mention
@@ -66,6 +69,9 @@ class MentionScope:
         self._address: frozenset[str] | None = None
         self._region: float | None = None
         self._coherence: dict[str, tuple[int, int]] = {}
+        self.rivals: tuple[Candidate, ...] = ()  # all candidates of the mention (set by the scorer)
+        self._level_pairs: frozenset[str] | None = None
+        self._peers: dict[tuple[str, str | None], int] = {}
 
     def in_dateline(self) -> bool:
         if self._dateline is None:
@@ -78,11 +84,49 @@ class MentionScope:
             self._address = address_container(self)
         return self._address
 
+    def top_popularity(self) -> float:
+        return max((c.entity.popularity for c in self.rivals), default=0.0)
+
     def region_words(self) -> float:
         """``region_words`` of this mention, once for all its candidates."""
         if self._region is None:
             self._region = region_words(self.doc.text, self.mention)
         return self._region
+
+    def level_pairs(self) -> frozenset[str]:
+        """QIDs of the rivals that form a same-named region and city lying in it
+        ("Córdoba" the province and its capital): the pairs a list of peers decides."""
+        if self._level_pairs is None:
+            # Both must answer to the name as their label: where the KB gives one the
+            # label and the other only an alias ("New York" the state, New York City;
+            # "Idlib" the city, Idlib Governorate) the name has its first reading. And
+            # a country's capital owns its name ("Kabul", whatever provinces the story lists).
+            named = [c.entity for c in self.rivals if c.alias_kind == "label"]
+            regions = {e.qid for e in named if place_level(e) == "region"}
+            paired = {e.qid for e in named if place_level(e) == "city" and e.kind != "capital" and e.admin1 in regions}
+            paired |= {e.admin1 for e in named if e.qid in paired}
+            self._level_pairs = frozenset(paired)
+        return self._level_pairs
+
+    def peers(self, e: Entity, level: str | None = None) -> int:
+        """Distinct other places of the article in ``e``'s country at ``level`` (by
+        default its own, ``place_level``), named by another surface than this mention's."""
+        level = level or place_level(e)
+        key = (e.qid, level)
+        memo = self._peers.get(key)
+        if memo is not None:
+            return memo
+        support = self.doc.support
+        count = 0
+        if level is not None and e.country:
+            for other in support.entities:
+                if other == e.qid or other == e.admin1 or support.surface_only(other, self.surface_key):
+                    continue
+                o = self.geo.kb.entity(other)
+                if o is not None and o.country == e.country and o.admin1 != e.qid and place_level(o) == level:
+                    count += 1
+        self._peers[key] = count
+        return count
 
     def named_as_team(self) -> bool:
         if self._team is None:
@@ -146,8 +190,29 @@ def located(m: Mention, c: Candidate, s: MentionScope) -> float:
     return math.log1p(s.coherence(c.entity.qid)[1])
 
 
-# Kinds of place a dateline names: where a newsroom files from is a city.
-CITY_KINDS = frozenset({"city", "capital", "big_city", "metropolis", "town", "settlement", "municipality"})
+
+
+def region_named(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """The article names the state or province the candidate lies in ("Portland"
+    in a story that names Maine): of all shared geography the most telling."""
+    admin1 = c.entity.admin1
+    if not admin1 or c.entity.popularity * OUTCLASSED_RATIO < s.top_popularity():
+        return 0.0  # a namesake the best-known outclasses needs an address ("WASHINGTON -" is not a town in a state named later)
+    return 1.0 if s.doc.support.others(admin1, s.surface_key) else 0.0
+
+
+def level_peers(m: Mention, c: Candidate, s: MentionScope) -> float:
+    """Where a name is both a region and a city in it ("Córdoba", "Santa Fe", "New
+    York"), the article's other places of that country say which level it writes
+    at: "rains in Cordoba, La Pampa and Chaco" lists provinces, "New York, Chicago
+    and Los Angeles" cities. The log-odds of peers at the candidate's level against
+    peers at the other: positive for one of the pair, as negative for the other."""
+    e = c.entity
+    if e.qid not in s.level_pairs() or s.region_words() >= 1.0:
+        return 0.0  # (where the text calls it a province, ``admin_word`` has said so)
+    level = place_level(e)
+    other = "region" if level == "city" else "city"
+    return math.log((s.peers(e) + 1) / (s.peers(e, other) + 1))
 
 
 def dateline_city(m: Mention, c: Candidate, s: MentionScope) -> float:
@@ -169,16 +234,21 @@ SENTENCE_REACH = 300
 _ADMIN_NAMED = re.compile(r"[A-Z][\w'’.-]*\s+(?:provinces?|prefectures?|governorates?|oblasts?)\b")
 
 
+def sentence_bounds(text: str, m: Mention) -> tuple[int, int]:
+    """Where the mention's sentence starts and ends (at most ``SENTENCE_REACH`` away)."""
+    lo = max(text.rfind(". ", 0, m.start), text.rfind("\n", 0, m.start), m.start - SENTENCE_REACH, 0)
+    hi_stop = [i for i in (text.find(". ", m.end), text.find("\n", m.end)) if i >= 0]
+    return lo, min(hi_stop + [m.end + SENTENCE_REACH])
+
+
 def region_words(text: str, m: Mention) -> float:
     """How plainly the text calls the name a region: 1.0 right beside it ("Santa Fe
     province", "the state of Georgia"), 0.5 where its sentence counts provinces
     ("rains in Buenos Aires province, 41 mm in Santa Fe, 95 in Corrientes"), else 0."""
     if _ADMIN_AFTER.match(text, m.end) or _ADMIN_BEFORE.search(text[max(0, m.start - ADMIN_LOOKBACK) : m.start]):
         return 1.0
-    lo = max(text.rfind(". ", 0, m.start), text.rfind("\n", 0, m.start), m.start - SENTENCE_REACH)
-    hi_stop = [i for i in (text.find(". ", m.end), text.find("\n", m.end)) if i >= 0]
-    hi = min(hi_stop + [m.end + SENTENCE_REACH])
-    return 0.5 if _ADMIN_NAMED.search(text, max(lo, 0), hi) else 0.0
+    lo, hi = sentence_bounds(text, m)
+    return 0.5 if _ADMIN_NAMED.search(text, lo, hi) else 0.0
 
 
 def admin_word(m: Mention, c: Candidate, s: MentionScope) -> float:
@@ -199,6 +269,8 @@ SCORE_FEATURES: dict[str, Feature] = {
     "located": located,
     "dateline_city": dateline_city,
     "admin_word": admin_word,
+    "level_peers": level_peers,
+    "region_named": region_named,
 }
 
 

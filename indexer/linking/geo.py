@@ -14,13 +14,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..kb.store import Candidate
+from ..kb.store import Candidate, Entity
 from ..schema import GEO_TYPES
 from .kb import KB
 
 _DESC_TOKEN = re.compile(r"[A-Z][\w.'’-]*|[a-z][\w'’-]*|,|\(|\)")
 # Longest place name looked for in a description, in tokens.
 MAX_NAME_TOKENS = 5
+
+
+# Kinds of place that are towns and cities (a dateline names one: where a newsroom files from).
+CITY_KINDS = frozenset({"city", "capital", "big_city", "metropolis", "town", "settlement", "municipality"})
+
+
+def place_level(e: Entity) -> str | None:
+    """"city" or "region" (a first-level region of a country: a province, a state),
+    the level at which news lists places; None for anything else."""
+    if e.type != "place":
+        return None
+    if e.kind in CITY_KINDS or e.kind == "admin1_capital":
+        return "city"
+    return "region" if e.country and not e.admin1 else None
 
 
 @dataclass(slots=True, frozen=True)

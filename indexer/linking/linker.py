@@ -43,14 +43,17 @@ from .candidates import (
 from .context import DocumentContext, EntitySupport
 from .coref import PeopleNamed, org_acronyms, repeated_surnames, short_org_names, unknown_person_surnames
 from .features import MentionScope
-from .geo import Geo, Geography
-from .namesakes import STRONG_NAME
+from .geo import Geo, Geography, place_level
+from .namesakes import STRONG_NAME, common_name_word
 from .institutions import Institutions, home_country
 from .kb import KB
 from .model import Link, Mention
 from .person_names import BareSurnames
 from .scoring import DEFAULT_THRESHOLD, RULE_CONFIDENCE, Choice, Scorer
 
+# What joins the items of a list: "A, B and C", "A, B, and C", "A & B".
+_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s+)\s*")
+PEOPLE_IN_LIST = 2  # people's names that make a list one of names
 _ADDRESS_COMMA = re.compile(r"\s*,\s*$")
 _GLUED = re.compile(r"[ \t]*")
 _COMPOUND_JOIN = re.compile(r"-|[ \t]")
@@ -66,6 +69,12 @@ _BETWEEN_COUNTRIES = re.compile(
 _SCORED = frozenset({"label", "alias", "demonym"})
 # Academic degrees written after a name; "M.D." is also Maryland's abbreviation.
 _DEGREES = frozenset({"M.D.", "MD", "Ph.D.", "PhD", "D.D.S.", "R.N.", "J.D.", "M.B.A.", "D.O.", "M.A.", "M.S.", "B.A.", "B.S.", "Esq."})
+
+
+def _a_persons_name(m: Mention) -> bool:
+    """NER's PERSON on a common first name or surname ("Carson"; not "Tenn" of
+    "Nashville, Tenn")."""
+    return m.label == "PERSON" and common_name_word(m.text)
 
 
 def _title_end(text: str) -> int:
@@ -192,9 +201,10 @@ class Linker:
         for i, link in links.items():
             if link.qid and link.confidence >= self.threshold:
                 doc.support.add(link.qid, normalize_alias(mentions[i].text))
-        # Pass 1b: ambiguous mentions again, now with the whole article's links.
+        # Pass 1b: ambiguous or unconfident mentions again, now with the whole article's
+        # links ("La Pampa" among other provinces of Argentina).
         for i, m in enumerate(mentions):
-            if len(cands[i].qids) > 1:
+            if len(cands[i].qids) > 1 or (i in links and links[i].confidence < self.threshold):
                 links[i] = self._choose(m, cands[i], doc)
         if notes is not None:
             for i, m in enumerate(mentions):
@@ -255,6 +265,7 @@ class Linker:
         short_orgs = short_org_names(mentions, links)
         self._addresses(mentions, links, cands, text)
         self._one_sense(mentions, links, cands)
+        self._places_among_people(mentions, links, text)
         self._ethnic_compounds(mentions, links, text)
 
         out = []
@@ -269,6 +280,25 @@ class Linker:
         if repeated:
             out = sorted(out + repeated, key=lambda link: link.mention.start)
         return out
+
+    def _places_among_people(self, mentions: list[Mention], links: dict[int, Link], text: str) -> None:
+        """"the firm of Welsh, Carson, Anderson and Stowe": a list is of one kind, so a
+        place name listed among surnames ("Carson", "Anderson": at least half the
+        list, all one word each) is a surname too — not Wales, not Stowe, Vermont.
+        Countries are left alone ("Merkel, Macron and Italy" lists actors of a summit)."""
+        run: list[int] = []
+        for i in range(len(mentions) + 1):
+            if run and (i == len(mentions) or not _LIST_JOIN.fullmatch(text[mentions[i - 1].end : mentions[i].start])):
+                people = sum(1 for j in run if _a_persons_name(mentions[j]))
+                one_word = all(" " not in mentions[j].text for j in run)  # a list of surnames, not "Phoenix and Gene Johnson"
+                if one_word and people >= PEOPLE_IN_LIST and people * 2 >= len(run):
+                    for j in run:
+                        link = links[j]
+                        if mentions[j].label != "PERSON" and link.qid and link.type == "place" and link.method in _SCORED:
+                            links[j] = Link.nil(mentions[j], "listed-among-people", link.confidence)
+                run = []
+            if i < len(mentions):
+                run.append(i)
 
     def _ethnic_compounds(self, mentions: list[Mention], links: dict[int, Link], text: str) -> None:
         """"African-American", "Asian American": an ethnicity, not Africa or the
@@ -318,6 +348,16 @@ class Linker:
             return True
         return not ga.places and bool(ga.countries & self.geo(qid).countries)
 
+    def _a_list(self, first: str, second: str) -> bool:
+        """"Paris, London and Berlin", "Cordoba, La Pampa and Chaco": a comma between
+        two cities, or between two regions of one country, lists peers; it is no
+        address (which names a region or country that holds the place)."""
+        a, b = self.kb.entity(first), self.kb.entity(second)
+        if a is None or b is None:
+            return False
+        level = place_level(b)
+        return level == "city" or (level == "region" and place_level(a) == "region" and a.country == b.country)
+
     def _addresses(self, mentions: list[Mention], links: dict[int, Link], cands: dict[int, Candidates], text: str) -> None:
         """"City, State": the city must lie in that state or country ("BIRMINGHAM,
         Ala." is not the English city, "Paris, Texas" not the French capital), and
@@ -332,7 +372,7 @@ class Linker:
                 continue
             if not (a.qid and b.qid and a.type == "place" and b.type in GEO_TYPES):
                 continue
-            if not after_comma:
+            if not after_comma or self._a_list(a.qid, b.qid):
                 continue
             ga = self.geo(a.qid)
             fits = [

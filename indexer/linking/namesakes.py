@@ -32,6 +32,7 @@ from ..kb.store import Candidate, Entity
 from ..lexicon import BRAND_TRADE_WORDS, BUSINESS_WORDS
 from ..normalize import normalize_alias
 from .candidates import without_legal_form
+from .geo import place_level
 from .model import Mention
 
 if TYPE_CHECKING:
@@ -137,6 +138,12 @@ def person_like(name: str) -> bool:
 _CATEGORY = re.compile(r"\(([^()]+)\)\s*$")
 
 
+def place_name(name: str, s: "MentionScope") -> bool:
+    """A name the KB gives a place or country ("Santa Fe", "Buenos Aires"): a brand
+    so named is no more distinctive than an ordinary word."""
+    return any(c.entity.type in ("place", "country") for c in s.geo.kb.candidates(name))
+
+
 def trade_words(description: str) -> tuple[str, ...]:
     """What an article about this brand says of its trade, from its NSI category."""
     found = _CATEGORY.search(description)
@@ -163,8 +170,8 @@ def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
     short = without_legal_form(m.text)
     if short and not all_common_words(short):
         return 1.0  # "Samsung Electronics Co"; not "Central Bank" ("bank" is also a legal form)
-    if len(words) > 1 and not all_common_words(m.text) and not person_like(m.text):
-        return 1.0  # its full, distinctive name: "Georgia Power", "Home Depot"
+    if len(words) > 1 and not all_common_words(m.text) and not person_like(m.text) and not place_name(m.text, s):
+        return 1.0  # its full, distinctive name: "Georgia Power", "Home Depot"; not "Santa Fe"
     word_like = e.kind == "brand_common_word" or all_common_words(m.text)
     if word_like and m.label != "ORG":
         return FACTORS["brand_unsupported"]
@@ -181,6 +188,8 @@ def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
 
 
 PLACE_LABELS = frozenset({"GPE", "LOC"})
+# Other first-level regions of its country an article names that make a name one of them.
+LISTED_REGIONS = 2
 # "the Baltic states", "the Caspian Sea": a region's name, not the town that shares it.
 _NOT_A_CITY = re.compile(r"\s+(?:states|countries|nations|republics|region|Sea|sea|coast|Coast|Ocean|Mountains|River|Valley)\b")
 
@@ -190,8 +199,8 @@ def minor_place(m: Mention, c: Candidate, s: "MentionScope") -> float:
     only where NER calls the span a place and the name is neither an ordinary
     word ("Gulf", "University") nor, for a town too small for a population
     figure, a person's name ("Palmer", "Timberlake"). Otherwise ("a Gallup poll",
-    "Ancona was last seen", "the Jewish man") only an address or the dateline
-    links it."""
+    "Ancona was last seen", "the Jewish man") only an address, the dateline or,
+    for a province or state, the article's other regions of its country link it."""
     e = c.entity
     if e.type != "place" or e.popularity >= STRONG_NAME:
         return 1.0
@@ -200,6 +209,8 @@ def minor_place(m: Mention, c: Candidate, s: "MentionScope") -> float:
     if m.label in PLACE_LABELS and not word_like and not _NOT_A_CITY.match(s.doc.text, m.end):
         if not is_minor_place(e) or not (one_word and common_name_word(m.text)):
             return 1.0
+    if place_level(e) == "region" and s.peers(e) >= LISTED_REGIONS:
+        return 1.0  # "in Cordoba, La Pampa and Chaco": named among its country's provinces
     return 1.0 if placed_by_text(c, s) else FACTORS["minor_place"]
 
 

@@ -35,8 +35,12 @@ WEIGHTS = {
     "located": 1.2,
     "dateline_city": 1.0,
     "admin_word": 2.0,
+    "level_peers": 1.0,
+    "region_named": 1.0,
 }
-CONTEXT_FEATURES = frozenset({"other_mentions", "description_overlap", "same_country", "located", "dateline_city", "admin_word"})
+CONTEXT_FEATURES = frozenset(
+    {"other_mentions", "description_overlap", "same_country", "located", "dateline_city", "admin_word", "level_peers", "region_named"}
+)
 # How sharply the softmax separates scores: a score gap of 1 is e^2 ~ 7 : 1.
 SHARPNESS = 2.0
 DEFAULT_THRESHOLD = 0.5
@@ -98,8 +102,10 @@ class Scorer:
             if prev is None or ALIAS_WEIGHT[c.alias_kind] > ALIAS_WEIGHT[prev.alias_kind]:
                 best_kind[c.entity.qid] = c
         m = scope.mention
+        kept = outclassed(list(best_kind.values()), scope)
+        scope.rivals = tuple(kept)
         scored: list[tuple[float, float, Candidate, dict[str, float]]] = []
-        for c in outclassed(list(best_kind.values()), scope):
+        for c in kept:
             values: dict[str, float] = {}
             score = 0.0
             for name, feature, weight in self._features:

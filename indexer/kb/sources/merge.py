@@ -228,7 +228,8 @@ class Merger:
             qid=qid, type=type_, label=best.label, kind=kind,
             popularity=popularity(merged, level),
             description=self._description(qid, group, type_, kind, country, admin1, bool(level == "state_level2")),
-            aliases=self._names(best.label, names), origin="open", country=country, admin1=admin1,
+            aliases=self._names(best.label, [n for n in names if not self._names_its_region(n, country, admin1)]),
+            origin="open", country=country, admin1=admin1,
         )
         return self._starter_wins(rec, names) if starter is not None else rec
 
@@ -295,6 +296,15 @@ class Merger:
             if compatible and (agrees or not (e.source == "dr5hn" and e.kind == "city")):
                 located.append(e)
         return located, named
+
+    def _names_its_region(self, name: str, country: str, admin1: str) -> bool:
+        """Natural Earth's other names of a Chinese city include its province
+        ("Hebei" for Tangshan): the region's name is the region's, not a second
+        name of a city in it (a city named like its region keeps its own label)."""
+        if not admin1:
+            return False
+        key = normalize_alias(name)
+        return key == normalize_alias(self.labels.get(admin1, "")) or self.admin1_by_name.get((country, key)) == admin1
 
     @staticmethod
     def _names(label: str, names: list[str]) -> list[str]:
