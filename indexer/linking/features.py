@@ -194,11 +194,14 @@ def located(m: Mention, c: Candidate, s: MentionScope) -> float:
 
 def region_named(m: Mention, c: Candidate, s: MentionScope) -> float:
     """The article names the state or province the candidate lies in ("Portland"
-    in a story that names Maine): of all shared geography the most telling."""
-    admin1 = c.entity.admin1
-    if not admin1 or c.entity.popularity * OUTCLASSED_RATIO < s.top_popularity():
+    in a story that names Maine, not Oregon): between namesakes of one country the
+    state is what tells them apart."""
+    e = c.entity
+    if not e.admin1 or e.popularity * OUTCLASSED_RATIO < s.top_popularity():
         return 0.0  # a namesake the best-known outclasses needs an address ("WASHINGTON -" is not a town in a state named later)
-    return 1.0 if s.doc.support.others(admin1, s.surface_key) else 0.0
+    if not any(r.entity.country == e.country and r.entity.qid != e.qid for r in s.rivals):
+        return 0.0  # namesakes in other countries: the country features tell them apart (San Jose, California or Costa Rica)
+    return 1.0 if s.doc.support.others(e.admin1, s.surface_key) else 0.0
 
 
 def level_peers(m: Mention, c: Candidate, s: MentionScope) -> float:
