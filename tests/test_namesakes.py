@@ -213,3 +213,11 @@ def test_a_brand_named_like_a_place_needs_more_than_its_name() -> None:
     kb.add("Q125915873", "org", "Santa Fé", kind="brand", popularity=16, description="restaurant chain; brand (restaurant)", aliases=["Santa Fe"])
     body = "Maize harvesting is near completion in Cordoba and Santa Fe."
     assert link(kb, body, [("Cordoba", "GPE"), ("Santa Fe", "ORG")])[("Santa Fe", 0)] != "Q125915873"
+
+
+def test_upstate_names_the_state() -> None:
+    kb = open_world()
+    kb.add("Q60", "place", "New York City", kind="city", popularity=330, description="city in New York, United States",
+           aliases=["New York"], country="Q30", admin1="Q1384")
+    assert link(kb, "Town halls in upstate New York were packed.", [("New York", "GPE")])[("New York", 0)] == "Q1384"
+    assert link(kb, "Town halls in New York were packed.", [("New York", "GPE")])[("New York", 0)] == "Q60"

@@ -230,6 +230,8 @@ _NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*"
 _ADMIN_AFTER = re.compile(rf"(?:\s*(?:,|and|&)\s*{_NAME})*,?\s+{_ADMIN_NOUN}\b")
 # "the provinces of Santa Fe, Corrientes and Formosa", "the state of Georgia".
 _ADMIN_BEFORE = re.compile(rf"\b{_ADMIN_NOUN} of\s+(?:{_NAME}\s*(?:,|and|&)\s*)*$")
+# "upstate New York": a part of the state, never of the city.
+_STATE_PART = re.compile(r"\b(?:upstate|downstate)\s+$", re.I)
 ADMIN_LOOKBACK = 120
 SENTENCE_REACH = 300
 # A place written as a region anywhere in a sentence: "Buenos Aires province", "Hebei province".
@@ -246,9 +248,10 @@ def sentence_bounds(text: str, m: Mention) -> tuple[int, int]:
 
 def region_words(text: str, m: Mention) -> float:
     """How plainly the text calls the name a region: 1.0 right beside it ("Santa Fe
-    province", "the state of Georgia"), 0.5 where its sentence counts provinces
+    province", "the state of Georgia", "upstate New York"), 0.5 where its sentence counts provinces
     ("rains in Buenos Aires province, 41 mm in Santa Fe, 95 in Corrientes"), else 0."""
-    if _ADMIN_AFTER.match(text, m.end) or _ADMIN_BEFORE.search(text[max(0, m.start - ADMIN_LOOKBACK) : m.start]):
+    before = text[max(0, m.start - ADMIN_LOOKBACK) : m.start]
+    if _ADMIN_AFTER.match(text, m.end) or _ADMIN_BEFORE.search(before) or _STATE_PART.search(before):
         return 1.0
     lo, hi = sentence_bounds(text, m)
     return 0.5 if _ADMIN_NAMED.search(text, lo, hi) else 0.0
