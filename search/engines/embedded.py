@@ -316,7 +316,7 @@ class EmbeddedEngine(Engine):
             for key, address in result.hits:
                 stored = searcher.doc(address)
                 found.append(self._hit(stored, key if not kwargs else None, snippets))
-        facets = self._facets(searcher, query, text_q)
+        facets = self._facets(searcher, query, text_q, result.count or 0)
         return RawResults(total=result.count or 0, hits=found, facets=facets)
 
     def _snippets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q: tantivy.Query | None) -> "_Snippets | None":
@@ -341,7 +341,7 @@ class EmbeddedEngine(Engine):
             title_html = _marked(snippets.title_gen.snippet_from_doc(stored))
         return hits.make_hit(_stored_hit(stored), score=score, snippet=snippet, title_html=title_html, text="" if snippet else text)
 
-    def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q) -> dict[str, list[tuple[str, int]]]:
+    def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q, total: int) -> dict[str, list[tuple[str, int]]]:
         """Every facet's aggregations over its own filter set, in one pass where tantivy can.
 
         Multi-select counts each facet with the other facets' filters, so a query with a
@@ -349,34 +349,36 @@ class EmbeddedEngine(Engine):
         set shares; a set with more clauses counts inside a ``filter`` aggregation of those
         (exact: the same documents as its own query). A set whose extra clauses a query
         string cannot state exactly (a date range) gets a pass of its own, as before.
+        A facet with one selected value counts it without an aggregation: its documents
+        are the hits (the other filters and its own), so its count is the hits' ``total``.
         """
         groups: dict[tuple, list[facet_registry.Count]] = {}
         for count in facet_registry.counts(query):
             groups.setdefault(tuple(count.filters), []).append(count)
         if not groups:
             return {}
+        known = _selected_counts(query, [c for group in groups.values() for c in group], total)
         common = set.intersection(*(set(clauses) for clauses in groups))
         shared = [c for c in next(iter(groups)) if c in common]
         out: dict[str, list[tuple[str, int]]] = {}
         one_pass: dict[str, Any] = {}
         in_pass: list[tuple[str, list[facet_registry.Count]]] = []  # ("" = top level, or its filter aggregation)
         for n, (clauses, group) in enumerate(groups.items()):
-            aggs = {f"{c.facet.name}__{sub}": agg for c in group for sub, agg in c.aggs.items()}
+            aggs = {f"{c.facet.name}__{sub}": agg for c in group for sub, agg in c.aggs.items() if (c.facet.name, sub) not in known}
             extra = [c for c in clauses if c not in common]
             where = self.compiler.filter_string(extra) if extra else ""
             if where is None:  # not stated exactly as a query string: a pass of its own
-                result = searcher.aggregate(self.compiler.combine(text_q, list(clauses)), self.compiler.aggregations(aggs))
-                _read_counts(result, group, query, out)
+                result = searcher.aggregate(self.compiler.combine(text_q, list(clauses)), self.compiler.aggregations(aggs)) if aggs else {}
+                _read_counts(result, group, query, known, out)
             elif where:
                 one_pass[f"filter_{n}"] = {"filter": where, "aggs": aggs}
                 in_pass.append((f"filter_{n}", group))
             else:
                 one_pass.update(aggs)
                 in_pass.append(("", group))
-        if one_pass:
-            result = searcher.aggregate(self.compiler.combine(text_q, shared), self.compiler.aggregations(one_pass))
-            for key, group in in_pass:
-                _read_counts((result.get(key) or {}) if key else result, group, query, out)
+        result = searcher.aggregate(self.compiler.combine(text_q, shared), self.compiler.aggregations(one_pass)) if one_pass else {}
+        for key, group in in_pass:
+            _read_counts((result.get(key) or {}) if key else result, group, query, known, out)
         return out
 
     def aggregate(self, query: SearchQuery, extra: list[facet_registry.Clause], aggs: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -496,10 +498,24 @@ class EmbeddedEngine(Engine):
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _read_counts(result: dict[str, Any], group: list[facet_registry.Count], query: SearchQuery, out: dict[str, list[tuple[str, int]]]) -> None:
+def _selected_counts(query: SearchQuery, counts: list[facet_registry.Count], total: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """The ``selected`` answers known without counting: a facet with one selected value,
+    counted with every other filter (or its own too, in ``all`` mode), counts that value in
+    exactly the hits, so its count is ``total``."""
+    hit_set = set(facet_registry.hit_filters(query))
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in counts:
+        chosen = c.facet.selected(query)
+        if "selected" in c.aggs and len(chosen) == 1 and set(c.filters) | set(c.facet.add_filter(query)) == hit_set:
+            out[(c.facet.name, "selected")] = {"buckets": [{"key": chosen[0], "doc_count": total}] if total else []}
+    return out
+
+
+def _read_counts(result: dict[str, Any], group: list[facet_registry.Count], query: SearchQuery,
+                 known: dict[tuple[str, str], dict[str, Any]], out: dict[str, list[tuple[str, int]]]) -> None:
     """Each facet of ``group`` read back from the aggregation answer it was counted in."""
     for c in group:
-        own = {sub: result.get(f"{c.facet.name}__{sub}") or {} for sub in c.aggs}
+        own = {sub: known.get((c.facet.name, sub)) or result.get(f"{c.facet.name}__{sub}") or {} for sub in c.aggs}
         out[c.facet.name] = c.facet.get_values(own, query)
 
 

@@ -7,7 +7,7 @@ lower-cased text (``str.find`` of each analysed term's stem at a word start; a s
 ends in ``i`` or ``e``, which the stemmer may have made from ``y`` or added, is looked for
 without that letter), picks the window of one snippet's width where their weight (tantivy's
 own, ``1 / (1 + doc freq)``) sums highest, earliest on a tie as tantivy does, and bounds the
-region tantivy then reads to a little context before it and three snippets' width in all.
+region tantivy then reads to a little context before it and one and a half snippets' width in all.
 
 tantivy still decides what is highlighted and how the fragment is cut (same analyzer, same
 terms): the region only bounds where it looks. A text no longer than the region is read
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 CONTEXT_CHARS = 40  # how much of the text before the first word of the window the region keeps
-WIDTHS = 3  # the region is this many snippet widths long
+WIDTHS = 1.5  # the region is this many snippet widths long: the window, some context and what follows
 
 
 def needles(stems: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -38,7 +38,7 @@ def needles(stems: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
 def locate(text: str, wanted: list[tuple[str, float]], width: int) -> tuple[int, int] | None:
     """The (start, end) of the region of ``text`` to highlight in, or None for the whole
     text: it is short, or none of ``wanted`` occurs at a word start."""
-    limit = width * WIDTHS
+    limit = int(width * WIDTHS)
     if len(text) <= limit or not wanted:
         return None
     lower = text.lower()
