@@ -52,14 +52,16 @@ def locate(text: str, wanted: list[tuple[str, float]], width: int) -> tuple[int,
     if not hits:
         return None
     hits.sort()
+    n = len(hits)
     best_at, best, total, j = 0, -1.0, 0.0, 0
-    for i, (pos, _weight) in enumerate(hits):  # the window [pos, pos + width) of each word
-        while j < len(hits) and hits[j][0] < pos + width:
+    for pos, weight in hits:  # the window [pos, pos + width) of each word: a running sum over the sorted words
+        end = pos + width
+        while j < n and hits[j][0] < end:
             total += hits[j][1]
             j += 1
         if total > best:
             best, best_at = total, pos
-        total -= hits[i][1]
+        total -= weight
     start = 0 if best_at < width else min(_word_start(text, best_at - CONTEXT_CHARS), best_at)
     end = _word_end(text, start + limit)
     return start, end
