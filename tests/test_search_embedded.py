@@ -183,3 +183,16 @@ def test_one_aggregation_pass_counts_each_facet_with_the_other_filters(embedded_
     assert result.facets["person"] == [("name:jane-rowe", 2)]  # both filters: a, b
     drill = embedded_engine.search(SearchQuery(text="talks", filters={"country": ["Q30", "Q794"]}, match="all", facets=("country",)))
     assert drill.total == 1 and drill.facets["country"] == [("Q30", 1), ("Q794", 1)]
+
+
+@pytest.mark.parametrize("odd", ['a]b', '(p) st*r ~1 ^2', "it's", 'new\nline', 'a:b:c', '-neg +plus', 'AND', 'IN [x]', '"', '\\', 'end\\', ' lead ', '{x} /re/ ! && ||', '中文 🙂', 'x' * 300])
+def test_filter_aggregations_take_any_value(embedded_engine, odd) -> None:
+    """A value in a filter aggregation's query string is quoted whole: no character of it is syntax."""
+    docs = [{"id": f"d{i}", "title": "talks", "text": "talks", "source": source, "entities": {"country": [country]}}
+            for i, (source, country) in enumerate([(odd, "Q30"), (odd, "Q794"), ("plain", "Q30")])]
+    assert embedded_engine.write(docs) == []
+    embedded_engine.commit()
+    result = embedded_engine.search(SearchQuery(text="talks", sources=[odd], filters={"country": ["Q30"]}, facets=("country", "source")))
+    assert result.total == 1
+    assert result.facets["country"] == [("Q30", 1), ("Q794", 1)]  # counted with the source filter
+    assert result.facets["source"] == sorted([(odd, 1), ("plain", 1)], key=lambda kv: kv[0])  # with the country filter
