@@ -2,8 +2,8 @@
 
 Layout under ``<home>/indexes/<name>/``: one folder per generation and
 ``live.json`` naming the live one. Promoting a generation rewrites ``live.json``
-atomically (write temp + rename), so readers in other processes switch on their
-next query and never see a half-built index.
+atomically (write temp + rename), so readers in other processes switch within
+``FRESH_SECONDS`` (their first query after it) and never see a half-built index.
 """
 from __future__ import annotations
 
