@@ -2,9 +2,10 @@
 from a fork server that loaded spaCy and the gazetteer first.
 
 Runs the real command twice over the same articles (newsarticles2017, or its first
-``--docs``), once with ``NEWSLINK_WORKER_START=spawn`` (every worker a fresh
-interpreter loading its own model) and once with ``forkserver`` (the default: the
-workers are forked from a server that preloaded the model, ``indexer/preload.py``).
+``--docs``), once with ``NEWSLINK_WORKER_START=spawn`` (the default: every worker a
+fresh interpreter loading its own model) and once with ``forkserver`` (the workers
+are forked from a server that preloaded the model and froze it out of the garbage
+collector's reach, ``indexer/preload.py``).
 Every half second it reads, for every process of the job's tree, RSS (pages a
 process maps, shared ones counted in each) and PSS (shared pages split between the
 processes sharing them: what each really costs), and reports per process kind

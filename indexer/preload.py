@@ -13,6 +13,7 @@ closed before any fork (a SQLite connection must never cross one).
 """
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -35,6 +36,10 @@ def _preload() -> None:
         pass
     finally:
         kb.close()
+    # Everything loaded so far lives as long as the server and its workers: moved out of
+    # the collector's generations, a worker's collections never write to those objects'
+    # headers, so their pages stay shared with the server instead of being copied.
+    gc.freeze()
 
 
 _preload()

@@ -120,3 +120,26 @@ def test_workers_forked_by_a_preloading_fork_server_link_the_same(kb, corpus_doc
     single = {d["id"]: d for d in corpus_docs}
     assert [d["id"] for d in docs] == [a.id for a in articles]
     assert all(doc == dict(single[doc["id"].split("~")[0]], id=doc["id"]) for doc in docs)
+
+
+def test_given_names_of_a_kb_file_are_read_once_per_process(kb, monkeypatch) -> None:
+    """The linker and the unlinked-name finder of a worker share one scan of the KB's
+    aliases; an in-memory KB, which can grow, is read again."""
+    from newslink.indexer.kb import KnowledgeBase
+    from newslink.indexer.linking import MemoryKB
+    from newslink.indexer.linking import person_names
+    from newslink.indexer.linking.person_names import GivenNames
+
+    monkeypatch.setattr(person_names, "_GIVEN_NAMES", {})
+    scans = []
+    fresh = KnowledgeBase(kb.path)
+    real = fresh.iter_aliases
+    monkeypatch.setattr(fresh, "iter_aliases", lambda *a, **k: scans.append(1) or real(*a, **k))
+    first, second = GivenNames(fresh), GivenNames(fresh)
+    assert ("paul" in first) == ("paul" in second) and len(scans) == 1
+
+    memory = MemoryKB()
+    memory.add("Q1", "person", "Zebulon Quartermaine")
+    assert "zebulon" in GivenNames(memory)
+    memory.add("Q2", "person", "Xanthippe Morrow")
+    assert "xanthippe" in GivenNames(memory)
