@@ -225,19 +225,12 @@ def unknown_full_names(
     return out
 
 
-def unknown_person_surnames(
-    mentions: list[Mention],
-    linked: dict[int, Link],
-    people: PeopleNamed | None = None,
-    title_end: int = 0,
-    text: str = "",
-    kb: KB | None = None,
-) -> dict[str, int]:
-    """Surnames of people named in full whom the KB does not know: theirs, not a
-    namesake's from the KB ("Betty Ford ... Ford"). Surname -> offset of the first
-    such mention (``unknown_full_names``)."""
+def unknown_person_surnames(mentions: list[Mention], full_names: list[tuple[int, list[str]]]) -> dict[str, int]:
+    """Surnames of people named in full whom the KB does not know (``unknown_full_names``):
+    theirs, not a namesake's from the KB ("Betty Ford ... Ford"). Surname -> offset of
+    the first such mention."""
     out: dict[str, int] = {}
-    for i, tokens in unknown_full_names(mentions, linked, people, title_end, text, kb):
+    for i, tokens in full_names:
         out.setdefault(tokens[-1].lower(), mentions[i].start)
     return out
 

@@ -41,7 +41,7 @@ from .candidates import (
     SurfaceFilter,
 )
 from .context import DocumentContext, EntitySupport
-from .coref import PeopleNamed, org_acronyms, repeated_surnames, short_org_names, unknown_person_surnames
+from .coref import PeopleNamed, org_acronyms, repeated_surnames, short_org_names, unknown_full_names, unknown_person_surnames
 from .features import MentionScope
 from .geo import Geo, Geography, place_level
 from .namesakes import STRONG_NAME, common_name_word
@@ -213,7 +213,7 @@ class Linker:
 
         # Pass 2: the rest — short names by in-document coreference, then surnames.
         people = PeopleNamed(self.kb, links.values(), self.threshold)
-        unknown_surnames = unknown_person_surnames(mentions, links, people, _title_end(text), text, self.kb)
+        unknown_surnames = unknown_person_surnames(mentions, unknown_full_names(mentions, links, people, _title_end(text), text, self.kb))
         people.unknown = unknown_surnames
         for i, m in enumerate(mentions):
             single = " " not in m.text
