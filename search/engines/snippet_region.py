@@ -20,6 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 CONTEXT_CHARS = 40  # how much of the text before the first word of the window the region keeps
+# A word this frequent in one text (a one-letter term in a long article) is everywhere: its first
+# occurrences are as good a region as any, and the scan stays bounded.
+MAX_PER_WORD = 512  # occurrences looked at per word
 WIDTHS = 1.5  # the region is this many snippet widths long: the window, some context and what follows
 
 
@@ -44,8 +47,9 @@ def locate(text: str, wanted: list[tuple[str, float]], width: int) -> tuple[int,
     lower = text.lower()
     hits: list[tuple[int, float]] = []
     for needle, weight in wanted:
-        i = lower.find(needle)
-        while i != -1:
+        i, seen = lower.find(needle), 0
+        while i != -1 and seen < MAX_PER_WORD:
+            seen += 1
             if i == 0 or not lower[i - 1].isalnum():
                 hits.append((i, weight))
             i = lower.find(needle, i + len(needle))
