@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 CONTEXT_CHARS = 40  # how much of the text before the first word of the window the region keeps
+END_MARGIN = 12  # a word counts in a window when it starts this far before the window's end (its length, roughly)
 # A word this frequent in one text (a one-letter term in a long article) is everywhere: its first
 # occurrences are as good a region as any, and the scan stays bounded.
 MAX_PER_WORD = 512  # occurrences looked at per word
@@ -57,16 +58,22 @@ def locate(text: str, wanted: list[tuple[str, float]], width: int) -> tuple[int,
         return None
     hits.sort()
     n = len(hits)
-    best_at, best, total, j = 0, -1.0, 0.0, 0
-    for pos, weight in hits:  # the window [pos, pos + width) of each word: a running sum over the sorted words
-        end = pos + width
-        while j < n and hits[j][0] < end:
+    # The fragment tantivy cuts from the region's start holds the words that end within
+    # ``width`` of it; a word is scored in a window if it starts ``END_MARGIN`` before its end.
+    # Windows start at the text's start or CONTEXT_CHARS before a word; the best sum wins,
+    # the earliest on a tie (as tantivy picks among its fragments).
+    reach = width - END_MARGIN
+    best, best_start, best_first, total, j, k = -1.0, 0, 0, 0.0, 0, 0
+    for s in (0, *(max(0, pos - CONTEXT_CHARS) for pos, _ in hits)):
+        while j < n and hits[j][0] < s + reach:
             total += hits[j][1]
             j += 1
-        if total > best:
-            best, best_at = total, pos
-        total -= weight
-    start = 0 if best_at < width else min(_word_start(text, best_at - CONTEXT_CHARS), best_at)
+        while k < j and hits[k][0] < s:
+            total -= hits[k][1]
+            k += 1
+        if total > best + 1e-9:
+            best, best_start, best_first = total, s, hits[k][0] if k < n else s
+    start = 0 if best_start == 0 else min(_word_start(text, best_start), best_first)
     end = _word_end(text, start + limit)
     return start, end
 
