@@ -188,11 +188,11 @@ def _pool_context(kb: KnowledgeBase) -> Any:
     A fork server is a fresh interpreter like a spawned worker (none of the job's
     files, so no tantivy lock), and the workers it forks share the model's pages with
     it instead of each loading a copy. Measured (bench/worker_memory.py, bench/README),
-    that saves ~36 MiB of each worker's ~520 MiB (a worker's memory is what it
-    parses and links, not the model, and the gazetteer is a shared memory map
-    already), while the server itself holds ~110 MiB: the whole job is no smaller
-    with 2 workers, so it is not the default (by those figures it would pay from
-    ~4 workers on).
+    that saves nothing of a worker's ~656 MiB PSS on the whole newsarticles2017 (a
+    worker's memory is what it parses and links, not the model, and the gazetteer
+    is a shared memory map already), while the server itself holds ~260 MiB: the
+    whole job is larger with 2 workers (tree PSS 1,299 -> 1,444 MiB), so it is not
+    the default.
     """
     method = os.environ.get(WORKER_START_ENV) or _start_method()
     ctx = mp.get_context(method)

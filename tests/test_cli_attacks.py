@@ -80,11 +80,13 @@ def test_engines_refuse_a_bad_index_name_whoever_opens_them(tmp_path: Path) -> N
 
 
 def test_workers_are_bounded_by_the_cpus_and_sizes_validated(run, tmp_path: Path) -> None:
+    from newslink.search.cli import OVERSUBSCRIBE
+
     src = tmp_path / "a.jsonl"
     src.write_text(json.dumps({"id": "ok", "title": "Iran", "text": "Iran talks"}) + "\n")
     result = run("index", str(src), "--workers", "64", "--json")
-    assert json.loads(result.stdout)["workers"] <= available_cpus()
-    assert f"using {available_cpus()}" in result.stderr
+    assert json.loads(result.stdout)["workers"] <= OVERSUBSCRIBE * available_cpus()
+    assert f"using {OVERSUBSCRIBE * available_cpus()}" in result.stderr
     for bad in (("--batch-size", "0"), ("--batch-size", "-5"), ("--workers", "0")):
         result = run("index", str(src), *bad, code=2)
         assert bad[0] in result.output
