@@ -3,7 +3,8 @@
     .venv/bin/python bench/kb_scale.py --items 1000000 [--index-limit 600] [--eval] [--workdir DIR]
 
 1. Writes a realistic Wikidata-format dump of N items (``bench/_dumpgen.py``; ``.json.bz2``,
-   cached by size and generator version), compressed by ``lbzip2``/``bzip2`` in a pipe.
+   cached by size and generator version), in chunks of 100k items generated and compressed
+   on ``--gen-jobs`` processes (one bz2 stream each: a multi-stream file, as ``pbzip2`` writes).
 2. Imports it with ``newslink kb build --dump`` in a child process: items/s, compressed
    MB/s, peak RSS of the import (and of its first and second half: flat means the second
    is not above the first), the KB's size on disk, and the gazetteer index ``kb build``
@@ -35,46 +36,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import CACHE, SHARED, check, corpus_file, iter_records, machine_line, mib, newslink_cmd, prepare_home, run_child, self_rss_mb, table  # noqa: E402
-from _dumpgen import GENERATOR_VERSION, DumpGenerator  # noqa: E402
+from _dumpgen import CHUNK_ITEMS, GENERATOR_VERSION, chunk_bz2, chunks  # noqa: E402
 
 EVAL_SETS = ("msnbc-updated", "reuters-128", "rss-500")
 
 
 # --------------------------------------------------------------------------- 1. the dump
-def compressor() -> list[str]:
-    for tool in ("lbzip2", "pbzip2", "bzip2"):
-        if shutil.which(tool):
-            return [tool, "-c", "-9"]
-    return []
+def write_dump(path: Path, items: int, jobs: int) -> float:
+    """Generate the dump into ``path`` (via a temp name) on ``jobs`` processes, chunk by
+    chunk in order (``_dumpgen.chunk_bz2``); seconds taken."""
+    import multiprocessing
 
-
-def write_dump(path: Path, items: int) -> float:
-    """Generate the dump into ``path`` (via a temp name); seconds taken."""
     started = time.perf_counter()
     tmp = path.with_name(path.name + ".part")
-    gen = DumpGenerator()
+    tasks = chunks(items)
     show = sys.stderr.isatty()
-    with open(tmp, "wb") as out:
-        tool = compressor()
-        proc = subprocess.Popen(tool, stdin=subprocess.PIPE, stdout=out) if tool else None
-        if proc is None:
-            import bz2
-
-            sink = bz2.BZ2File(out, "wb")
-        else:
-            sink = proc.stdin
-        buf: list[bytes] = []
-        for n, line in enumerate(gen.lines(items)):
-            buf.append(line)
-            if len(buf) >= 2000:
-                sink.write(b"".join(buf))
-                buf.clear()
-                if show and n % 100_000 < 2000:
-                    print(f"\r  generated {n:,}/{items:,} items", end="", file=sys.stderr, flush=True)
-        sink.write(b"".join(buf))
-        sink.close()
-        if proc is not None and proc.wait() != 0:
-            sys.exit(f"{tool[0]} failed")
+    with open(tmp, "wb") as out, multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for done, blob in enumerate(pool.imap(chunk_bz2, tasks), 1):
+            out.write(blob)
+            if show:
+                print(f"\r  generated {min(items, done * CHUNK_ITEMS):,}/{items:,} items", end="", file=sys.stderr, flush=True)
     if show:
         print(file=sys.stderr)
     tmp.replace(path)
@@ -210,6 +191,8 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=CACHE / "kb_scale", help="dumps and KBs (kept for reruns)")
     ap.add_argument("--index-limit", type=int, default=600, help="articles of newsarticles2017 to index with each KB (0: all)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--gen-jobs", type=int, default=os.cpu_count() or 1, help="processes generating the dump")
+    ap.add_argument("--dump-only", action="store_true", help="generate the dump (if not cached) and stop")
     ap.add_argument("--skip-index", action="store_true", help="leave out the index throughput runs")
     ap.add_argument("--eval", action="store_true", help="also score the dev sets with both KBs")
     ap.add_argument("--reimport", action="store_true", help="import again even if the KB of this dump exists")
@@ -227,9 +210,11 @@ def main() -> None:
     dump = work / f"dump-{args.items}-g{GENERATOR_VERSION}.json.bz2"
     gen_s = None
     if not dump.exists():
-        gen_s = write_dump(dump, args.items)
+        gen_s = write_dump(dump, args.items, args.gen_jobs)
     dump_mb = mib(dump.stat().st_size)
-    print(f"dump: {dump} ({args.items:,} items, {dump_mb:.1f} MiB bz2" + (f", generated in {gen_s:.0f} s)" if gen_s else ", cached)"))
+    print(f"dump: {dump} ({args.items:,} items, {dump_mb:.1f} MiB bz2" + (f", generated in {gen_s:.0f} s)" if gen_s else ", cached)"), flush=True)
+    if args.dump_only:
+        return
 
     scale_home = work / f"home-{args.items}"
     record = scale_home / "import.json"
