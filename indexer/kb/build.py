@@ -216,15 +216,21 @@ def surnames(label: str) -> list[str]:
     return out
 
 
+# A build normalises each of millions of names about once: the linker's cache of
+# normalize_alias (262k entries) only fills with them, ~70 MB that grew with the KB
+# until it was full (bench/kb_scale.py), so builds call the function beneath it.
+_normalize = normalize_alias.__wrapped__
+
+
 def alias_rows(rec: EntityRecord) -> Iterator[tuple[str, str, str, str]]:
-    yield normalize_alias(rec.label), rec.qid, "label", rec.label
+    yield _normalize(rec.label), rec.qid, "label", rec.label
     for alias in rec.aliases:
-        yield normalize_alias(alias), rec.qid, "alias", alias
+        yield _normalize(alias), rec.qid, "alias", alias
     for demonym in rec.demonyms:
-        yield normalize_alias(demonym), rec.qid, "demonym", demonym
+        yield _normalize(demonym), rec.qid, "demonym", demonym
     if rec.type == "person":
         for short in surnames(rec.label):
-            yield normalize_alias(short), rec.qid, "surname", short
+            yield _normalize(short), rec.qid, "surname", short
 
 
 def remove_abandoned_builds(folder: Path) -> list[Path]:
@@ -325,20 +331,15 @@ def cap_open_namesakes(db: sqlite3.Connection) -> int:
     open-data namesake's prior is on another scale (a population, a source's rank):
     "Florida", a department of Uruguay, must not outrank the US state on the prior.
     Context can still choose the namesake. Returns how many priors were lowered."""
-    curated: dict[str, float] = {}
-    for key, popularity in db.execute(
-        "SELECT a.alias, MAX(e.popularity) FROM aliases a JOIN entities e ON e.qid = a.qid "
-        "WHERE e.origin != 'open' AND a.kind IN ('label', 'alias') GROUP BY a.alias"
+    # Each open-data name against the curated entities' highest prior for it, read by
+    # SQLite (one index seek per name): a dict of every curated name grew with the KB
+    # (a Wikidata import's millions of names are all curated).
+    lowered: dict[str, float] = {}  # open-data entities only: bounded by the shipped data
+    for qid, popularity, cap in db.execute(
+        "SELECT o.qid, o.popularity, (SELECT MAX(ce.popularity) FROM aliases ca JOIN entities ce ON ce.qid = ca.qid "
+        "  WHERE ca.alias = oa.alias AND ca.kind IN ('label', 'alias') AND ce.origin != 'open') "
+        "FROM aliases oa JOIN entities o ON o.qid = oa.qid WHERE o.origin = 'open' AND oa.kind IN ('label', 'alias')"
     ):
-        curated[key] = popularity
-    if not curated:
-        return 0
-    lowered: dict[str, float] = {}
-    for key, qid, popularity in db.execute(
-        "SELECT a.alias, e.qid, e.popularity FROM aliases a JOIN entities e ON e.qid = a.qid "
-        "WHERE e.origin = 'open' AND a.kind IN ('label', 'alias')"
-    ):
-        cap = curated.get(key)
         if cap is not None and popularity > cap * CURATED_NAMESAKE_SHARE:
             lowered[qid] = min(lowered.get(qid, popularity), round(cap * CURATED_NAMESAKE_SHARE, 1))
     db.executemany("UPDATE entities SET popularity = ? WHERE qid = ?", [(p, q) for q, p in lowered.items()])

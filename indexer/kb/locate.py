@@ -54,23 +54,27 @@ def fill_locations(db: sqlite3.Connection, *, open_paths: Iterable[Path] = ()) -
     changed = 0
     open_paths = list(open_paths)
     if open_paths:
-        need = dict(db.execute("SELECT qid, type FROM entities WHERE country = ''"))
+        # The entities without a country, in a temp table (on disk like the KB, not a dict
+        # that grows with it: a Wikidata import leaves millions without one).
+        db.executescript(
+            "DROP TABLE IF EXISTS temp.need; CREATE TEMP TABLE need (qid TEXT PRIMARY KEY, type TEXT NOT NULL) WITHOUT ROWID;"
+            "INSERT INTO temp.need SELECT qid, type FROM entities WHERE country = '';"
+        )
         for path in open_paths:
             with gzip.open(path, "rt", encoding="utf-8", newline="\n") as handle:
                 columns = handle.readline().rstrip("\n").split("\t")
                 at = {name: columns.index(name) for name in ("type", "country", "admin1")}
                 for line in handle:
-                    qid = line[: line.find("\t")]
-                    if qid not in need:
-                        continue
                     cells = line.rstrip("\n").split("\t")
                     country, admin1 = cells[at["country"]], cells[at["admin1"]]
-                    if cells[at["type"]] != need[qid] or not country:
+                    if not country:
                         continue
                     changed += db.execute(
-                        "UPDATE entities SET country = ?, admin1 = CASE WHEN admin1 = '' THEN ? ELSE admin1 END WHERE qid = ?",
-                        (country, admin1, qid),
+                        "UPDATE entities SET country = ?, admin1 = CASE WHEN admin1 = '' THEN ? ELSE admin1 END "
+                        "WHERE qid = ? AND type = ? AND EXISTS (SELECT 1 FROM temp.need n WHERE n.qid = ? AND n.type = ?)",
+                        (country, admin1, cells[0], cells[at["type"]], cells[0], cells[at["type"]]),
                     ).rowcount
+        db.executescript("DROP TABLE temp.need;")
     for qid, country in read_located():
         changed += db.execute("UPDATE entities SET country = ? WHERE qid = ? AND country != ?", (country, qid, country)).rowcount
     return changed
