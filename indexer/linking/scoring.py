@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from ..kb.store import Candidate
 from .features import EVIDENCE_FACTORS, SCORE_FEATURES, MentionScope
 from .namesakes import outclassed
+from .obscure import OBSCURE_FACTORS, without_obscure
 
 # How much the way a mention names an entity is worth on its own.
 ALIAS_WEIGHT = {"label": 1.0, "alias": 0.95, "demonym": 0.92, "surname": 0.8}
@@ -92,7 +93,7 @@ class Scorer:
                 weights[name] = 0.0
         self.weights = weights
         self._features = [(name, SCORE_FEATURES[name], w) for name, w in weights.items() if w]
-        self._factors = list(EVIDENCE_FACTORS.items())
+        self._factors = [*EVIDENCE_FACTORS.items(), *OBSCURE_FACTORS.items()]
 
     def rank(self, cands: list[Candidate], scope: MentionScope, *, explain: bool = False) -> list[Choice]:
         """Candidates with their scores, best first (one per QID, its strongest alias kind)."""
@@ -101,6 +102,7 @@ class Scorer:
             prev = best_kind.get(c.entity.qid)
             if prev is None or ALIAS_WEIGHT[c.alias_kind] > ALIAS_WEIGHT[prev.alias_kind]:
                 best_kind[c.entity.qid] = c
+        best_kind = {c.entity.qid: c for c in without_obscure(list(best_kind.values()), scope)}  # obscure.py
         m = scope.mention
         kept = outclassed(list(best_kind.values()), scope)
         scope.rivals = tuple(kept)
