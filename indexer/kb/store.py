@@ -227,14 +227,27 @@ class KnowledgeBase:
         )
         return [e for (q,) in rows if (e := self.entity(q)) is not None]
 
-    def iter_aliases(self, kinds: tuple[str, ...] = ("label", "alias", "demonym")):
-        """(surface form, qid, type, alias kind) for every alias: feeds the gazetteer."""
+    def iter_aliases(
+        self, kinds: tuple[str, ...] = ("label", "alias", "demonym"), *, types: tuple[str, ...] | None = None,
+        entity_kinds: tuple[str, ...] | None = None,
+    ):
+        """(surface form, qid, type, alias kind) for every alias: feeds the gazetteer. ``types``
+        and ``entity_kinds`` keep the entities of those types and kinds only, read by SQLite
+        (the linker's tables of people's first names or of state institutions need a
+        fraction of a Wikidata-sized KB's millions of aliases). Ordered by QID either way."""
         marks = ",".join("?" * len(kinds))
+        args: list[str] = list(kinds)
+        if types is None and entity_kinds is None:
+            sql = f"SELECT a.surface, a.qid, e.type, a.kind FROM aliases a JOIN entities e ON e.qid = a.qid WHERE a.kind IN ({marks})"
+        else:  # the entities first (a scan of one table, 10 ms for 166k), then their aliases
+            sql = f"SELECT a.surface, a.qid, e.type, a.kind FROM entities e CROSS JOIN aliases a ON e.qid = a.qid WHERE a.kind IN ({marks})"
+            for column, wanted in (("type", types), ("kind", entity_kinds)):
+                if wanted is not None:
+                    sql += f" AND e.{column} IN ({','.join('?' * len(wanted))})"
+                    args += wanted
+            sql += " ORDER BY a.qid, a.alias, a.kind"  # the order of the unfiltered scan (index aliases_qid)
         try:
-            yield from self._db.execute(
-                f"SELECT a.surface, a.qid, e.type, a.kind FROM aliases a JOIN entities e ON e.qid = a.qid WHERE a.kind IN ({marks})",
-                kinds,
-            )
+            yield from self._db.execute(sql, args)
         except sqlite3.DatabaseError as exc:
             raise KBError(f"knowledge base {self.path} is damaged ({exc}): run `newslink kb build`") from exc
 

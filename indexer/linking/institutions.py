@@ -53,11 +53,11 @@ class Institutions:
         if self._table is None:
             countries: dict[str, str] = {}  # normalised country name -> QID
             orgs: list[tuple[str, str]] = []
-            for surface, qid, type_, kind in self.kb.iter_aliases(("label", "alias")):
-                if type_ == "country":
-                    countries.setdefault(normalize_alias(surface), qid)
-                elif type_ == "org" and kind == "label":
-                    orgs.append((normalize_alias(surface), qid))
+            for surface, qid, _type, _kind in self.kb.iter_aliases(("label", "alias"), types=("country",)):
+                countries.setdefault(normalize_alias(surface), qid)
+            # Only the kinds of organisation a state has one of, picked by the KB (its millions of others never are).
+            for surface, qid, _type, _kind in self.kb.iter_aliases(("label",), types=("org",), entity_kinds=tuple(sorted(STATE_INSTITUTION_KINDS))):
+                orgs.append((normalize_alias(surface), qid))
             table: dict[str, dict[str, str]] = {}
             for label, qid in orgs:
                 for name, country in country_forms(label, countries):

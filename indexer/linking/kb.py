@@ -30,8 +30,12 @@ class KB(Protocol):
         """QID -> the KB's own spellings of the aliases ``surface`` normalises to."""
         ...
 
-    def iter_aliases(self, kinds: tuple[str, ...] = ("label", "alias", "demonym")) -> Iterable[tuple[str, str, str, str]]:
-        """(surface, qid, type, alias kind) of every alias of those kinds."""
+    def iter_aliases(
+        self, kinds: tuple[str, ...] = ("label", "alias", "demonym"), *, types: tuple[str, ...] | None = None,
+        entity_kinds: tuple[str, ...] | None = None,
+    ) -> Iterable[tuple[str, str, str, str]]:
+        """(surface, qid, type, alias kind) of every alias of those kinds (of entities of
+        those types and entity kinds, when given)."""
         ...
 
 
@@ -105,7 +109,11 @@ class MemoryKB:
             out.setdefault(qid, set()).add(spelled)
         return out
 
-    def iter_aliases(self, kinds: tuple[str, ...] = ("label", "alias", "demonym")) -> Iterator[tuple[str, str, str, str]]:
+    def iter_aliases(
+        self, kinds: tuple[str, ...] = ("label", "alias", "demonym"), *, types: tuple[str, ...] | None = None,
+        entity_kinds: tuple[str, ...] | None = None,
+    ) -> Iterator[tuple[str, str, str, str]]:
         for _key, qid, kind, surface in list(self._rows):
-            if kind in kinds and qid in self._entities:
-                yield surface, qid, self._entities[qid].type, kind
+            e = self._entities.get(qid)
+            if kind in kinds and e is not None and (types is None or e.type in types) and (entity_kinds is None or e.kind in entity_kinds):
+                yield surface, qid, e.type, kind

@@ -90,9 +90,9 @@ def _given_names_of(kb: KB) -> frozenset[str]:
     if key is not None and key in _GIVEN_NAMES:
         return _GIVEN_NAMES[key]
     names = set()
-    for surface, _qid, type_, _kind in kb.iter_aliases(("label", "alias")):
+    for surface, _qid, _type, _kind in kb.iter_aliases(("label", "alias"), types=("person",)):
         tokens = surface.split()
-        if type_ == "person" and len(tokens) >= 2:
+        if len(tokens) >= 2:
             first = tokens[0].lower().strip(".,")
             if first not in TITLE_WORDS and len(first) >= 3:
                 names.add(first)
