@@ -174,3 +174,21 @@ def test_the_merge_into_the_kb_does_not_grow_with_it(tmp_path: Path, session_hom
     staged_large, large_mb = peak_import_mb(tmp_path, people_dump(tmp_path / "many.json.gz", 40_000), 1_000)
     assert (staged_small, staged_large) == (2_000, 40_000)
     assert large_mb < small_mb + 10, f"peak RSS {large_mb} MB merging 40,000 entities vs {small_mb} MB merging 2,000"
+
+
+def test_a_name_shared_by_thousands_gives_the_strongest_candidates_only(tmp_path: Path) -> None:
+    """"Smith" is the surname of thousands in a Wikidata-scale KB: a look-up reads the
+    strongest alias kind first and the most popular within it, at most MAX_CANDIDATES."""
+    from newslink.indexer.kb.build import EntityRecord, build_kb
+    from newslink.indexer.kb.store import MAX_CANDIDATES
+
+    people = [EntityRecord(f"Q{900000 + i}", "person", f"Given{i} Smith", popularity=float((i * 37) % 150), origin="wikidata") for i in range(150)]
+    place = EntityRecord("Q899999", "place", "Smith", popularity=1.0, origin="wikidata")
+    build_kb(tmp_path / "kb.sqlite", [*people, place], sources=["starter"])
+    kb = KnowledgeBase(tmp_path / "kb.sqlite")
+    found = kb.candidates("Smith")
+    assert len(found) == MAX_CANDIDATES < 150
+    assert (found[0].entity.qid, found[0].alias_kind) == ("Q899999", "label")  # its own name before anyone's surname
+    pops = [c.entity.popularity for c in found[1:]]
+    assert pops == sorted(pops, reverse=True) and pops[0] == 149 and min(pops) == 150 - (MAX_CANDIDATES - 1)
+    kb.close()
