@@ -134,13 +134,13 @@ def index_fingerprint(kb_path: Path, kb_version: str, tokenizer_id: str) -> str:
     return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:16]
 
 
-def _index_name(kb_path: Path, folder: Path) -> str:
+def _index_name(kb_path: Path, folder: Path, kind: str = "gazetteer") -> str:
     """``.kb.sqlite.gazetteer-`` beside the KB; in the shared temp folder the KB's path is
     in the name too, so two read-only KBs called kb.sqlite never remove each other's index."""
     kb_path = Path(kb_path).resolve()
     if folder == kb_path.parent:
-        return f".{kb_path.name}.gazetteer-"
-    return f".{kb_path.name}-{hashlib.sha1(str(kb_path).encode()).hexdigest()[:10]}.gazetteer-"
+        return f".{kb_path.name}.{kind}-"
+    return f".{kb_path.name}-{hashlib.sha1(str(kb_path).encode()).hexdigest()[:10]}.{kind}-"
 
 
 def index_locations(kb_path: Path) -> list[Path]:
@@ -154,7 +154,13 @@ def ensure_index(
     surfaces: Callable[[], Iterable[str]],
     tokenize: Tokenize,
 ) -> Path:
-    """The index file for ``fingerprint``, built first if no process has built it yet.
+    """The gazetteer index file for ``fingerprint``, built first if no process has built it yet."""
+    return ensure_trie(kb_path, "gazetteer", fingerprint, lambda: build_trie(pattern_keys(surfaces(), tokenize)))
+
+
+def ensure_trie(kb_path: Path, kind: str, fingerprint: str, make: Callable[[], marisa_trie.Trie]) -> Path:
+    """The ``kind`` trie file of the KB at ``kb_path`` for ``fingerprint`` (the gazetteer
+    index; the linker's first names), made by ``make`` first if no process has made it yet.
 
     A lock file serialises builders (the workers of one job start together: one
     builds, the others wait and reuse it); the file is written under a temp name and
@@ -162,7 +168,7 @@ def ensure_index(
     """
     errors: list[str] = []
     for folder in index_locations(kb_path):
-        name = _index_name(kb_path, folder)
+        name = _index_name(kb_path, folder, kind)
         path = folder / f"{name}{fingerprint}.marisa"
         if path.exists():
             return path
@@ -171,12 +177,12 @@ def ensure_index(
             with open(folder / f"{name}lock", "a+") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 if not path.exists():
-                    _write_index(path, build_trie(pattern_keys(surfaces(), tokenize)))
+                    _write_index(path, make())
                     _remove_stale(folder, name, keep=path)
             return path
         except OSError as exc:
             errors.append(f"{folder}: {exc}")
-    raise OSError(f"cannot write the gazetteer index of {kb_path} ({'; '.join(errors)})")
+    raise OSError(f"cannot write the {kind} index of {kb_path} ({'; '.join(errors)})")
 
 
 def _write_index(path: Path, trie: marisa_trie.Trie) -> None:

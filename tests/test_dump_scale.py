@@ -192,3 +192,24 @@ def test_a_name_shared_by_thousands_gives_the_strongest_candidates_only(tmp_path
     pops = [c.entity.popularity for c in found[1:]]
     assert pops == sorted(pops, reverse=True) and pops[0] == 149 and min(pops) == 150 - (MAX_CANDIDATES - 1)
     kb.close()
+
+
+def test_the_first_names_of_a_kb_are_read_once_into_a_file_every_process_maps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The linker's first names (person_names.GivenNames) of a SQLite KB: read off its people
+    by the first linker, then a trie file beside the KB that later ones map without a scan."""
+    from newslink.indexer.kb.build import EntityRecord, build_kb
+    from newslink.indexer.linking import person_names
+    from newslink.indexer.linking.person_names import GivenNames
+
+    monkeypatch.setattr(person_names, "_GIVEN_NAMES", {})
+    people = [EntityRecord(f"Q{900000 + i}", "person", label, origin="wikidata")
+              for i, label in enumerate(["Marcel Proust", "Dr. Who", "Al Gore", "Ottoline Morrell", "Proust"])]
+    build_kb(tmp_path / "kb.sqlite", people, sources=["starter"])
+    first = GivenNames(KnowledgeBase(tmp_path / "kb.sqlite"))
+    assert "Marcel" in first and "ottoline" in first
+    assert "dr" not in first and "al" not in first and "proust" not in first  # a title, too short, a surname
+    assert len(list(tmp_path.glob(".kb.sqlite.given-names-*.marisa"))) == 1
+    monkeypatch.setattr(person_names, "_GIVEN_NAMES", {})  # a later process: no scan, the file
+    monkeypatch.setattr(person_names, "_scan", lambda kb: iter(()))
+    later = GivenNames(KnowledgeBase(tmp_path / "kb.sqlite"))
+    assert "Marcel" in later and "Proust" not in later

@@ -136,7 +136,8 @@ def test_given_names_of_a_kb_file_are_read_once_per_process(kb, monkeypatch) -> 
     real = fresh.iter_aliases
     monkeypatch.setattr(fresh, "iter_aliases", lambda *a, **k: scans.append(1) or real(*a, **k))
     first, second = GivenNames(fresh), GivenNames(fresh)
-    assert ("paul" in first) == ("paul" in second) and len(scans) == 1
+    # At most one scan: none where an earlier process left the names' file beside the KB.
+    assert ("paul" in first) == ("paul" in second) and len(scans) <= 1 and first._names is second._names
 
     memory = MemoryKB()
     memory.add("Q1", "person", "Zebulon Quartermaine")

@@ -11,7 +11,11 @@ the ``nil:…`` method say why.
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Iterator
 
+import marisa_trie
+
+from ..gazetteer import ensure_trie, index_fingerprint, open_index
 from ..kb.common_names import common_names
 from ..kb.store import Candidate
 from ..lexicon import CALENDAR, TITLE_WORDS
@@ -63,14 +67,18 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“‘(—–-]\s*|\n)\s*$")
 _PLURAL_POSSESSIVE = re.compile(r"s['’](?!s)")
 
 
+# Bumped when the rule of _scan changes (the file of a KB's first names is rebuilt).
+GIVEN_NAMES_FORMAT = "1"
+
+
 class GivenNames:
     """First names read off the KB's people ("Paul" of "Paul Ryan", "Ali" of "Ali
     Khamenei"): a word that is somebody's first name is nobody's surname alone.
-    Built once per linker; a Wikidata-sized KB makes it thorough."""
+    Built once per process and KB file (see _given_names_of); a Wikidata-sized KB makes it thorough."""
 
     def __init__(self, kb: KB) -> None:
         self.kb = kb
-        self._names: frozenset[str] | None = None
+        self._names: Container[str] | None = None
 
     def __contains__(self, word: str) -> bool:
         if self._names is None:
@@ -79,27 +87,35 @@ class GivenNames:
 
 
 # The linker's and the unlinked-name finder's GivenNames on one KB file read it once
-# (a scan of every alias: ~0.4 s with the shipped KB, in every linking worker). Only
-# a KB file is shared (a rebuild is another version); an in-memory KB can still grow.
-_GIVEN_NAMES: dict[tuple[str, str], frozenset[str]] = {}
+# per process. A KB file's names are moreover a trie file beside it, written by the
+# first process that needs them and memory-mapped by every other (as the gazetteer
+# index, indexer/gazetteer.py): a Wikidata-sized KB's ~1.3 M person names took ~5 s
+# to read in every process (bench/kb_scale.py). Only a KB file is shared (a rebuild
+# is another version); an in-memory KB can still grow.
+_GIVEN_NAMES: dict[tuple[str, str], Container[str]] = {}
 
 
-def _given_names_of(kb: KB) -> frozenset[str]:
-    path, version = getattr(kb, "path", None), getattr(kb, "version", None)
-    key = (str(path), str(version)) if path is not None and version is not None else None
-    if key is not None and key in _GIVEN_NAMES:
-        return _GIVEN_NAMES[key]
-    names = set()
+def _scan(kb: KB) -> Iterator[str]:
     for surface, _qid, _type, _kind in kb.iter_aliases(("label", "alias"), types=("person",)):
         tokens = surface.split()
         if len(tokens) >= 2:
             first = tokens[0].lower().strip(".,")
             if first not in TITLE_WORDS and len(first) >= 3:
-                names.add(first)
-    found = frozenset(names)
-    if key is not None:
-        _GIVEN_NAMES[key] = found
-    return found
+                yield first
+
+
+def _given_names_of(kb: KB) -> Container[str]:
+    path, version = getattr(kb, "path", None), getattr(kb, "version", None)
+    if path is None or version is None:
+        return frozenset(_scan(kb))
+    key = (str(path), str(version))
+    if key not in _GIVEN_NAMES:
+        fingerprint = index_fingerprint(path, version, f"given-names {GIVEN_NAMES_FORMAT} {','.join(sorted(TITLE_WORDS))}")
+        try:
+            _GIVEN_NAMES[key] = open_index(ensure_trie(path, "given-names", fingerprint, lambda: marisa_trie.Trie(set(_scan(kb)))))
+        except OSError:  # nowhere to write it: the set in memory
+            _GIVEN_NAMES[key] = frozenset(_scan(kb))
+    return _GIVEN_NAMES[key]
 
 
 class BareSurnames:
