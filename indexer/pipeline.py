@@ -16,26 +16,29 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 try:
     import resource
 except ImportError:  # pragma: no cover - not on Windows: the workers' CPU is then not reported
     resource = None  # type: ignore[assignment]
 
-from spacy.language import Language
-from spacy.tokens import Doc
-
 from .article import Article
 from .document import article_from_document, build_document, content_hash
 from .kb import KnowledgeBase
 from .linking import Explanation, Link, Linker
 from .linking.unlinked import UnlinkedName, UnlinkedNames
-from .mentions import extract_mentions
-from .nlp import load_pipeline
 from .readers import ReadItem
 from .records import Problem
 from .processes import MIN_CHUNKS_PER_WORKER, exit_with_parent, workers_for
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+# spaCy (and the modules that import it: nlp, mentions, gazetteer) is imported where a
+# text is parsed, never by a pool's parent: its import is ~1 s and ~50 MiB that the
+# job would pay before its workers even start (what a 200-article job is measured on).
 
 
 class DocumentSink(Protocol):
@@ -97,6 +100,8 @@ def _nlp_for(kb: KnowledgeBase) -> Language:
     key = (str(Path(kb.path).resolve()), kb.version)
     nlp = _NLP.get(key)
     if nlp is None:
+        from .nlp import load_pipeline
+
         nlp = _NLP[key] = load_pipeline(kb)
     return nlp
 
@@ -113,11 +118,14 @@ class _Linking:
         self.kb = kb
         self.linker = linker
         self.nlp: Language = _nlp_for(kb)
+        from .mentions import extract_mentions
+
+        self._extract = extract_mentions
         self._names: UnlinkedNames | None = None
 
     def links(self, doc: Doc, text: str) -> list[Link]:
         """``text`` is what ``doc`` was made from (``doc.text`` rebuilds it token by token)."""
-        return self.linker.link(extract_mentions(doc, self.kb), text)
+        return self.linker.link(self._extract(doc, self.kb), text)
 
     def linked(self, doc: Doc, text: str, names: bool) -> Linked:
         links = self.links(doc, text)
@@ -242,7 +250,8 @@ class EntityPipeline:
 
     def explain_text(self, text: str) -> list[Explanation]:
         """``link_text`` with each mention's candidates and feature values (``eval --explain``)."""
-        return self.linker.explain(extract_mentions(self.nlp(text), self.kb), text)
+        linking = self._linking
+        return self.linker.explain(linking._extract(linking.nlp(text), self.kb), text)
 
     def process(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Link]]]:
         """(article, links) for every article, in input order, streaming.

@@ -144,3 +144,35 @@ def test_given_names_of_a_kb_file_are_read_once_per_process(kb, monkeypatch) -> 
     assert "zebulon" in GivenNames(memory)
     memory.add("Q2", "person", "Xanthippe Morrow")
     assert "xanthippe" in GivenNames(memory)
+
+
+def test_a_pool_parent_never_imports_spacy(kb, tmp_path) -> None:
+    """The job process of a pooled run reads, builds and writes: spaCy (~1 s to import)
+    is loaded by the workers only, so they start that much sooner."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from newslink.indexer.kb import KnowledgeBase\n"
+        "from newslink.indexer.pipeline import EntityPipeline, run_index\n"
+        "from newslink.indexer.readers import read_paths\n"
+        "class Sink:\n"
+        "    docs = []\n"
+        "    def write(self, docs):\n"
+        "        self.docs.extend(docs)\n"
+        "        return []\n"
+        "    def commit(self):\n"
+        "        pass\n"
+        "if __name__ == '__main__':\n"
+        f"    kb = KnowledgeBase(Path({str(kb.path)!r}))\n"
+        "    sink = Sink()\n"
+        f"    summary = run_index(read_paths([Path({str(DATA / 'articles.jsonl')!r})]), EntityPipeline(kb, n_process=2, batch_size=2), sink)\n"
+        "    print(summary.indexed, len(sink.docs), sum(len(d['mentions']) for d in sink.docs), 'spacy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout.split()
+    articles = len(_articles())
+    assert out[:2] == [str(articles), str(articles)] and int(out[2]) > 0
+    assert out[3] == "False"
