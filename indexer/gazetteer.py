@@ -21,10 +21,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import marisa_trie
-import spacy
-from spacy.tokens import Doc, Span
+
+if TYPE_CHECKING:  # spaCy is imported where a Gazetteer runs: the trie helpers here serve processes that never parse
+    from spacy.tokens import Doc
 
 GAZETTEER_KEY = "kb"
 # Bumped when the keys or their derivation change: older index files are then rebuilt.
@@ -35,7 +37,7 @@ SEP = "\x1f"
 _STAND_IN = "\x1e"
 _RESERVED = (SEP, _STAND_IN)
 
-Tokenize = Callable[[str], Doc]
+Tokenize = Callable[[str], "Doc"]
 
 
 def pattern_surfaces(aliases: Iterable[tuple[str, str, str, str]]) -> Iterator[str]:
@@ -116,11 +118,15 @@ class Gazetteer:
     the longest match wins where matches overlap (``spacy.util.filter_spans``)."""
 
     def __init__(self, trie: marisa_trie.Trie) -> None:
+        from spacy.tokens import Span
+        from spacy.util import filter_spans
+
         self.matcher = TrieMatcher(trie)
+        self._span, self._filter_spans = Span, filter_spans
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [Span(doc, s, e, label=GAZETTEER_KEY) for s, e in self.matcher.ranges([t.text for t in doc])]
-        doc.spans[GAZETTEER_KEY] = spacy.util.filter_spans(spans)
+        spans = [self._span(doc, s, e, label=GAZETTEER_KEY) for s, e in self.matcher.ranges([t.text for t in doc])]
+        doc.spans[GAZETTEER_KEY] = self._filter_spans(spans)
         return doc
 
 
