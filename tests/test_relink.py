@@ -42,7 +42,9 @@ def test_reindex_without_kb_change_keeps_every_link_and_never_parses(filled_embe
         raise AssertionError("the default reindex path must not run spaCy")
 
     monkeypatch.setattr(pipeline_module, "EntityPipeline", no_spacy)
-    monkeypatch.setattr(pipeline_module, "load_pipeline", no_spacy)
+    import newslink.indexer.nlp as nlp_module
+
+    monkeypatch.setattr(nlp_module, "load_pipeline", no_spacy)  # what pipeline._nlp_for calls
     before = {d["id"]: _links(d) for d in filled_embedded.iter_documents()}
     summary = run_reindex(filled_embedded, kb)
     assert summary["indexed"] == len(corpus_docs) and summary["changed"] == 0
