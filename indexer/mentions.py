@@ -220,8 +220,10 @@ def _company_of_place(doc: Doc, ent: Span, kb: KnowledgeBase) -> tuple[Span | No
     return None
 
 
-def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
-    """Non-overlapping mentions in document order."""
+def extract_mentions(doc: Doc, kb: KnowledgeBase, text: str | None = None) -> list[Mention]:
+    """Non-overlapping mentions in document order. ``text``: what ``doc`` was made
+    from, when the caller holds it (``Doc.text`` joins every token again, ~1.5 ms
+    for a news article)."""
     chosen: list[Mention] = []
     ner_spans = [e for e in doc.ents if e.label_ in LABEL_TYPES]
     # Names of kinds we never link (events, laws, works, dates) block the KB
@@ -249,7 +251,7 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase) -> list[Mention]:
                 name_ok[i] = False
 
     taken_label: dict[int, str | None] = {}
-    doc_text = doc.text  # Doc.text joins every token: once
+    doc_text = doc.text if text is None else text
     headline_memo: dict[tuple[int, int], bool] = {}
 
     def take(span: Span, label: str | None, source: str) -> None:

@@ -125,7 +125,7 @@ class _Linking:
 
     def links(self, doc: Doc, text: str) -> list[Link]:
         """``text`` is what ``doc`` was made from (``doc.text`` rebuilds it token by token)."""
-        return self.linker.link(self._extract(doc, self.kb), text)
+        return self.linker.link(self._extract(doc, self.kb, text), text)
 
     def linked(self, doc: Doc, text: str, names: bool) -> Linked:
         links = self.links(doc, text)
@@ -251,7 +251,7 @@ class EntityPipeline:
     def explain_text(self, text: str) -> list[Explanation]:
         """``link_text`` with each mention's candidates and feature values (``eval --explain``)."""
         linking = self._linking
-        return self.linker.explain(linking._extract(linking.nlp(text), self.kb), text)
+        return self.linker.explain(linking._extract(linking.nlp(text), self.kb, text), text)
 
     def process(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Link]]]:
         """(article, links) for every article, in input order, streaming.
