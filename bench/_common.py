@@ -40,6 +40,9 @@ def require_shared(*parts: str) -> Path:
 
 
 def corpus_file(name: str) -> Path:
+    """A corpus by its name under ../shared/corpora, or a .jsonl[.gz] file by its path."""
+    if name.endswith((".jsonl", ".gz")):
+        return Path(name)
     return require_shared("corpora", name, f"{name}.jsonl.gz")
 
 

@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="cProfile mention extraction + linking")
     ap.add_argument("--top", type=int, default=15)
     args = ap.parse_args()
-    corpus = Path(args.corpus) if args.corpus.endswith((".jsonl", ".gz")) else corpus_file(args.corpus)
+    corpus = corpus_file(args.corpus)
     print(machine_line())
 
     tmp = tempfile.TemporaryDirectory(prefix="newslink-bench-stages-")

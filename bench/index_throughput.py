@@ -106,7 +106,7 @@ def main() -> None:
     ap.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
-    corpus = Path(args.corpus) if args.corpus.endswith((".jsonl", ".gz")) else corpus_file(args.corpus)
+    corpus = corpus_file(args.corpus)
     if args.bare:
         bare_pass(corpus, args.workers, args.batch_size)
         return

@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="n_process for indexing (reindex picks its own: 2 for ≥ 1,000 documents)")
     ap.add_argument("--reparse", action="store_true", help="also time `newslink reindex --reparse` (spaCy again)")
     args = ap.parse_args()
-    corpus = Path(args.corpus) if args.corpus.endswith((".jsonl", ".gz")) else corpus_file(args.corpus)
+    corpus = corpus_file(args.corpus)
     print(machine_line())
 
     with tempfile.TemporaryDirectory(prefix="newslink-bench-relink-") as tmp:

@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--every", type=int, default=100, help="edit every N-th article (100: 1 %%)")
     args = ap.parse_args()
-    corpus = Path(args.corpus) if args.corpus.endswith((".jsonl", ".gz")) else corpus_file(args.corpus)
+    corpus = corpus_file(args.corpus)
     print(machine_line())
 
     with tempfile.TemporaryDirectory(prefix="newslink-bench-rerun-") as tmp:
