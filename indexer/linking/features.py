@@ -190,8 +190,6 @@ def located(m: Mention, c: Candidate, s: MentionScope) -> float:
     return math.log1p(s.coherence(c.entity.qid)[1])
 
 
-
-
 def region_named(m: Mention, c: Candidate, s: MentionScope) -> float:
     """The article names the state or province the candidate lies in ("Portland"
     in a story that names Maine, not Oregon): between namesakes of one country the
