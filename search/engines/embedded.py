@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import tantivy
 
 from newslink.indexer.dates import to_datetime
@@ -607,14 +608,24 @@ def _with_fields(doc: dict[str, Any], stored: tantivy.Document, keys: tuple[str,
 
 def _stored_json(stored: tantivy.Document) -> dict[str, Any]:
     """The whole document as it was written."""
-    head, sep, rest = bytes(stored["doc"][0]).partition(b"\n")
-    doc = json.loads(head)
+    head, sep, rest = stored.get_first("doc").partition(b"\n")
+    doc = _loads(head)
     if sep:
-        doc.update(json.loads(rest))
+        doc.update(_loads(rest))
     return _with_fields(doc, stored, _FIELD_KEYS)
 
 
 def _stored_hit(stored: tantivy.Document) -> dict[str, Any]:
     """At least the fields of ``_HIT_KEYS`` (the whole document if stored in the old layout)."""
-    head, _sep, _rest = bytes(stored["doc"][0]).partition(b"\n")
-    return _with_fields(json.loads(head), stored, ("title",))
+    raw = stored.get_first("doc")
+    end = raw.find(b"\n")
+    return _with_fields(_loads(raw if end < 0 else raw[:end]), stored, ("title",))
+
+
+def _loads(data: bytes) -> Any:
+    """JSON as ``json.dumps`` wrote it: orjson reads a hit's head in a third of the time the
+    standard module takes; what orjson refuses and ``json`` wrote (a NaN) goes to ``json``."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)

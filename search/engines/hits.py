@@ -24,16 +24,19 @@ def lead(text: str, chars: int = SNIPPET_CHARS) -> str:
 
 
 def make_hit(doc: dict[str, Any], *, score: float | None, snippet: str | None, title_html: str | None, text: str = "") -> Hit:
-    """A hit from the stored ``HIT_KEYS`` of a document; ``text`` feeds the fallback snippet."""
+    """A hit from the stored ``HIT_KEYS`` of a document; ``text`` feeds the fallback snippet.
+    ``doc`` is the caller's own fresh decode: its entity dicts become the hit's."""
+    entities = doc.get("entity_list") or []
+    for entity in entities:  # ``unlinked`` said for every entity (stored only where true), as the API's schema has it
+        entity["unlinked"] = bool(entity.get("unlinked"))
     return Hit(
         id=doc["id"],
-        score=round(float(score), 4) if score is not None else None,
+        score=None if score is None else round(float(score), 4),
         title=doc.get("title") or "",
         published=doc.get("published"),
         source=doc.get("source"),
         url=doc.get("url"),
         snippet=snippet or html.escape(lead(text)),
         title_html=title_html,
-        # ``unlinked`` said for every entity (stored only where true), as the API's schema has it
-        entities=[{**e, "unlinked": bool(e.get("unlinked"))} for e in doc.get("entity_list") or []],
+        entities=entities,
     )

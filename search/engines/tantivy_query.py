@@ -134,6 +134,8 @@ class QueryCompiler:
 
     def combine(self, text_q: tantivy.Query | None, clauses: list[Clause], extra: list[tantivy.Query] = ()) -> tantivy.Query:
         """The text (scored) AND every clause (unscored): one query for hits or counts."""
+        if text_q is not None and not clauses and not extra:
+            return text_q  # the same hits and scores as wrapped in a one-clause boolean query, built for nothing
         parts = [(tantivy.Occur.Must, text_q)] if text_q is not None else []
         parts += [(tantivy.Occur.Must, tantivy.Query.const_score_query(self.clause(c), 0.0)) for c in clauses]
         parts += [(tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in extra]
