@@ -26,6 +26,7 @@ from ..processes import pid_alive
 from ..schema import FACET_TYPES, is_qid
 from .complete import index_names
 from .locate import fill_locations, located_file
+from .ranked import rank_candidates
 from .store import SCHEMA, KBDataError, KBError
 from .tsv import data_rows
 
@@ -64,7 +65,7 @@ def starter_files() -> list[Path]:
 # Bumped when what a build derives changes (surnames below; "3": every entity's country
 # filled from the shipped tables, locate.py): a KB built from the starter data alone is
 # then rebuilt on next use, as when the data changes.
-ALIAS_RULES = "3"
+ALIAS_RULES = "4"  # 4: each name's candidates ranked at build time (ranked.py)
 # A label that names a person by title or reign has no surname to call them by:
 # "Pope John Paul II" is not "Paul", "Prince Harry, Duke of Sussex" not "Sussex".
 _REGNAL_TITLES = {"pope", "king", "queen", "prince", "princess", "emperor", "empress", "sultan", "emir", "sheikh", "saint", "st"}
@@ -301,12 +302,14 @@ def build_kb(
         fill_locations(db, open_paths=[] if "open" in sources else open_files())
         cap_open_namesakes(db)
         index_names(db)  # words of every name, for autocomplete by any word
+        ranked = rank_candidates(db)  # after every popularity is final
         meta = {
             "version": time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + starter_hash(sources),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "starter_hash": starter_hash(sources),
             "sources": json.dumps(sources),
             "entities": str(count),
+            **ranked,
         }
         meta.update(extra_meta or {})
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())

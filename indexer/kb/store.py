@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,12 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ALIAS_KINDS = ("label", "alias", "demonym", "surname")
 # Candidates of one surface form at most (the shipped KB's most shared name has 42).
 MAX_CANDIDATES = 100
+# An alias kind's rank in SQL (``{kind}``: the column), strongest first as in ALIAS_KINDS.
+KIND_RANK_SQL = "CASE {kind} " + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(ALIAS_KINDS[:-1])) + f" ELSE {len(ALIAS_KINDS) - 1} END"
+# Names whose candidates a process keeps (least recently used out first): the names of
+# the news repeat, and a Wikidata-sized KB has millions a long-running indexer would
+# otherwise collect.
+ALIAS_CACHE_SIZE = 200_000
 
 
 class KBError(RuntimeError):
@@ -109,6 +116,9 @@ class KnowledgeBase:
             columns = {r[1] for r in self._db.execute("PRAGMA table_info(entities)")}
             # KBs built before the country/admin1 columns existed read as '' for both.
             self._where_cols = "country, admin1" if {"country", "admin1"} <= columns else "'', ''"
+            # The build-time table of each name's candidates in order (kb/ranked.py), if this
+            # KB has it for as many candidates as are read.
+            self._ranked = "candidates" in tables and int(self._meta.get("candidates_limit", "0") or 0) >= MAX_CANDIDATES
         except sqlite3.DatabaseError as exc:
             raise KBError(f"knowledge base {self.path} is unreadable ({exc}): run `newslink kb build`") from exc
         # One connection, shared by the threads of an API server: SQLite serialises
@@ -116,7 +126,7 @@ class KnowledgeBase:
         # so every statement runs and is fetched whole under this lock.
         self._db_lock = threading.Lock()
         self._entity_cache: dict[str, Entity | None] = {}
-        self._alias_cache: dict[str, list[Candidate]] = {}
+        self._alias_cache: OrderedDict[str, list[Candidate]] = OrderedDict()
 
     def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
         """A query whose failure (a KB damaged after it was opened) is a KBError with the fix."""
@@ -174,20 +184,58 @@ class KnowledgeBase:
                 self._entity_cache[qid] = found.get(qid)
 
     def candidates(self, surface: str) -> list[Candidate]:
-        """All entities the surface form may name, strongest alias kind first."""
+        """All entities the surface form may name (at most MAX_CANDIDATES), the strongest
+        alias kind first, the most popular first within it."""
         key = normalize_alias(surface)
         if not key:
             return []
         cached = self._alias_cache.get(key)
         if cached is not None:
+            try:
+                self._alias_cache.move_to_end(key)
+            except KeyError:  # evicted by another thread meanwhile
+                pass
             return cached
-        # The strongest alias kind first, the most popular first within it, at most
-        # MAX_CANDIDATES: "Smith" is the surname of 1,253 people of a 1 M-item dump, and of
-        # ten times as many in a 10 M one, nearly all too obscure to be linked by it
-        # (linking/obscure.py), yet each would be read and scored (bench/kb_scale.py).
+        found = self._ranked_candidates(key) if self._ranked else self._joined_candidates(key)
+        self._alias_cache[key] = found
+        while len(self._alias_cache) > ALIAS_CACHE_SIZE:
+            try:
+                self._alias_cache.popitem(last=False)
+            except KeyError:
+                break
+        return found
+
+    def _ranked_candidates(self, key: str) -> list[Candidate]:
+        """One query: the ``candidates`` table's rows of ``key`` are in the order wanted, so
+        SQLite reads at most MAX_CANDIDATES of them, each with its entity and that entity's
+        names (a correlated subquery run for the rows returned only: no sort step)."""
+        rows = self._rows(
+            f"SELECT c.qid, c.rank, e.type, e.label, e.kind, e.description, e.popularity, {self._where_cols}, "
+            "(SELECT json_group_array(s.surface) FROM aliases s WHERE s.qid = c.qid AND s.kind IN ('alias','demonym')) "
+            "FROM candidates c CROSS JOIN entities e ON e.qid = c.qid WHERE c.alias = ? "
+            "ORDER BY c.rank, c.popularity DESC, c.qid LIMIT ?",
+            (key, MAX_CANDIDATES),
+        )
+        found: list[Candidate] = []
+        seen: set[str] = set()
+        for qid, rank, type_, label, kind, description, popularity, country, admin1, names in rows:
+            if qid in seen:  # also named by a weaker kind of the same alias: the first row is the strongest
+                continue
+            seen.add(qid)
+            entity = self._entity_cache.get(qid)
+            if entity is None:
+                aliases = tuple(sorted(set(json.loads(names)))) if names != "[]" else ()  # most entities have none
+                entity = Entity(qid, type_, label, kind, description, popularity, aliases=aliases, country=country, admin1=admin1)
+                self._entity_cache[qid] = entity
+            found.append(Candidate(entity, ALIAS_KINDS[rank]))
+        return found
+
+    def _joined_candidates(self, key: str) -> list[Candidate]:
+        """The same from a KB without the ``candidates`` table: every row of the name joined
+        to its entity's popularity and sorted (reads all 12k rows of "Smith" at 10 M items)."""
         rows = self._rows(
             "SELECT a.qid, a.kind FROM aliases a JOIN entities e ON e.qid = a.qid WHERE a.alias = ? "
-            "ORDER BY CASE a.kind WHEN 'label' THEN 0 WHEN 'alias' THEN 1 WHEN 'demonym' THEN 2 ELSE 3 END, e.popularity DESC, a.qid LIMIT ?",
+            f"ORDER BY {KIND_RANK_SQL.format(kind='a.kind')}, e.popularity DESC, a.qid LIMIT ?",
             (key, MAX_CANDIDATES),
         )
         best: dict[str, str] = {}
@@ -197,8 +245,6 @@ class KnowledgeBase:
         entities = self.entities(list(best))
         found = [Candidate(entities[q], best[q]) for q in best if q in entities]
         found.sort(key=lambda c: (ALIAS_KINDS.index(c.alias_kind), -c.entity.popularity))
-        if len(self._alias_cache) < 200_000:
-            self._alias_cache[key] = found
         return found
 
     def alias_surfaces(self, surface: str) -> dict[str, set[str]]:

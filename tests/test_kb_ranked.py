@@ -1,0 +1,104 @@
+"""Each name's candidates ranked at build time (indexer/kb/ranked.py): the same
+candidates in the same order as the join-and-sort over every alias row of a KB built
+without that table, on a KB with a surname shared by more people than are read."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from newslink.indexer.kb import store
+from newslink.indexer.kb.build import EntityRecord, alias_rows, build_kb
+from newslink.indexer.kb.store import ALIAS_KINDS, MAX_CANDIDATES, KnowledgeBase
+
+FIRST = ["John", "Mary", "Ahmed", "Li", "Ana", "Paul", "Olga"]
+
+
+def records() -> list[EntityRecord]:
+    """150 Smiths more than MAX_CANDIDATES read, popularity with ties (the QID breaks
+    them), a company named Smith (a label outranks every surname), a person whose alias
+    is also a surname of others ("Smith" twice for one QID), demonyms and aliases."""
+    out = [
+        EntityRecord(f"Q{1000 + i}", "person", f"{FIRST[i % len(FIRST)]} Smith", popularity=float(i % 9), description=f"person {i}",
+                     aliases=[f"J. Smith {i % 3}"] if i % 4 == 0 else [])
+        for i in range(MAX_CANDIDATES + 50)
+    ]
+    out.append(EntityRecord("Q5", "org", "Smith", kind="company", popularity=3.0, aliases=["Smith & Co", "SMITH"]))
+    out.append(EntityRecord("Q6", "person", "Anna Smith", popularity=8.0, aliases=["Smith"]))
+    out.append(EntityRecord("Q7", "country", "Ruritania", popularity=50.0, demonyms=["Ruritanian", "Smith"]))
+    out.append(EntityRecord("Q8", "place", "Springfield", popularity=2.0, aliases=["Smith Springs"]))
+    out.append(EntityRecord("Q9", "place", "Springfield", popularity=2.0))
+    return out
+
+
+@pytest.fixture(scope="module")
+def kbs(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeBase, KnowledgeBase]:
+    """The KB as built, and a copy without the ranked table (a KB built before it)."""
+    folder = tmp_path_factory.mktemp("ranked")
+    built = folder / "kb.sqlite"
+    build_kb(built, records(), sources=["starter"])
+    old = folder / "old.sqlite"
+    shutil.copy(built, old)
+    db = sqlite3.connect(old)
+    db.execute("DROP TABLE candidates")
+    db.commit()
+    db.close()
+    return KnowledgeBase(built), KnowledgeBase(old)
+
+
+def expected(key: str) -> list[tuple[str, str]]:
+    """(QID, alias kind) from the records alone: rows by kind rank, popularity down, QID;
+    the first MAX_CANDIDATES rows; each QID once, by its strongest kind."""
+    by_qid = {r.qid: r for r in records()}
+    rows = sorted(
+        (ALIAS_KINDS.index(kind), -by_qid[qid].popularity, qid)
+        for rec in records() for alias, qid, kind, _surface in alias_rows(rec) if alias == key
+    )
+    seen: dict[str, str] = {}
+    for rank, _pop, qid in rows[:MAX_CANDIDATES]:
+        seen.setdefault(qid, ALIAS_KINDS[rank])
+    return list(seen.items())
+
+
+def test_ranked_table_gives_the_candidates_of_the_join(kbs: tuple[KnowledgeBase, KnowledgeBase]) -> None:
+    ranked, old = kbs
+    assert ranked._ranked and not old._ranked
+    keys = [k for (k,) in sqlite3.connect(ranked.path).execute("SELECT DISTINCT alias FROM aliases")]
+    assert len(keys) > 10
+    for key in keys:
+        new = [(c.entity, c.alias_kind) for c in ranked.candidates(key)]
+        assert new == [(c.entity, c.alias_kind) for c in old.candidates(key)], key
+        assert [(e.qid, kind) for e, kind in new] == expected(key), key
+    smiths = ranked.candidates("Smith")
+    # label (the company), alias (Anna Smith), demonym (Ruritania), then the surnames
+    assert [c.entity.qid for c in smiths[:3]] == ["Q5", "Q6", "Q7"] and smiths[3].alias_kind == "surname"
+    assert len(smiths) == MAX_CANDIDATES - 2  # Q5 (label, alias "SMITH") and Q6 (alias, surname) are two rows each
+    anna = next(c.entity for c in smiths if c.entity.qid == "Q6")
+    assert anna.aliases == ("Smith",) and anna == old.entity("Q6")
+
+
+def test_a_kb_ranked_for_fewer_candidates_is_read_by_the_join(kbs: tuple[KnowledgeBase, KnowledgeBase], tmp_path: Path) -> None:
+    ranked, _old = kbs
+    short = tmp_path / "short.sqlite"
+    shutil.copy(ranked.path, short)
+    db = sqlite3.connect(short)
+    db.execute("UPDATE meta SET value = '10' WHERE key = 'candidates_limit'")
+    db.execute("DELETE FROM candidates WHERE alias = 'smith' AND rank = 3")  # what a limit of 10 would have cut
+    db.commit()
+    db.close()
+    kb = KnowledgeBase(short)
+    assert not kb._ranked
+    assert len(kb.candidates("Smith")) == MAX_CANDIDATES - 2
+
+
+def test_the_alias_cache_drops_the_least_recently_used(kbs: tuple[KnowledgeBase, KnowledgeBase], monkeypatch: pytest.MonkeyPatch) -> None:
+    kb = KnowledgeBase(kbs[0].path)
+    monkeypatch.setattr(store, "ALIAS_CACHE_SIZE", 2)
+    first = kb.candidates("Springfield")
+    kb.candidates("Ruritania")
+    assert kb.candidates("Springfield") is first  # a hit, now the most recent
+    kb.candidates("Smith Springs")
+    assert list(kb._alias_cache) == ["springfield", "smith springs"]
+    assert [c.entity.qid for c in first] == ["Q8", "Q9"]
