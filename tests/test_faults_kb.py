@@ -35,7 +35,7 @@ def damaged_copies(good: Path, folder: Path) -> dict[str, Path]:
     put("cut-in-half", data[: len(data) // 2])
     put("header-only", data[:4096])
     middle = bytearray(data)
-    for offset in range(len(data) * 6 // 10, len(data) * 9 // 10, 4096):  # pages past the entities table
+    for offset in range(len(data) * 6 // 10, len(data) - 4096, 4096):  # pages past the entities table: names, ranked candidates
         middle[offset + 100 : offset + 4000] = os.urandom(3900)
     put("scribbled-pages", bytes(middle))
     other = folder / "other-app.sqlite"
