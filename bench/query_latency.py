@@ -108,6 +108,39 @@ def profile_faceted(faceted) -> None:
     print(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
+def check_snippets(engine, queries: list) -> str:
+    """The ASCII marker's HTML against tantivy's generator for the same texts (issue 22: tantivy's
+    analyzer decides what is marked): each query's top 10 hits, their snippet region, whole text
+    and title. Fails on any difference; says how many were compared and how many left to tantivy."""
+    import tantivy
+
+    from newslink.search import facets as facet_registry
+    from newslink.search.engines import ascii_snippet, snippet_region
+    from newslink.search.engines.embedded import _generator, _marked
+
+    searcher = engine._searcher()
+    compared = marked = unsure = 0
+    for query in queries:
+        text_q = engine.compiler.text(query.parsed)
+        snippets = engine._snippets(searcher, query, text_q)
+        generators = {f: _generator(searcher, text_q, engine.schema, f) for f in ("text", "title")}
+        for _score, address in searcher.search(engine.compiler.combine(text_q, facet_registry.hit_filters(query)), 10).hits:
+            stored = searcher.doc(address)
+            text, title = stored.get_first("text") or "", stored.get_first("title") or ""
+            region = snippet_region.locate(text, snippets.wanted, 240)
+            for field, value in (("title", title), ("text", text), *([("text", text[region[0]:region[1]])] if region else [])):
+                fast = snippets.markers[field].html(value)
+                if fast is ascii_snippet.UNSURE:
+                    unsure += 1
+                    continue
+                expected = _marked(generators[field].snippet_from_doc(tantivy.Document(**{field: value})))
+                assert fast == expected, f"snippet differs from tantivy's: {query.text!r} {field} {value[:80]!r}"
+                compared += 1
+                marked += expected is not None
+    return (f"snippets: the ASCII marker's HTML = tantivy's on all {compared:,} texts compared (titles, whole texts, regions "
+            f"of the top 10 hits; {marked:,} of them marked); {unsure} left to tantivy (not ASCII)")
+
+
 def bench_index(home: Path | None, total: int, name: str, pick_docs=None):
     """(temporary directory or None, data directory, engine, KB): the 100k bench index in ``home`` (a
     temporary one when None), built when it does not hold ``total`` documents from
@@ -191,6 +224,7 @@ def main() -> None:
     for text in QUERIES:  # warm-up: first touches of each posting list and fast field
         for fn in variants.values():
             fn(text)
+    print(check_snippets(engine, [SearchQuery(text=t, filters=f) for t in QUERIES for f in ({}, {"country": [country]})]))
     sample = faceted(QUERIES[0])
     assert sample.facets and all(sample.facets.get(f) for f in ("person", "country", "org")), "facets came back empty"
 

@@ -12,7 +12,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,12 @@ from newslink.indexer.processes import pid_alive
 from .. import facets as facet_registry
 from ..query import SearchQuery
 from ..results import Hit, RawResults
-from . import hits, snippet_region
+from . import ascii_snippet, hits, snippet_region
 from .base import Engine, EngineError, check_index_name
 from .tantivy_query import ANALYZER, QueryCompiler, analyzer
 
 SNIPPET_CHARS = hits.SNIPPET_CHARS  # the name other modules used before hits.py
+TITLE_SNIPPET_CHARS = 1000  # a title is highlighted whole
 WRITER_HEAP = 256 * 1024 * 1024
 # How stale a search may be: another process's commits and a promoted generation (a
 # reindex's swap) are seen within this. Checking live.json and reloading on every query
@@ -323,23 +324,27 @@ class EmbeddedEngine(Engine):
     def _snippets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q: tantivy.Query | None) -> "_Snippets | None":
         if text_q is None:
             return None
-        text_gen = tantivy.SnippetGenerator.create(searcher, text_q, self.schema, "text")
-        text_gen.set_max_num_chars(hits.SNIPPET_CHARS)
-        title_gen = tantivy.SnippetGenerator.create(searcher, text_q, self.schema, "title")
-        title_gen.set_max_num_chars(1000)
-        # The text terms the generator highlights (every term of the query in that field,
-        # excluded ones too, as tantivy collects them), weighted as it weighs them.
-        stems = {tok for t in (*(t for g in query.parsed.groups for t in g), *query.parsed.excluded)
-                 if t.field in (None, "text") for tok in self.analyzer.analyze(t.text)}
-        wanted = snippet_region.needles((stem, 1.0 / (1 + searcher.doc_freq("text", stem))) for stem in sorted(stems))
-        return _Snippets(text_gen, title_gen, wanted)
+        # The terms tantivy's generators highlight: every term of the query in that field
+        # (excluded ones too, as tantivy collects them), weighted as tantivy weighs them.
+        terms = [*(t for g in query.parsed.groups for t in g), *query.parsed.excluded]
+        analysed: dict[str, str | None] = {}  # word -> term: one analysis per word and query, for both fields
+        markers = {}
+        wanted: list[tuple[str, float]] = []
+        for name, max_chars in (("text", hits.SNIPPET_CHARS), ("title", TITLE_SNIPPET_CHARS)):
+            stems = sorted({tok for t in terms if t.field in (None, name) for tok in self.analyzer.analyze(t.text)})
+            freqs = {stem: searcher.doc_freq(name, stem) for stem in stems}
+            if name == "text":  # where snippet_region looks for them
+                wanted = snippet_region.needles((stem, 1.0 / (1 + df)) for stem, df in freqs.items())
+            weights = {stem: ascii_snippet.weight(df) for stem, df in freqs.items() if df > 0}
+            markers[name] = ascii_snippet.Marker(weights, self.analyzer.analyze, max_chars, analysed)
+        return _Snippets(lambda name: _generator(searcher, text_q, self.schema, name), markers["text"], markers["title"], wanted)
 
     def _hit(self, stored: tantivy.Document, score: float | None, snippets: "_Snippets | None") -> Hit:
         snippet = title_html = None
         text = stored.get_first("text") or ""
         if snippets is not None:
             snippet = snippets.text(stored, text)
-            title_html = _marked(snippets.title_gen.snippet_from_doc(stored))
+            title_html = snippets.title(stored)
         return hits.make_hit(_stored_hit(stored), score=score, snippet=snippet, title_html=title_html, text="" if snippet else text)
 
     def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q, total: int) -> dict[str, list[tuple[str, int]]]:
@@ -521,20 +526,46 @@ def _read_counts(result: dict[str, Any], group: list[facet_registry.Count], quer
 
 
 class _Snippets:
-    """One query's snippet generators and where its text terms are looked for (``snippet_region``)."""
+    """One query's highlighting: where its text terms are looked for (``snippet_region``), the
+    markers that highlight ASCII text as tantivy would (``ascii_snippet``), and tantivy's own
+    generators, made only when a text needs them."""
 
-    def __init__(self, text_gen: tantivy.SnippetGenerator, title_gen: tantivy.SnippetGenerator, wanted: list[tuple[str, float]]) -> None:
-        self.text_gen, self.title_gen, self.wanted = text_gen, title_gen, wanted
+    def __init__(self, make_generator: "Callable[[str], tantivy.SnippetGenerator]", text_marker: ascii_snippet.Marker,
+                 title_marker: ascii_snippet.Marker, wanted: list[tuple[str, float]]) -> None:
+        self.make_generator, self.wanted = make_generator, wanted
+        self.markers = {"text": text_marker, "title": title_marker}
+        self.generators: dict[str, tantivy.SnippetGenerator] = {}
 
     def text(self, stored: tantivy.Document, text: str) -> str | None:
         """The highlighted fragment of ``text`` (None: nothing to highlight): from the region
         where the query's words are when the text is long, else (or if that finds nothing) the whole."""
         region = snippet_region.locate(text, self.wanted, hits.SNIPPET_CHARS)
         if region is not None:
-            html = _marked(self.text_gen.snippet_from_doc(tantivy.Document(text=text[region[0]:region[1]])))
+            part = text[region[0]:region[1]]
+            html = self._html("text", part, lambda: tantivy.Document(text=part))
             if html is not None:
                 return html
-        return _marked(self.text_gen.snippet_from_doc(stored))
+        return self._html("text", text, lambda: stored)
+
+    def title(self, stored: tantivy.Document) -> str | None:
+        """The title highlighted whole (None: nothing to highlight)."""
+        return self._html("title", stored.get_first("title") or "", lambda: stored)
+
+    def _html(self, field: str, text: str, doc: "Callable[[], tantivy.Document]") -> str | None:
+        """tantivy's snippet of ``text`` (the ``field`` of ``doc()``) if it marks anything: from the
+        marker, or from tantivy's generator when the marker cannot tell."""
+        html = self.markers[field].html(text)
+        if html is ascii_snippet.UNSURE:
+            if field not in self.generators:
+                self.generators[field] = self.make_generator(field)
+            return _marked(self.generators[field].snippet_from_doc(doc()))
+        return html  # type: ignore[return-value]
+
+
+def _generator(searcher: tantivy.Searcher, text_q: tantivy.Query, schema: tantivy.Schema, field: str) -> tantivy.SnippetGenerator:
+    generator = tantivy.SnippetGenerator.create(searcher, text_q, schema, field)
+    generator.set_max_num_chars(hits.SNIPPET_CHARS if field == "text" else TITLE_SNIPPET_CHARS)
+    return generator
 
 
 def _marked(snippet: tantivy.Snippet) -> str | None:

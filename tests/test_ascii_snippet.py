@@ -1,0 +1,116 @@
+"""The ASCII highlighter gives tantivy's snippet HTML exactly (search/engines/ascii_snippet.py).
+
+Two claims, each checked against tantivy itself: every word the project's analyzer maps to a
+term starts with that term's needle (the words left unanalysed cannot match), and the HTML the
+marker builds is the one tantivy's ``SnippetGenerator`` builds for the same text and query.
+"""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import tantivy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newslink.search.engines import ascii_snippet
+from newslink.search.engines.embedded import _generator, _marked
+from newslink.search.engines.tantivy_query import analyzer
+from newslink.search.query import SearchQuery
+
+# Word starts and the suffixes the English (Porter2) stemmer rewrites, the words it treats
+# as exceptions, and short words: every rule that writes letters the word did not have.
+ROOTS = ["ab", "abil", "possib", "respons", "rel", "nation", "happ", "hop", "cr", "tr", "gener", "commun", "arsen",
+         "organ", "electr", "secur", "presid", "min", "pric", "agr", "cit", "treat", "marke", "fl", "sp", "d", "l", "t", "v"]
+SUFFIXES = ["", "e", "s", "es", "ed", "ing", "ingly", "edly", "eed", "eedly", "ly", "y", "ies", "ied", "ying", "ity", "ility", "ability",
+            "ibility", "bility", "bly", "ably", "ibly", "ational", "tional", "ation", "ator", "ization", "izer", "iveness", "ivity", "fulness",
+            "ousness", "ously", "ently", "ness", "ful", "fully", "lessly", "ment", "ement", "ence", "ency", "ance", "ancy", "ism", "alism",
+            "ality", "ally", "ize", "alize", "ative", "ical", "icate", "icity", "ogy", "logy", "ogies", "ble", "able", "ible", "al", "er", "ic",
+            "ant", "ent", "ous", "ive", "ion", "sion", "tion", "ll", "ss", "sses", "us", "at", "bl", "iz", "bb", "tt", "ee"]
+EXCEPTIONS = ["skis", "skies", "sky", "dying", "lying", "tying", "vying", "idly", "gently", "ugly", "early", "only", "singly", "news",
+              "howe", "atlas", "cosmos", "bias", "andes", "inning", "outing", "canning", "herring", "earring", "proceed", "exceed", "succeed"]
+
+
+def _terms(words: list[str]) -> list[str]:
+    out = analyzer().analyze(" ".join(words))
+    assert len(out) == len(words)
+    return out
+
+
+def test_every_word_starts_with_the_needle_of_its_term() -> None:
+    words = [r + s for r, s in itertools.product(ROOTS, SUFFIXES)] + EXCEPTIONS + ["a", "i", "us", "e", "ie", "ble", "1990s", "covid19", "x2"]
+    missed = [(w, t, ascii_snippet.needle(t)) for w, t in zip(words, _terms(words)) if not w.startswith(ascii_snippet.needle(t))]
+    assert missed == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=16), min_size=1, max_size=40))
+def test_any_ascii_word_starts_with_the_needle_of_its_term(words: list[str]) -> None:
+    assert all(w.startswith(ascii_snippet.needle(t)) for w, t in zip(words, _terms(words)))
+
+
+def test_the_weights_are_tantivys_32_bit_ones() -> None:
+    assert ascii_snippet.weight(0) == 1.0
+    assert ascii_snippet.weight(2) == pytest.approx(1 / 3) and ascii_snippet.weight(2) != 1 / 3  # rounded to 32 bits
+    assert ascii_snippet.f32(ascii_snippet.weight(2)) == ascii_snippet.weight(2)
+
+
+# ---------------------------------------------------------------------------- the HTML, against tantivy's generator
+VOCAB = ["The", "oil", "Oil", "OILS", "oiled", "prices", "price", "priced", "pricing", "rose", "agreed", "agreement", "treaty",
+         "treaties", "cities", "city", "ability", "able", "dying", "die", "a", "of", "in", "2017", "x" * 45, "&", "<b>", '"q"', "'s", "--", "...",
+         "\n", "  ", "(", ")", "U.S.", "e-mail", "prime", "minister", "ministers", "Prime-Minister"]
+QUERIES = ["oil prices", "treaty city agree", "ability dying", '"prime minister"', "oil -prices", "title:oil", "text:price", "a", "2017"]
+
+
+@pytest.fixture()
+def searcher(embedded_engine):
+    docs = [{"id": str(i), "title": " ".join(VOCAB[i:i + 6]), "text": " ".join(VOCAB[i:] + VOCAB[:i]) * 3, "entities": {}} for i in range(len(VOCAB))]
+    assert embedded_engine.write(docs) == []
+    embedded_engine.commit()
+    return embedded_engine
+
+
+def _compare(engine, query_text: str, texts: list[str]) -> tuple[int, int]:
+    """(compared, marked) over ``texts``, as text and as title; fails on the first difference."""
+    query = SearchQuery(text=query_text)
+    s = engine._searcher()
+    text_q = engine.compiler.text(query.parsed)
+    snippets = engine._snippets(s, query, text_q)
+    compared = marked = 0
+    for field in ("text", "title"):
+        generator = _generator(s, text_q, engine.schema, field)
+        for text in texts:
+            fast = snippets.markers[field].html(text)
+            if fast is ascii_snippet.UNSURE:
+                continue
+            expected = _marked(generator.snippet_from_doc(tantivy.Document(**{field: text})))
+            assert fast == expected, (query_text, field, text)
+            compared += 1
+            marked += expected is not None
+    return compared, marked
+
+
+def test_the_marker_gives_tantivys_html_for_every_window(searcher) -> None:
+    texts = [" ".join(VOCAB[i:] + VOCAB[:i]) * 3 for i in range(len(VOCAB))]
+    windows = [t[a:a + n] for t in texts[:8] for a in range(0, 200, 23) for n in (60, 239, 240, 241, 400, 700)]
+    totals = [_compare(searcher, q, windows) for q in QUERIES]
+    assert sum(c for c, _ in totals) > 1500 and sum(m for _, m in totals) > 500  # many texts compared, many of them marked
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(VOCAB), min_size=0, max_size=120), query=st.sampled_from(QUERIES))
+def test_the_marker_gives_tantivys_html_for_any_text(searcher, words: list[str], query: str) -> None:
+    _compare(searcher, query, [" ".join(words), "".join(words), ",".join(words)])
+
+
+def test_what_the_marker_cannot_answer_for_goes_to_tantivy(searcher) -> None:
+    query = SearchQuery(text="oil")
+    s = searcher._searcher()
+    marker = searcher._snippets(s, query, searcher.compiler.text(query.parsed)).markers["text"]
+    assert marker.html("Zürich oil") is ascii_snippet.UNSURE  # not ASCII: Unicode letters, accents folded
+    assert marker.html("oil " * 58 + "y" * 45 + " oil") is ascii_snippet.UNSURE  # a dropped 45-letter word where a fragment is cut
+    assert _compare(searcher, "oil", ["oil " * 70 + "y" * 45 + " oil"]) == (2, 2)  # one inside a fragment changes nothing
+    assert marker.html("no such word") is None
+    assert ascii_snippet.Marker({"i": 0.5}, analyzer().analyze, 240).html("i b") is ascii_snippet.UNSURE  # a term "i": any word could be it
+    hit = searcher.search(SearchQuery(text="oil")).hits[0]  # and the engine still highlights through tantivy
+    assert "<b>" in hit.snippet
