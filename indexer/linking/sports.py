@@ -4,13 +4,17 @@
 Counting happens once per document: each pattern is scanned over the whole text
 and windows are counted by bisection, which costs a fraction of running the
 patterns over a window around every place mention (that was a third of
-re-linking time).
+re-linking time). The vocabulary patterns are case-insensitive alternations of
+words, which Python's ``re`` tries one by one at every position under ``re.I``:
+they run case-sensitively on an ASCII-lower-cased copy of the text instead (the
+same matches, ~3 × faster; ``casefold.py``), and each only once a window needs it.
 """
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
 
+from .casefold import FoldedPattern, FoldedText
 from .model import Mention
 
 SPORTS_STRONG = re.compile(
@@ -63,13 +67,17 @@ def in_dateline(text: str, m: Mention) -> bool:
     return False
 
 
+# The vocabulary patterns as they run on the lower-cased text (built once, at import).
+_STRONG, _WEAK, _RESULT = FoldedPattern(SPORTS_STRONG), FoldedPattern(SPORTS_WEAK), FoldedPattern(SPORTS_RESULT)
+
+
 class Hits:
     """Where one pattern matches in one document, for counting inside windows."""
 
     __slots__ = ("starts", "ends")
 
-    def __init__(self, pattern: re.Pattern[str], text: str) -> None:
-        spans = [m.span() for m in pattern.finditer(text)]
+    def __init__(self, pattern: re.Pattern[str] | FoldedPattern, text: str | FoldedText) -> None:
+        spans = pattern.spans(text) if isinstance(pattern, FoldedPattern) else [m.span() for m in pattern.finditer(text)]  # type: ignore[arg-type]
         self.starts = [a for a, _ in spans]
         self.ends = [b for _, b in spans]  # non-overlapping matches: sorted too
 
@@ -82,17 +90,38 @@ class Hits:
 
 
 class SportsWords:
-    """The sports vocabulary of one document."""
+    """The sports vocabulary of one document. The strong words are scanned first
+    (they decide whether it is a sports story); the weak words, scores and results
+    only when a place outside a sports story needs its window counted."""
 
-    __slots__ = ("text", "strong", "weak", "score", "result", "story")
+    __slots__ = ("text", "_folded", "strong", "_weak", "_score", "_result", "story")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.strong = Hits(SPORTS_STRONG, text)
-        self.weak = Hits(SPORTS_WEAK, text)
-        self.score = Hits(SCORE, text)
-        self.result = Hits(SPORTS_RESULT, text)
+        self._folded = FoldedText(text)
+        self.strong = Hits(_STRONG, self._folded)
+        self._weak: Hits | None = None
+        self._score: Hits | None = None
+        self._result: Hits | None = None
         self.story = len(self.strong) >= SPORTS_STORY_WORDS  # its places are teams more often than not
+
+    @property
+    def weak(self) -> Hits:
+        if self._weak is None:
+            self._weak = Hits(_WEAK, self._folded)
+        return self._weak
+
+    @property
+    def score(self) -> Hits:
+        if self._score is None:
+            self._score = Hits(SCORE, self.text)
+        return self._score
+
+    @property
+    def result(self) -> Hits:
+        if self._result is None:
+            self._result = Hits(_RESULT, self._folded)
+        return self._result
 
     def named_as_team(self, m: Mention) -> bool:
         """Is a place named here as a team? A sports role right after it
