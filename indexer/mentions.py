@@ -42,22 +42,49 @@ _CAPITALISED = re.compile(r"^[A-Z][\w'.-]*$")
 _NOT_NAME_LABELS = {"PERSON", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
 
 
-def _clean(span: Span) -> tuple[int, int, str]:
-    """Trim a leading "the" and a trailing possessive from a span's text."""
-    text = span.text
-    start = span.start_char
+class _Names:
+    """What one extraction asks again and again, answered once per document: a
+    span's cleaned text, and the KB types of a name (the NER and gazetteer passes
+    look the same few names up dozens of times an article)."""
+
+    __slots__ = ("kb", "text", "_clean", "_types", "_all_types")
+
+    def __init__(self, kb: KnowledgeBase, text: str) -> None:
+        self.kb = kb
+        self.text = text  # what the doc was made from: a span's text is a slice of it
+        self._clean: dict[tuple[int, int], tuple[int, int, str]] = {}
+        self._types: dict[str, frozenset[str]] = {}
+        self._all_types: dict[str, frozenset[str]] = {}
+
+    def clean(self, span: Span) -> tuple[int, int, str]:
+        """The span without a leading "the" and a trailing possessive: (start, end, text)."""
+        key = (span.start_char, span.end_char)
+        found = self._clean.get(key)
+        if found is None:
+            found = self._clean[key] = _clean(self.text[key[0] : key[1]], key[0])
+        return found
+
+    def kb_types(self, text: str) -> frozenset[str]:
+        """Types of the entities ``text`` names by a label, alias or demonym."""
+        found = self._types.get(text)
+        if found is None:
+            found = self._types[text] = frozenset(c.entity.type for c in self.kb.candidates(text) if c.alias_kind != "surname")
+        return found
+
+    def resolvable(self, text: str, types: frozenset[str]) -> bool:
+        """Does ``text`` name (surnames too) an entity of one of ``types``?"""
+        found = self._all_types.get(text)
+        if found is None:
+            found = self._all_types[text] = frozenset(c.entity.type for c in self.kb.candidates(text))
+        return not found.isdisjoint(types)
+
+
+def _clean(text: str, start: int) -> tuple[int, int, str]:
+    """Trim a leading "the" and a trailing possessive from a span's text (it starts at ``start``)."""
     if text.lower().startswith("the "):
         text, start = text[4:], start + 4
     stripped = strip_possessive(text).rstrip(" -–—,:;")
     return start, start + len(stripped), stripped
-
-
-def _resolvable(kb: KnowledgeBase, text: str, types: frozenset[str]) -> bool:
-    return any(c.entity.type in types for c in kb.candidates(text))
-
-
-def _kb_types(kb: KnowledgeBase, text: str) -> set[str]:
-    return {c.entity.type for c in kb.candidates(text) if c.alias_kind != "surname"}
 
 
 def _is_decoration(token: Token) -> bool:
@@ -107,14 +134,14 @@ def _headline(text: str, span: Span, memo: dict[tuple[int, int], bool]) -> bool:
     return result
 
 
-def _national_arm(kb: KnowledgeBase, ent: Span, inner: list[Span]) -> bool:
+def _national_arm(names: _Names, ent: Span, inner: list[Span]) -> bool:
     """"Lloyds Bank Canada", "Toyota Canada", "BBC Scotland": an organisation's
     name with a country or region glued after it, as NER's one ORG span, names
     its national arm — one organisation, neither the parent nor the place."""
     if ent.label_ != "ORG":
         return False
     for a, b in zip(inner, inner[1:]):
-        if b.start == a.end and b.end == ent.end and "org" in _kb_types(kb, _clean(a)[2]) and _kb_types(kb, _clean(b)[2]) & GEO_TYPES:
+        if b.start == a.end and b.end == ent.end and "org" in names.kb_types(names.clean(a)[2]) and names.kb_types(names.clean(b)[2]) & GEO_TYPES:
             return True
     return False
 
@@ -167,11 +194,12 @@ def _extend_name(doc: Doc, start: int, end: int, name_ok: list[bool], head_ok: l
     return i, j
 
 
-def _plausible_gazetteer_only(kb: KnowledgeBase, span: Span, text: str) -> bool:
+def _plausible_gazetteer_only(names: _Names, span: Span, text: str) -> bool:
     """Accept a KB match the NER did not see only where that is rarely wrong."""
     if not text[:1].isupper() and not text[:1].isdigit() and not text.startswith(("al-", "el-")):
         return False
-    types = _kb_types(kb, text)
+    kb = names.kb
+    types = names.kb_types(text)
     if not types:
         return False
     if len(span) == 1 and weak_word(text, kb.candidates(text)):
@@ -189,10 +217,10 @@ def _plausible_gazetteer_only(kb: KnowledgeBase, span: Span, text: str) -> bool:
     return bool(labels & GEO_TYPES) and not _starts_sentence(span.doc, span.start) and text[1:].islower()
 
 
-def _weak_word_span(kb: KnowledgeBase, g: Span) -> bool:
+def _weak_word_span(names: _Names, g: Span) -> bool:
     """Is ``g`` a KB name that is an ordinary word naming only weak entities ("University")?"""
-    text = _clean(g)[2]
-    return weak_word(text, kb.candidates(text))
+    text = names.clean(g)[2]
+    return weak_word(text, names.kb.candidates(text))
 
 
 def _weapon_tail(doc: Doc, end: int) -> int:
@@ -203,7 +231,7 @@ def _weapon_tail(doc: Doc, end: int) -> int:
     return i
 
 
-def _company_of_place(doc: Doc, ent: Span, kb: KnowledgeBase) -> tuple[Span | None, Span] | None:
+def _company_of_place(doc: Doc, ent: Span, names: _Names) -> tuple[Span | None, Span] | None:
     """Wire copy's "Ozaki Trading Co Ltd of Osaka", "Pace Consultants Inc of Houston":
     a company (its name ends in a legal form, so "of" cannot continue it) and the
     place it is based in, which spaCy tags as one ORG. Returned as (company or None
@@ -213,7 +241,7 @@ def _company_of_place(doc: Doc, ent: Span, kb: KnowledgeBase) -> tuple[Span | No
     for i in range(ent.start + 1, ent.end - 1):
         if doc[i].lower_ == "of" and doc[i - 1].lower_.strip(".,") in LEGAL_FORMS:
             place = doc[i + 1 : ent.end]
-            if not _kb_types(kb, _clean(place)[2]) & GEO_TYPES:
+            if not names.kb_types(names.clean(place)[2]) & GEO_TYPES:
                 return None
             company = doc[ent.start : i]
             return (None if all(t.lower_.strip(".,") in LEGAL_FORMS for t in company) else company), place
@@ -225,11 +253,14 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase, text: str | None = None) -> li
     from, when the caller holds it (``Doc.text`` joins every token again, ~1.5 ms
     for a news article)."""
     chosen: list[Mention] = []
-    ner_spans = [e for e in doc.ents if e.label_ in LABEL_TYPES]
+    doc_text = doc.text if text is None else text
+    names = _Names(kb, doc_text)
+    ents = doc.ents  # (each ``doc.ents`` builds every Span again)
+    ner_spans = [e for e in ents if e.label_ in LABEL_TYPES]
     # Names of kinds we never link (events, laws, works, dates) block the KB
     # names inside them: "Paris" in "the Paris Agreement".
     blocked = [False] * len(doc)
-    for ent in doc.ents:
+    for ent in ents:
         if ent.label_ not in LABEL_TYPES:
             for i in range(ent.start, ent.end):
                 blocked[i] = True
@@ -239,23 +270,22 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase, text: str | None = None) -> li
     taken = [False] * len(doc)
     # Tokens a longer name may run into (not people, dates or numbers).
     name_ok = [True] * len(doc)
-    for ent in doc.ents:
+    for ent in ents:
         if ent.label_ in _NOT_NAME_LABELS:
             for i in range(ent.start, ent.end):
                 name_ok[i] = False
     head_ok = list(name_ok)  # "GM of Canada": an organisation may head "X of Y"
     for g in gaz_spans:  # but a name does not run into a KB name of its own ("Israeli" + "F-35")
-        g_text = _clean(g)[2]  # (an ordinary word a brand is named by is no name of its own: "Brothers")
-        if _kb_types(kb, g_text) - GEO_TYPES and not all_common_words(g_text):
+        g_text = names.clean(g)[2]  # (an ordinary word a brand is named by is no name of its own: "Brothers")
+        if names.kb_types(g_text) - GEO_TYPES and not all_common_words(g_text):
             for i in range(g.start, g.end):
                 name_ok[i] = False
 
     taken_label: dict[int, str | None] = {}
-    doc_text = doc.text if text is None else text
     headline_memo: dict[tuple[int, int], bool] = {}
 
     def take(span: Span, label: str | None, source: str) -> None:
-        start, end, text = _clean(span)
+        start, end, text = names.clean(span)
         if not text.strip():
             return
         # A longer name swallows the mentions it runs over ("Blue Shield" +
@@ -291,14 +321,14 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase, text: str | None = None) -> li
         types = LABEL_TYPES[ent.label_]
         if not free(ent):
             continue
-        based = _company_of_place(doc, ent, kb)
+        based = _company_of_place(doc, ent, names)
         if based is not None:
             company, place = based
             if company is not None:
                 take(company, "ORG", "ner")
             take(place, "GPE", "ner")
             continue
-        _s, _e, text = _clean(ent)
+        _s, _e, text = names.clean(ent)
         # Gazetteer spans are sorted and do not overlap (filter_spans): their starts and
         # ends both ascend, so the ones touching this entity are found by bisection
         # (a scan per entity made a long article quadratic).
@@ -309,16 +339,16 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase, text: str | None = None) -> li
         wider = [g for g in overlapping if g.start <= ent.start and g.end >= ent.end and len(g) > len(ent)]
         if wider:
             g = max(wider, key=len)
-            take(g, ent.label_ if _resolvable(kb, _clean(g)[2], types) else None, "kb")
+            take(g, ent.label_ if names.resolvable(names.clean(g)[2], types) else None, "kb")
             continue
-        if _resolvable(kb, text, types):
-            kb_types = _kb_types(kb, text)
+        if names.resolvable(text, types):
+            kb_types = names.kb_types(text)
             if kb_types and kb_types <= GEO_TYPES:
                 longer = longer_name(ent)
                 if longer is not None:
                     # "Chicago" of "Chicago White Sox": the longer name is the mention.
-                    long_text = _clean(longer)[2]
-                    take(longer, None if _kb_types(kb, long_text) else ent.label_, "kb" if _kb_types(kb, long_text) else "ner")
+                    long_text = names.clean(longer)[2]
+                    take(longer, None if names.kb_types(long_text) else ent.label_, "kb" if names.kb_types(long_text) else "ner")
                     continue
             if "weapon" in kb_types:
                 take_weapon(ent, ent.label_, "ner")
@@ -327,19 +357,19 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase, text: str | None = None) -> li
             continue
         inner = [g for g in overlapping if g.start >= ent.start and g.end <= ent.end]
         if ent.label_ in LOOSE_LABELS:
-            inner = [g for g in inner if _kb_types(kb, _clean(g)[2])]
+            inner = [g for g in inner if names.kb_types(names.clean(g)[2])]
         else:
-            inner = [g for g in inner if _resolvable(kb, _clean(g)[2], types)]
+            inner = [g for g in inner if names.resolvable(names.clean(g)[2], types)]
         # An ordinary word inside a longer name is part of it, not an entity of its
         # own: "Stony Brook University", "Salomon Brothers", "Georgia State University".
-        inner = [g for g in inner if not _weak_word_span(kb, g)]
+        inner = [g for g in inner if not _weak_word_span(names, g)]
         covered = {i for g in inner for i in range(g.start, g.end)}
         rest = [doc[i] for i in range(ent.start, ent.end) if i not in covered]
-        if inner and all(_is_decoration(t) for t in rest) and not _national_arm(kb, ent, inner):
+        if inner and all(_is_decoration(t) for t in rest) and not _national_arm(names, ent, inner):
             for g in inner:
-                g_text = _clean(g)[2]
-                label = ent.label_ if _resolvable(kb, g_text, types) else None
-                if "weapon" in _kb_types(kb, g_text):
+                g_text = names.clean(g)[2]
+                label = ent.label_ if names.resolvable(g_text, types) else None
+                if "weapon" in names.kb_types(g_text):
                     take_weapon(g, label, "kb")
                 else:
                     take(g, label, "kb")
@@ -356,10 +386,10 @@ def extract_mentions(doc: Doc, kb: KnowledgeBase, text: str | None = None) -> li
     for g in gaz_spans:
         if not free(g) or any(blocked[i] for i in range(g.start, g.end)):
             continue
-        _s, _e, text = _clean(g)
-        if not _plausible_gazetteer_only(kb, g, text):
+        _s, _e, text = names.clean(g)
+        if not _plausible_gazetteer_only(names, g, text):
             continue
-        types = _kb_types(kb, text)
+        types = names.kb_types(text)
         if "weapon" not in types and longer_name(g) is not None:
             continue  # "Toronto" of "Toronto-Dominion Bank"
         if "weapon" in types:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from .sports import SportsWords
@@ -26,9 +27,27 @@ def content_words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text)} - _STOP
 
 
-def lowercase_words(text: str) -> set[str]:
+@lru_cache(maxsize=65_536)
+def name_words(text: str) -> frozenset[str]:
+    """``content_words`` of a short text the linker reads again and again: a
+    mention's surface, an entity's description (every candidate of every mention)."""
+    return frozenset(content_words(text))
+
+
+# The last article's lower-case words: the linker, the repeated-surname scan and the
+# unlinked-name finder all ask for them, one article after another.
+_LAST_LOWERCASE: tuple[str, frozenset[str]] = ("", frozenset())
+
+
+def lowercase_words(text: str) -> frozenset[str]:
     """Words that occur in lower case somewhere in the text ("rice", "may")."""
-    return {w for w in _WORD.findall(text) if w.islower()}
+    global _LAST_LOWERCASE
+    last, words = _LAST_LOWERCASE  # one tuple: safe to read while another thread replaces it
+    if text is last or text == last:
+        return words
+    words = frozenset(w for w in _WORD.findall(text) if w.islower())
+    _LAST_LOWERCASE = (text, words)
+    return words
 
 
 class EntitySupport:
@@ -37,10 +56,15 @@ class EntitySupport:
     def __init__(self) -> None:
         self.entities: Counter[str] = Counter()
         self.surfaces: dict[str, set[str]] = {}
+        # What the scorer's features derive from these links (coherence per QID and
+        # surface): the same name is scored again and again in an article, and the
+        # links change only by ``add``, which empties it.
+        self.memo: dict[Any, Any] = {}
 
     def add(self, qid: str, surface_key: str) -> None:
         self.entities[qid] += 1
         self.surfaces.setdefault(qid, set()).add(surface_key)
+        self.memo.clear()
 
     def surface_only(self, qid: str, surface_key: str) -> bool:
         """Was ``qid`` named only by this very surface form (no independent support)?"""
@@ -66,10 +90,10 @@ class DocumentContext:
         self.words = content_words(text)
         self.support = EntitySupport()
         self._sports: SportsWords | None = None
-        self._lowercase: set[str] | None = None
+        self._lowercase: frozenset[str] | None = None
 
     @property
-    def lowercase(self) -> set[str]:
+    def lowercase(self) -> frozenset[str]:
         """Words the article writes in lower case ("rice"): read on first need."""
         if self._lowercase is None:
             self._lowercase = lowercase_words(self.text)

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from ..kb.store import Candidate, Entity
 from ..normalize import normalize_alias
 from ..schema import GEO_TYPES
-from .context import DocumentContext, content_words
-from .geo import CITY_KINDS, Geography, place_level
+from .context import DocumentContext, name_words
+from .geo import CITY_KINDS, Geo, Geography, place_level
 from .model import Mention
 from .namesakes import FACTORS as NAMESAKE_FACTORS
 from .namesakes import OUTCLASSED_RATIO, address_container, brand_context, generic_party, minor_place, people_word, weak_acronym
@@ -63,7 +63,7 @@ class MentionScope:
         self.doc = doc
         self.geo = geo
         self.surface_key = normalize_alias(mention.text)
-        self.own_words = content_words(mention.text)
+        self.own_words = name_words(mention.text)
         self._team: bool | None = None
         self._dateline: bool | None = None
         self._address: frozenset[str] | None = None
@@ -141,18 +141,33 @@ class MentionScope:
         if memo is not None:
             return memo
         support = self.doc.support
-        own = self.geo.of(qid)
-        shared = located = 0
-        for other, n in support.entities.items():
-            if other == qid or support.surface_only(other, self.surface_key):
-                continue
-            og = self.geo.of(other)
-            if own.countries & og.countries:
-                shared += n
-            if other in own.places or qid in og.places or (other in own.countries and qid != other) or qid in og.countries:
-                located += n
-        self._coherence[qid] = memo = (shared, located)
+        key = ("coherence", qid, self.surface_key)  # the same for every mention of this name until a link is added
+        memo = support.memo.get(key)
+        if memo is None:
+            own = self.geo.of(qid)
+            shared = located = 0
+            for other, n, og in self._supporters():
+                if other == qid:
+                    continue
+                if own.countries & og.countries:
+                    shared += n
+                if other in own.places or qid in og.places or (other in own.countries and qid != other) or qid in og.countries:
+                    located += n
+            support.memo[key] = memo = (shared, located)
+        self._coherence[qid] = memo
         return memo
+
+    def _supporters(self) -> list[tuple[str, int, Geo]]:
+        """(QID, mentions, geography) of the article's entities named by another
+        surface than this mention's: what coherence counts, read once per surface."""
+        support = self.doc.support
+        key = ("supporters", self.surface_key)
+        found = support.memo.get(key)
+        if found is None:
+            found = support.memo[key] = [
+                (other, n, self.geo.of(other)) for other, n in support.entities.items() if not support.surface_only(other, self.surface_key)
+            ]
+        return found
 
 
 Feature = Callable[[Mention, Candidate, MentionScope], float]
@@ -176,7 +191,7 @@ def other_mentions(m: Mention, c: Candidate, s: MentionScope) -> float:
 
 def description_overlap(m: Mention, c: Candidate, s: MentionScope) -> float:
     """Words of the candidate's description that the article uses (capped)."""
-    words = content_words(c.entity.description) - s.own_words - GENERIC_DESCRIPTION_WORDS
+    words = name_words(c.entity.description) - s.own_words - GENERIC_DESCRIPTION_WORDS
     return float(min(len(words & s.doc.words), MAX_OVERLAP))
 
 

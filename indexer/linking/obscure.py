@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from ..kb.store import Candidate
 from .candidates import without_legal_form
-from .context import content_words
+from .context import name_words
 from .model import Mention
 from .namesakes import ACRONYM_KINDS, WEAK_ACRONYM
 
@@ -69,7 +69,7 @@ def vouched(m: Mention, c: Candidate, s: "MentionScope") -> bool:
     if e.type == "org":
         text = s.doc.text
         return e.label in text or (without_legal_form(e.label) or "\0") in text
-    words = content_words(e.description) - s.own_words - _GENERIC
+    words = name_words(e.description) - s.own_words - _GENERIC
     return len(words & s.doc.words) >= DESCRIPTION_WORDS
 
 

@@ -169,7 +169,6 @@ class UnlinkedNames:
         self.threshold = threshold
         self.common = common_names()
         self._given_names = GivenNames(kb)
-        self._lower_of: tuple[int, set[str]] = (0, set())
 
     def known(self, text: str) -> bool:
         """Does the KB know this surface as a name of anything (not merely a surname)?"""
@@ -195,7 +194,15 @@ class UnlinkedNames:
             if len(label) > len(ent.label):
                 ent.label = label
 
+        usable_memo: dict[int, bool] = {}  # asked by each of the three passes below
+
         def usable(i: int, m: Mention) -> bool:
+            found = usable_memo.get(i)
+            if found is None:
+                found = usable_memo[i] = _usable(i, m)
+            return found
+
+        def _usable(i: int, m: Mention) -> bool:
             return (
                 links[i].qid is None
                 and m.source != "coref"
@@ -303,7 +310,7 @@ class UnlinkedNames:
         if last in _CONNECTORS or len(words) < 2 or any(_INITIAL.match(w.strip(",")) for w in words):
             return False  # "Marine Le" (cut short); "U. S." (initials only)
         given = first in self.common.given or first in self._given_names
-        if not given and (first in self._lowercase(text) or last in self._lowercase(text)):
+        if not given and (first in lowercase_words(text) or last in lowercase_words(text)):
             return False
         surname = _ARTICLE.sub("", words[-1])
         for form in {surname, words[-1], "al-" + surname, "el-" + surname}:  # "Assad" is the KB's "al-Assad"
@@ -311,11 +318,6 @@ class UnlinkedNames:
                 if c.entity.type == "person" and c.alias_kind == "surname" and c.entity.label.split()[0].lower() == first:
                     return False
         return True
-
-    def _lowercase(self, text: str) -> set[str]:
-        if self._lower_of[0] != id(text):
-            self._lower_of = (id(text), lowercase_words(text))
-        return self._lower_of[1]
 
     def _generic_org(self, words: list[str]) -> bool:
         """An institution every country has, by its bare name ("Supreme Court", "Senate")."""
@@ -360,7 +362,7 @@ class UnlinkedNames:
         words = after.group(1).split() if after else []
         return any(c.entity.type in GEO_TYPES for n in range(len(words), 0, -1) for c in self.kb.candidates(" ".join(words[:n])))
 
-    def _lone_word_ok(self, word: str, surface: str, seen: dict[str, int] | None, lowered: set[str], named: set[str], short_orgs: dict[str, str]) -> bool:
+    def _lone_word_ok(self, word: str, surface: str, seen: dict[str, int] | None, lowered: frozenset[str], named: set[str], short_orgs: dict[str, str]) -> bool:
         """May one word alone name an organisation or place? Only a word no reader
         would take for anything else in this article."""
         low = word.lower().strip(".,")
