@@ -115,6 +115,10 @@ class SurfaceFilter:
     * a state abbreviation ("Calif.", "Ala.", "La.") names the state only where
       an address puts it: after "City, " ("Birmingham, Ala.");
     * a lower-case word ("intel") does not name what the KB only spells capitalised.
+
+    All but the address test depend on the form and the KB alone: ``by_spelling``
+    answers them, and a caller that meets the same form again and again may keep
+    its answer (``AliasCandidates`` does).
     """
 
     def __init__(self, kb: KB) -> None:
@@ -132,11 +136,14 @@ class SurfaceFilter:
     def __call__(self, form: str, cands: list[Candidate], m: Mention, doc: DocumentContext) -> list[Candidate]:
         if not cands:
             return cands
+        return self.placed(self.by_spelling(form, cands), m, doc)
+
+    def by_spelling(self, form: str, cands: list[Candidate]) -> list[tuple[Candidate, bool]]:
+        """The candidates this form may name by its spelling, each with whether it
+        also needs an address before the mention (a state abbreviation)."""
         letters = re.sub(r"[^A-Za-z]", "", form)
         short = len(letters) <= 6
         spelled = self.spellings(form)
-        text = doc.text
-        address = short and m.start >= 0 and bool(_ADDRESS.search(text[max(0, m.start - 40) : m.start])) if text else False
         camel = bool(_CAMEL.search(form))
         out = []
         for c in cands:
@@ -149,37 +156,60 @@ class SurfaceFilter:
             if c.entity.type == "place" and all(x.endswith(("'s", "’s")) for x in surfaces) and not form.endswith(("'s", "’s")):
                 continue  # "Saint John" (of "Saint John's Health Center") is not St. John's, Antigua (but "Sainsbury" is Sainsbury's)
             if not short:
-                out.append(c)
+                out.append((c, False))
                 continue
             if len(letters) <= 5 and not letters.isupper() and all(re.sub(r"[^A-Za-z]", "", x).isupper() for x in surfaces):
                 continue  # "La." is not "LA", "Snap" is not "SNAP"
-            if all(_ABBREVIATION.match(x) for x in surfaces) and not address:
-                continue  # "Miss." alone is not Mississippi
-            out.append(c)
+            # "Miss." alone is not Mississippi: an abbreviation needs an address
+            out.append((c, all(_ABBREVIATION.match(x) for x in surfaces)))
         return out
+
+    @staticmethod
+    def placed(kept: list[tuple[Candidate, bool]], m: Mention, doc: DocumentContext) -> list[Candidate]:
+        """``by_spelling``'s candidates, less the abbreviations no address puts here."""
+        if not any(needs for _c, needs in kept):
+            return [c for c, _needs in kept]
+        text = doc.text
+        address = bool(text) and m.start >= 0 and bool(_ADDRESS.search(text[max(0, m.start - 40) : m.start]))
+        return [c for c, needs in kept if address or not needs]
 
 
 class AliasCandidates:
     """Entities whose label, alias or demonym (and, with ``surnames``, the surname
     of a person) the mention spells, of a type its NER label allows; a weapon name
-    followed by generic nouns tries the name, then the class the noun names."""
+    followed by generic nouns tries the name, then the class the noun names.
+
+    What a form may name by its spelling is a fact of the KB: it is kept per
+    (form, allowed types) for the life of the linker, so a name met in article
+    after article is looked up and filtered once."""
 
     def __init__(self, kb: KB, surface_filter: SurfaceFilter, *, surnames: bool = False) -> None:
         self.kb = kb
         self.filter = surface_filter
         self.surnames = surnames
         self.name = "alias+surname" if surnames else "alias"
+        self._spelled: dict[tuple[str, frozenset[str]], list[tuple[Candidate, bool]]] = {}
 
-    def __call__(self, m: Mention, doc: DocumentContext) -> Candidates:
-        forms, weaponish = weapon_forms(m.text)
-        allowed = frozenset({"weapon"}) if weaponish else m.allowed_types
-        for form in forms:
+    def _by_spelling(self, form: str, allowed: frozenset[str]) -> list[tuple[Candidate, bool]]:
+        key = (form, allowed)
+        kept = self._spelled.get(key)
+        if kept is None:
             found = [
                 c
                 for c in self.kb.candidates(form)
                 if c.entity.type in allowed and (self.surnames or c.alias_kind != "surname") and not is_generic_class(c)
             ]
-            found = self.filter(form, found, m, doc)
+            kept = self.filter.by_spelling(form, found) if found else []
+            if len(self._spelled) < _SPELLED_CACHE_SIZE:
+                self._spelled[key] = kept
+        return kept
+
+    def __call__(self, m: Mention, doc: DocumentContext) -> Candidates:
+        forms, weaponish = weapon_forms(m.text)
+        allowed = frozenset({"weapon"}) if weaponish else m.allowed_types
+        for form in forms:
+            kept = self._by_spelling(form, allowed)
+            found = self.filter.placed(kept, m, doc) if kept else []
             if found:
                 return Candidates(found, form, self.name)
         return Candidates(form=m.text, generator=self.name)
