@@ -178,6 +178,9 @@ def test_one_aggregation_pass_counts_each_facet_with_the_other_filters(embedded_
     assert all(embedded_engine.compiler.filter_string(facets.add_filter(q)) for facets in (FACETS["country"], FACETS["source"]))  # one pass
     result = embedded_engine.search(q)
     assert result.total == 2  # a, b
+    searcher = embedded_engine._searcher()
+    assert embedded_engine._count_facets(searcher, q, embedded_engine.compiler.text(q.parsed)).hits == 2  # counted by the pass (person's set is the hits')
+    assert embedded_engine.search(SearchQuery(text="talks", filters={"country": ["Q30"]}, sources=[odd], facets=())).total == 2  # as the search counts them
     assert result.facets["country"] == [("Q30", 2), ("Q794", 1), ("Q801", 1)]  # with the source filter: a, b, e
     assert result.facets["source"] == [(odd, 2), ("Other", 1)]  # with the country filter: a, b, d
     assert result.facets["person"] == [("name:jane-rowe", 2)]  # both filters: a, b

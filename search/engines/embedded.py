@@ -310,16 +310,19 @@ class EmbeddedEngine(Engine):
         kwargs: dict[str, Any] = {}
         if query.sort in ("newest", "oldest"):
             kwargs = {"order_by_field": "published", "order": tantivy.Order.Desc if query.sort == "newest" else tantivy.Order.Asc}
+        counted = self._count_facets(searcher, query, text_q)
         limit = max(query.size, 1)
-        result = searcher.search(main, limit, count=True, offset=query.offset, **kwargs)
+        # The facet pass may have counted the hits already (a filter aggregation over exactly
+        # their filters): then the search only ranks, without walking every match to count it.
+        result = searcher.search(main, limit, count=counted.hits is None, offset=query.offset, **kwargs)
+        total = (result.count or 0) if counted.hits is None else counted.hits
         found: list[Hit] = []
         if query.size:
             snippets = self._snippets(searcher, query, text_q) if query.highlight else None
             for key, address in result.hits:
                 stored = searcher.doc(address)
                 found.append(self._hit(stored, key if not kwargs else None, snippets))
-        facets = self._facets(searcher, query, text_q, result.count or 0)
-        return RawResults(total=result.count or 0, hits=found, facets=facets)
+        return RawResults(total=total, hits=found, facets=counted.read(query, total))
 
     def _snippets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q: tantivy.Query | None) -> "_Snippets | None":
         if text_q is None:
@@ -347,7 +350,7 @@ class EmbeddedEngine(Engine):
             title_html = snippets.title(stored)
         return hits.make_hit(_stored_hit(stored), score=score, snippet=snippet, title_html=title_html, text="" if snippet else text)
 
-    def _facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q, total: int) -> dict[str, list[tuple[str, int]]]:
+    def _count_facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q) -> "_Counted":
         """Every facet's aggregations over its own filter set, in one pass where tantivy can.
 
         Multi-select counts each facet with the other facets' filters, so a query with a
@@ -356,36 +359,42 @@ class EmbeddedEngine(Engine):
         (exact: the same documents as its own query). A set whose extra clauses a query
         string cannot state exactly (a date range) gets a pass of its own, as before.
         A facet with one selected value counts it without an aggregation: its documents
-        are the hits (the other filters and its own), so its count is the hits' ``total``.
+        are the hits (the other filters and its own), so its count is the hits' total
+        (filled in by :meth:`_Counted.read`). A filter aggregation over exactly the hits'
+        filters counts the hits themselves (its ``doc_count``).
         """
         groups: dict[tuple, list[facet_registry.Count]] = {}
         for count in facet_registry.counts(query):
             groups.setdefault(tuple(count.filters), []).append(count)
         if not groups:
-            return {}
-        known = _selected_counts(query, [c for group in groups.values() for c in group], total)
+            return _Counted([], set(), None)
+        known = set(_selected_counts(query, [c for group in groups.values() for c in group], 0))
+        hit_set = set(facet_registry.hit_filters(query))
         common = set.intersection(*(set(clauses) for clauses in groups))
         shared = [c for c in next(iter(groups)) if c in common]
-        out: dict[str, list[tuple[str, int]]] = {}
+        answers: list[tuple[dict[str, Any], list[facet_registry.Count]]] = []
         one_pass: dict[str, Any] = {}
-        in_pass: list[tuple[str, list[facet_registry.Count]]] = []  # ("" = top level, or its filter aggregation)
+        in_pass: list[tuple[str, list[facet_registry.Count], bool]] = []  # ("" = top level, or its filter aggregation)
         for n, (clauses, group) in enumerate(groups.items()):
             aggs = {f"{c.facet.name}__{sub}": agg for c in group for sub, agg in c.aggs.items() if (c.facet.name, sub) not in known}
             extra = [c for c in clauses if c not in common]
             where = self.compiler.filter_string(extra) if extra else ""
             if where is None:  # not stated exactly as a query string: a pass of its own
-                result = searcher.aggregate(self.compiler.combine(text_q, list(clauses)), self.compiler.aggregations(aggs)) if aggs else {}
-                _read_counts(result, group, query, known, out)
+                answers.append((searcher.aggregate(self.compiler.combine(text_q, list(clauses)), self.compiler.aggregations(aggs)) if aggs else {}, group))
             elif where:
                 one_pass[f"filter_{n}"] = {"filter": where, "aggs": aggs}
-                in_pass.append((f"filter_{n}", group))
+                in_pass.append((f"filter_{n}", group, set(clauses) == hit_set))
             else:
                 one_pass.update(aggs)
-                in_pass.append(("", group))
+                in_pass.append(("", group, False))
         result = searcher.aggregate(self.compiler.combine(text_q, shared), self.compiler.aggregations(one_pass)) if one_pass else {}
-        for key, group in in_pass:
-            _read_counts((result.get(key) or {}) if key else result, group, query, known, out)
-        return out
+        hits = None
+        for key, group, of_hits in in_pass:
+            part = (result.get(key) or {}) if key else result
+            if of_hits and isinstance(part.get("doc_count"), int):
+                hits = part["doc_count"]
+            answers.append((part, group))
+        return _Counted(answers, known, hits)
 
     def aggregate(self, query: SearchQuery, extra: list[facet_registry.Clause], aggs: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         searcher = self._searcher()
@@ -515,6 +524,21 @@ def _selected_counts(query: SearchQuery, counts: list[facet_registry.Count], tot
         if "selected" in c.aggs and len(chosen) == 1 and set(c.filters) | set(c.facet.add_filter(query)) == hit_set:
             out[(c.facet.name, "selected")] = {"buckets": [{"key": chosen[0], "doc_count": total}] if total else []}
     return out
+
+
+class _Counted:
+    """A query's facet aggregation answers, read once the hits' total is known."""
+
+    def __init__(self, answers: list[tuple[dict[str, Any], list[facet_registry.Count]]], known: set[tuple[str, str]], hits: int | None) -> None:
+        self.answers, self.known = answers, known
+        self.hits = hits  # the hits' total when a pass counted exactly their documents, else None
+
+    def read(self, query: SearchQuery, total: int) -> dict[str, list[tuple[str, int]]]:
+        known = _selected_counts(query, [c for _answer, group in self.answers for c in group], total) if self.known else {}
+        out: dict[str, list[tuple[str, int]]] = {}
+        for answer, group in self.answers:
+            _read_counts(answer, group, query, known, out)
+        return out
 
 
 def _read_counts(result: dict[str, Any], group: list[facet_registry.Count], query: SearchQuery,
