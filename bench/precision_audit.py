@@ -1,7 +1,7 @@
 """A precision audit of the links newslink makes on real news, repeatable.
 
 The benchmarks annotate only part of what a reader sees, so precision is also
-judged by reading: a stratified sample of links on newsarticles2017, each with its
+judged by reading: a stratified sample of links on one corpus (newsarticles2017 by default), each with its
 sentence, judged right / wrong / unsure by a person, committed under
 ``bench/audit/`` so the next audit compares with the same method.
 
@@ -46,8 +46,8 @@ def stratum(text: str, type_: str) -> str:
     return "two+ words"
 
 
-def _links(path: Path, relink: bool) -> list[dict[str, Any]]:
-    """Every link on newsarticles2017 in a link_diff file: as saved, or re-linked now."""
+def _links(path: Path, relink: bool, corpus: str = "newsarticles2017") -> list[dict[str, Any]]:
+    """Every link on ``corpus`` in a link_diff file: as saved, or re-linked now."""
     from newslink.indexer.kb import KnowledgeBase
     from newslink.indexer.linking import Linker, Mention
 
@@ -58,7 +58,7 @@ def _links(path: Path, relink: bool) -> list[dict[str, Any]]:
     out = []
     for line in gzip.open(path, "rt", encoding="utf-8"):
         row = json.loads(line)
-        if not row["key"].startswith("newsarticles2017:"):
+        if not row["key"].startswith(f"{corpus}:"):
             continue
         text = row["text"]
         if relink:
@@ -83,7 +83,7 @@ def _links(path: Path, relink: bool) -> list[dict[str, Any]]:
 
 
 def sample(args: argparse.Namespace) -> None:
-    links = _links(args.links, args.relink)
+    links = _links(args.links, args.relink, args.corpus)
     by_stratum: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for link in links:
         by_stratum[link["stratum"]].append(link)
@@ -91,7 +91,7 @@ def sample(args: argparse.Namespace) -> None:
     chosen = []
     for name, quota in QUOTAS.items():
         pool = by_stratum.get(name, [])
-        chosen.extend(rng.sample(pool, min(quota, len(pool))))
+        chosen.extend(rng.sample(pool, min(round(quota * args.scale), len(pool))))
     population = {name: len(pool) for name, pool in by_stratum.items()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as fh:
@@ -146,6 +146,8 @@ def main() -> None:
     s.add_argument("--relink", action="store_true", help="link its stored mentions with the current code (else: its saved decisions)")
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--seed", type=int, default=13)
+    s.add_argument("--corpus", default="newsarticles2017", help="which corpus's links (the key prefix in the links file)")
+    s.add_argument("--scale", type=float, default=1.0, help="multiply every stratum's quota (0.5: a half-size sample)")
     r = sub.add_parser("report")
     r.add_argument("files", nargs="+")
     args = ap.parse_args()
