@@ -11,6 +11,7 @@ sees, not only the benchmarks' figures.
     .venv/bin/python bench/link_diff.py --save /tmp/before.jsonl.gz          # on the old code
     .venv/bin/python bench/link_diff.py --compare /tmp/before.jsonl.gz       # on the new code
     .venv/bin/python bench/link_diff.py --relink /tmp/before.jsonl.gz /tmp/after.jsonl.gz  # the new code's decisions, saved
+    .venv/bin/python bench/link_diff.py --diff /tmp/before.jsonl.gz /tmp/after.jsonl.gz    # two saves (a change to mention extraction needs a new --save)
 
 ``--corpus`` picks corpora (default: newsarticles2017 and the three ELEVANT sets'
 texts); ``--limit`` the articles per corpus.
@@ -84,6 +85,8 @@ def main() -> None:
     group.add_argument("--compare", type=Path)
     group.add_argument("--relink", nargs=2, type=Path, metavar=("SAVED", "OUT"),
                        help="link SAVED's stored mentions with the current code and save them to OUT (no parsing)")
+    group.add_argument("--diff", nargs=2, type=Path, metavar=("OLD", "NEW"),
+                       help="compare the decisions of two saves of the same texts (mentions extracted by each code)")
     ap.add_argument("--corpus", action="append", help="corpus names (default: newsarticles2017 + the eval sets)")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
@@ -118,9 +121,15 @@ def main() -> None:
         print(f"relinked {len(rows):,} articles, {sum(map(len, decisions)):,} decisions (linking {cpu:.1f} CPU s) to {out}")
         return
 
-    rows = [json.loads(line) for line in gzip.open(args.compare, "rt", encoding="utf-8")]
-    texts = [(r["key"], r["text"]) for r in rows]
-    decisions, cpu = _decisions(kb, texts, [[tuple(m) for m in r["mentions"]] for r in rows])
+    if args.diff:
+        rows = [json.loads(line) for line in gzip.open(args.diff[0], "rt", encoding="utf-8")]
+        newer = {r["key"]: r["links"] for r in (json.loads(line) for line in gzip.open(args.diff[1], "rt", encoding="utf-8"))}
+        rows = [r for r in rows if r["key"] in newer]
+        decisions, cpu = [newer[r["key"]] for r in rows], 0.0
+    else:
+        rows = [json.loads(line) for line in gzip.open(args.compare, "rt", encoding="utf-8")]
+        texts = [(r["key"], r["text"]) for r in rows]
+        decisions, cpu = _decisions(kb, texts, [[tuple(m) for m in r["mentions"]] for r in rows])
     changed = Counter()
     grouped: Counter = Counter()
     same_docs = 0

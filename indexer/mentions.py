@@ -206,15 +206,28 @@ def _plausible_gazetteer_only(names: _Names, span: Span, text: str) -> bool:
         return False  # "Police", "Court", "Brothers": the word, where NER saw no name
     if len(span) > 1:
         return True
-    if text.isupper() and len(text) >= 3:  # acronyms: NATO, IAEA, HIMARS
-        return True
+    if text.isupper() and len(text) >= 3:
+        if _spelled_in_capitals(kb, text):
+            return True  # acronyms: NATO, IAEA, HIMARS
+        # A word in capitals the KB spells otherwise ("LITTLE PRINCE PRODUCTIONS
+        # LTD", a Reuters headline): the capitals say nothing, so only what the
+        # word alone could say in lower case — no person, no ordinary word.
+        if all_common_words(text.lower()):
+            return False
+        text = text.title()
     if types & {"weapon", "org"} and not span[0].is_stop:
         # An organisation the NER missed, but not a brand by its bare name ("Samsung" needs NER).
         return any(c.entity.type == "weapon" or (c.entity.type == "org" and not is_brand(c.entity)) for c in kb.candidates(text))
     # A city or country by its full label that the NER missed ("Kyiv"), but not
     # a capitalised first word of a sentence.
     labels = {c.entity.type for c in kb.candidates(text) if c.alias_kind == "label"}
-    return bool(labels & GEO_TYPES) and not _starts_sentence(span.doc, span.start) and text[1:].islower()
+    capitals = span.text.isupper()  # every word of the line is capitalised: its first one too
+    return bool(labels & GEO_TYPES) and (capitals or not _starts_sentence(span.doc, span.start)) and text[1:].islower()
+
+
+def _spelled_in_capitals(kb: KnowledgeBase, text: str) -> bool:
+    """Does the KB write this all-caps word so (an acronym: "NATO", "HIMARS")?"""
+    return any(text in spellings for spellings in kb.alias_surfaces(text).values())
 
 
 def _weak_word_span(names: _Names, g: Span) -> bool:

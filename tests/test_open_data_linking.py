@@ -74,3 +74,27 @@ def test_a_city_does_not_answer_to_its_provinces_name(open_pipeline: EntityPipel
     assert {c.entity.qid for c in open_pipeline.kb.candidates("Hebei")} == {"Q21208"}
     got = links(open_pipeline, "The company opened an office in Shijiazhuang, Hebei province, last year.")
     assert got["Hebei"] == "Q21208"
+
+
+# Wrong links found by reading Reuters-21578 (bench/audit/reuters21578.jsonl).
+
+def test_a_word_in_a_capitalised_headline_is_no_acronym(open_pipeline: EntityPipeline) -> None:
+    body = "LITTLE PRINCE PRODUCTIONS LTD 1ST QTR LOSS\n\nNet profit 858 vs loss 3,957."
+    assert "Q7542" not in {l.qid for l in open_pipeline.link_text(body)}  # not Prince the musician
+    got = links(open_pipeline, "NATO AND IRAN TALKS RESUME IN GENEVA\n\nTalks resumed.")
+    assert got.get("NATO") == "Q7184"  # the KB spells it so: an acronym
+    assert got.get("IRAN") == "Q794"  # a country's name in capitals is still the country
+
+
+def test_a_given_name_after_a_royal_title_is_no_famous_surname(open_pipeline: EntityPipeline) -> None:
+    body = ("Kuwait's Oil Minister, Sheikh Ali al-Khalifa al-Sabah, said output was within quota. "
+            "Sheikh Ali denied that Kuwait was over-producing.")
+    assert "Q36107" not in {l.qid for l in open_pipeline.link_text(body)}  # not Muhammad Ali
+
+
+def test_a_brand_named_like_a_company_of_another_trade_is_not_it(open_pipeline: EntityPipeline) -> None:
+    body = ("Occidental Petroleum sold 20 mln shares. It was underwritten by Drexel Burnham Lambert Inc, "
+            "Kidder Peabody and Co, and Salomon Inc.")
+    assert links(open_pipeline, body).get("Salomon Inc.") is None  # not the French ski and outdoor brand
+    body = "It is extremely important that the U.S. Market reduce its restrictions on Chinese imports, the editorial said."
+    assert "Q130527696" not in {l.qid for l in open_pipeline.link_text(body)}  # not the US Market store chain

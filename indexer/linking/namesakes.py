@@ -162,16 +162,19 @@ def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
     if m.label not in BRAND_LABELS:
         return FACTORS["brand_unsupported"]  # "the Roma minority", "Mazda" as a person
     text = s.doc.text
-    if normalize_alias(e.label) != s.surface_key and e.label in text:
-        return 1.0
+    if normalize_alias(e.label) != s.surface_key and e.label in text[: m.start] + "\0" + text[m.end :]:
+        return 1.0  # its full name elsewhere in the article (not the mention's own words: "Salomon Inc.")
     if c.alias_kind != "label" and normalize_alias(without_legal_form(e.label) or "") != s.surface_key:
         return FACTORS["brand_unsupported"]  # "Continental" is not yet Continental Reifen Deutschland GmbH
-    words = m.text.replace(",", " ").split()
     short = without_legal_form(m.text)
+    # "Salomon Inc." is an ordinary word and a legal form: a company is meant, but one
+    # named like the brand is not it in an article about another trade (below).
+    words = (short or m.text).replace(",", " ").split()
     if short and not all_common_words(short):
         return 1.0  # "Samsung Electronics Co"; not "Central Bank" ("bank" is also a legal form)
-    if len(words) > 1 and not all_common_words(m.text) and not person_like(m.text) and not place_name(m.text, s):
-        return 1.0  # its full, distinctive name: "Georgia Power", "Home Depot"; not "Santa Fe"
+    name = " ".join(words)
+    if len(words) > 1 and not all_common_words(name) and not person_like(name) and not place_name(name, s) and not place_and_words(words, s):
+        return 1.0  # its full, distinctive name: "Georgia Power", "Home Depot"; not "Santa Fe", not "U.S. Market"
     word_like = e.kind == "brand_common_word" or all_common_words(m.text)
     if word_like and m.label != "ORG":
         return FACTORS["brand_unsupported"]
@@ -181,10 +184,24 @@ def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
     near = text[max(0, m.start - window) : m.start] + " " + text[m.end : m.end + window]  # not its own words ("Central Bank")
     if not any(w.lower() in BUSINESS_WORDS for w in _WORD.findall(near)):
         return FACTORS["brand_unsupported"]
-    trade = trade_words(e.description)
-    if trade and not any(w.startswith(trade) for w in s.doc.lowercase):
+    if not in_its_trade(e, s):
         return FACTORS["brand_unsupported"]  # business news, but about another trade
     return 1.0
+
+
+def in_its_trade(e: Entity, s: "MentionScope") -> bool:
+    """Does the article speak of the brand's trade (or is its trade unknown)?"""
+    trade = trade_words(e.description)
+    return not trade or any(w.startswith(trade) for w in s.doc.lowercase)
+
+
+def place_and_words(words: list[str], s: "MentionScope") -> bool:
+    """A place's name and ordinary words ("U.S. Market", "China Garden"): said of the
+    place as often as of a brand so named, so no distinctive name. Only with NER's
+    ORG on it is it a company's name ("Georgia Power")."""
+    if s.mention.label == "ORG":
+        return False
+    return any(place_name(" ".join(words[:k]), s) and all_common_words(" ".join(words[k:])) for k in range(1, len(words)))
 
 
 PLACE_LABELS = frozenset({"GPE", "LOC"})

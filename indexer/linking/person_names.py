@@ -62,6 +62,9 @@ _OFFICE_BEFORE = re.compile(
     r"Minister|Speaker|King|Queen|Pope|Ayatollah|Emir|Sheikh|Crown Prince|Prince|Princess|General|Gen\.|"
     r"Ambassador|Justice|Chief Justice|Mayor|Leader)\s+$"
 )
+# A royal or religious title is followed by a given name ("Sheikh Ali", "Prince
+# Charles", "King Fahd", "Pope Francis"), never by the surname of a namesake.
+_GIVEN_NAME_TITLE_BEFORE = re.compile(r"\b(?:King|Queen|Crown Prince|Prince|Princess|Sheikh|Sheik|Emir|Sultan|Pope|Sir|Dame)\s+$")
 # Where a sentence (or a line: a headline, a caption) starts.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“‘(—–-]\s*|\n)\s*$")
 _PLURAL_POSSESSIVE = re.compile(r"s['’](?!s)")
@@ -139,6 +142,8 @@ class BareSurnames:
             return "surname-names-something-else"  # "Jordan", "Kerry", "Washington"
         if _FAMILY_AFTER.match(text, m.end) or _PLURAL_POSSESSIVE.match(text, m.end - 1):
             return "surname-of-a-thing-or-family"  # "the Brown ruling", "the Jobs' neighbour", "Trump children"
+        if _GIVEN_NAME_TITLE_BEFORE.search(text, max(0, m.start - 20), m.start):
+            return "a-given-name-after-a-title"  # "Sheikh Ali" is no namesake of Muhammad Ali
         strong = bool(_OFFICE_BEFORE.search(text, max(0, m.start - 30), m.start) or _GOVERNMENT_AFTER.match(text, m.end))
         if not strong:
             why = self._weak_evidence(m, word, text, doc)
