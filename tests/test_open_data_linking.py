@@ -98,3 +98,19 @@ def test_a_brand_named_like_a_company_of_another_trade_is_not_it(open_pipeline: 
     assert links(open_pipeline, body).get("Salomon Inc.") is None  # not the French ski and outdoor brand
     body = "It is extremely important that the U.S. Market reduce its restrictions on Chinese imports, the editorial said."
     assert "Q130527696" not in {l.qid for l in open_pipeline.link_text(body)}  # not the US Market store chain
+
+
+# Wrong links found by reading HuffPost (bench/audit/huffpost_10k.jsonl).
+
+def test_a_state_has_a_governor_a_country_does_not(open_pipeline: EntityPipeline) -> None:
+    body = ("Stacey Abrams Announces Run For Georgia Governor In 2022\n\n"
+            "The voting rights activist will likely face off against the current Republican governor, Brian Kemp.")
+    assert links(open_pipeline, body)["Georgia"] == "Q1428"  # the US state, not the country (Q230)
+    assert links(open_pipeline, "Georgia's central bank governor said the lari fell. Tbilisi protested.")["Georgia"] == "Q230"
+
+
+def test_a_place_name_before_the_surname_of_someone_named_is_a_first_name(open_pipeline: EntityPipeline) -> None:
+    body = ("Virginia Thomas Agrees To Interview With Jan. 6 Panel\n\nConservative activist Virginia Thomas, "
+            "the wife of Supreme Court Justice Clarence Thomas, has agreed to an interview.")
+    assert "Q1370" not in {l.qid for l in open_pipeline.link_text(body)}  # not the state of Virginia
+    assert links(open_pipeline, "Virginia Governor Glenn Youngkin spoke in Virginia Beach.")["Virginia"] == "Q1370"

@@ -243,6 +243,10 @@ _NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*"
 _ADMIN_AFTER = re.compile(rf"(?:\s*(?:,|and|&)\s*{_NAME})*,?\s+{_ADMIN_NOUN}\b")
 # "the provinces of Santa Fe, Corrientes and Formosa", "the state of Georgia".
 _ADMIN_BEFORE = re.compile(rf"\b{_ADMIN_NOUN} of\s+(?:{_NAME}\s*(?:,|and|&)\s*)*$")
+# "Georgia Gov. Brian Kemp", "Georgia's governor", "the governor of Georgia", "the
+# Georgia gubernatorial race": a state or province has a governor, a country does not.
+_GOVERNOR_AFTER = re.compile(r"(?:['’]s)?\s+(?:[Gg]overnor|Gov\.|[Gg]ubernatorial|[Ll]ieutenant [Gg]overnor|Lt\. Gov\.)(?!\w)")
+_GOVERNOR_BEFORE = re.compile(r"\b(?:[Gg]overnor|Gov\.) of\s+$")
 # "upstate New York": a part of the state, never of the city.
 _STATE_PART = re.compile(r"\b(?:upstate|downstate)\s+$", re.I)
 ADMIN_LOOKBACK = 120
@@ -261,10 +265,12 @@ def sentence_bounds(text: str, m: Mention) -> tuple[int, int]:
 
 def region_words(text: str, m: Mention) -> float:
     """How plainly the text calls the name a region: 1.0 right beside it ("Santa Fe
-    province", "the state of Georgia", "upstate New York"), 0.5 where its sentence counts provinces
+    province", "the state of Georgia", "upstate New York", "Georgia Gov."), 0.5 where its sentence counts provinces
     ("rains in Buenos Aires province, 41 mm in Santa Fe, 95 in Corrientes"), else 0."""
     before = text[max(0, m.start - ADMIN_LOOKBACK) : m.start]
     if _ADMIN_AFTER.match(text, m.end) or _ADMIN_BEFORE.search(before) or _STATE_PART.search(before):
+        return 1.0
+    if _GOVERNOR_AFTER.match(text, m.end) or _GOVERNOR_BEFORE.search(before):
         return 1.0
     lo, hi = sentence_bounds(text, m)
     return 0.5 if _ADMIN_NAMED.search(text, lo, hi) else 0.0

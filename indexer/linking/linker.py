@@ -54,6 +54,7 @@ from .scoring import DEFAULT_THRESHOLD, RULE_CONFIDENCE, Choice, Scorer
 # What joins the items of a list: "A, B and C", "A, B, and C", "A & B".
 _LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s+)\s*")
 PEOPLE_IN_LIST = 2  # people's names that make a list one of names
+_NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'’-]+)")
 _ADDRESS_COMMA = re.compile(r"\s*,\s*$")
 _GLUED = re.compile(r"[ \t]*")
 _COMPOUND_JOIN = re.compile(r"-|[ \t]")
@@ -266,6 +267,7 @@ class Linker:
         self._addresses(mentions, links, cands, text)
         self._one_sense(mentions, links, cands)
         self._places_among_people(mentions, links, text)
+        self._first_names_of_people(mentions, links, text)
         self._ethnic_compounds(mentions, links, text)
 
         out = []
@@ -299,6 +301,22 @@ class Linker:
                 run = []
             if i < len(mentions):
                 run.append(i)
+
+    def _first_names_of_people(self, mentions: list[Mention], links: dict[int, Link], text: str) -> None:
+        """"Virginia Thomas Agrees To Interview" over a story about "activist Virginia
+        Thomas": a place's name followed by the surname of a person the article names
+        in full is that person's first name (NER often calls it a place in a
+        headline), not Virginia, Georgia or Jordan."""
+        full_names = {m.text for m in mentions if m.label == "PERSON" and " " in m.text}
+        if not full_names:
+            return
+        for i, m in enumerate(mentions):
+            link = links[i]
+            if " " in m.text or m.label == "PERSON" or not link.qid or link.type not in GEO_TYPES:
+                continue
+            after = _NEXT_WORD.match(text, m.end)
+            if after and any(name == f"{m.text} {after.group(1)}" or name.startswith(f"{m.text} {after.group(1)} ") for name in full_names):
+                links[i] = Link.nil(m, "a-persons-first-name", link.confidence)
 
     def _ethnic_compounds(self, mentions: list[Mention], links: dict[int, Link], text: str) -> None:
         """"African-American", "Asian American": an ethnicity, not Africa or the
