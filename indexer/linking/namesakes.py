@@ -162,8 +162,10 @@ def brand_context(m: Mention, c: Candidate, s: "MentionScope") -> float:
     if m.label not in BRAND_LABELS:
         return FACTORS["brand_unsupported"]  # "the Roma minority", "Mazda" as a person
     text = s.doc.text
-    if normalize_alias(e.label) != s.surface_key and e.label in text[: m.start] + "\0" + text[m.end :]:
-        return 1.0  # its full name elsewhere in the article (not the mention's own words: "Salomon Inc.")
+    if normalize_alias(e.label) != s.surface_key and e.label in text and not (
+        " " not in e.label and is_common_word(e.label) and e.label not in text[: m.start] + "\0" + text[m.end :]
+    ):
+        return 1.0  # its full name in the article ("Verizon Wireless", "Lucky Stores Inc"; "Salomon Inc." is a word and a legal form)
     if c.alias_kind != "label" and normalize_alias(without_legal_form(e.label) or "") != s.surface_key:
         return FACTORS["brand_unsupported"]  # "Continental" is not yet Continental Reifen Deutschland GmbH
     short = without_legal_form(m.text)
@@ -196,12 +198,13 @@ def in_its_trade(e: Entity, s: "MentionScope") -> bool:
 
 
 def place_and_words(words: list[str], s: "MentionScope") -> bool:
-    """A place's name and ordinary words ("U.S. Market", "China Garden"): said of the
-    place as often as of a brand so named, so no distinctive name. Only with NER's
-    ORG on it is it a company's name ("Georgia Power")."""
-    if s.mention.label == "ORG":
+    """A country's name and an ordinary word ("U.S. Market", "China Garden"): said of
+    the country ("the U.S. market", "the China trade") as often as of a brand so
+    named, so no distinctive name. Only with NER's ORG on it is it a company's name.
+    (A state's or city's is a name: "Virginia Tech", "Georgia Power".)"""
+    if s.mention.label == "ORG" or len(words) < 2 or not is_common_word(words[-1]):
         return False
-    return any(place_name(" ".join(words[:k]), s) and all_common_words(" ".join(words[k:])) for k in range(1, len(words)))
+    return any(c.entity.type == "country" for c in s.geo.kb.candidates(" ".join(words[:-1])))
 
 
 PLACE_LABELS = frozenset({"GPE", "LOC"})
