@@ -207,22 +207,39 @@ def _plausible_gazetteer_only(names: _Names, span: Span, text: str) -> bool:
     if len(span) > 1:
         return True
     if text.isupper() and len(text) >= 3:
+        # Acronyms (NATO, IAEA, HIMARS), and in a wire headline any name: there every
+        # word is in capitals. But not a person's name by one word NER did not see
+        # ("LITTLE PRINCE PRODUCTIONS LTD" is no musician), and not a word of a
+        # longer name the story spells out ("MCDONNELL DOUGLAS": McDonnell Douglas).
         if _spelled_in_capitals(kb, text):
-            return True  # acronyms: NATO, IAEA, HIMARS
-        # A word in capitals the KB spells otherwise ("LITTLE PRINCE PRODUCTIONS
-        # LTD", a Reuters headline): the capitals say nothing, so only what the
-        # word alone could say in lower case — no person, no ordinary word.
-        if all_common_words(text.lower()):
+            return True
+        if any(c.entity.type == "person" and c.alias_kind != "surname" for c in kb.candidates(text)):
             return False
-        text = text.title()
+        return not _in_a_name_spelled_out(span, names.text)
     if types & {"weapon", "org"} and not span[0].is_stop:
         # An organisation the NER missed, but not a brand by its bare name ("Samsung" needs NER).
         return any(c.entity.type == "weapon" or (c.entity.type == "org" and not is_brand(c.entity)) for c in kb.candidates(text))
     # A city or country by its full label that the NER missed ("Kyiv"), but not
     # a capitalised first word of a sentence.
     labels = {c.entity.type for c in kb.candidates(text) if c.alias_kind == "label"}
-    capitals = span.text.isupper()  # every word of the line is capitalised: its first one too
-    return bool(labels & GEO_TYPES) and (capitals or not _starts_sentence(span.doc, span.start)) and text[1:].islower()
+    return bool(labels & GEO_TYPES) and not _starts_sentence(span.doc, span.start) and text[1:].islower()
+
+
+def _in_a_name_spelled_out(span: Span, doc_text: str) -> bool:
+    """Is this capitalised word, with the capitalised word before or after it, a
+    name the text writes in mixed case elsewhere ("MCDONNELL DOUGLAS" beside
+    "McDonnell Douglas Corp", "THAI AIRWAYS" beside "Thai Airways International")?"""
+    doc = span.doc
+    for pair in ((span.start - 1, span.start), (span.end - 1, span.end)):
+        a, b = pair
+        if a < 0 or b >= len(doc) or not (doc[a].is_alpha and doc[b].is_alpha and doc[a].is_upper and doc[b].is_upper):
+            continue
+        pattern = re.compile(rf"(?<!\w){re.escape(doc[a].text)}\s+{re.escape(doc[b].text)}(?!\w)", re.I)
+        for found in pattern.finditer(doc_text):
+            first, second = found.group(0).split()[0], found.group(0).split()[-1]
+            if not found.group(0).isupper() and first[:1].isupper() and second[:1].isupper():
+                return True
+    return False
 
 
 def _spelled_in_capitals(kb: KnowledgeBase, text: str) -> bool:

@@ -114,3 +114,10 @@ def test_a_place_name_before_the_surname_of_someone_named_is_a_first_name(open_p
             "the wife of Supreme Court Justice Clarence Thomas, has agreed to an interview.")
     assert "Q1370" not in {l.qid for l in open_pipeline.link_text(body)}  # not the state of Virginia
     assert links(open_pipeline, "Virginia Governor Glenn Youngkin spoke in Virginia Beach.")["Virginia"] == "Q1370"
+
+
+def test_a_headline_word_of_a_name_the_story_spells_out_is_part_of_it(open_pipeline: EntityPipeline) -> None:
+    body = "THAI AIRWAYS INTERNATIONAL TO DOUBLE FLEET\n\nThai Airways International Ltd will almost double its fleet."
+    assert "Q869" not in {l.qid for l in open_pipeline.link_text(body)}  # not Thailand
+    body = "CHINA SIGNS WORLD BANK LOAN FOR TIANJIN PORT\n\nChina has signed a loan agreement."
+    assert links(open_pipeline, body).get("CHINA") == "Q148"
