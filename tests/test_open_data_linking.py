@@ -121,3 +121,17 @@ def test_a_headline_word_of_a_name_the_story_spells_out_is_part_of_it(open_pipel
     assert "Q869" not in {l.qid for l in open_pipeline.link_text(body)}  # not Thailand
     body = "CHINA SIGNS WORLD BANK LOAN FOR TIANJIN PORT\n\nChina has signed a loan agreement."
     assert links(open_pipeline, body).get("CHINA") == "Q148"
+
+
+# Wrong links found by reading AG News (bench/audit/agnews_test.jsonl).
+
+def test_a_company_by_its_legal_form_is_the_company_not_its_drink(open_pipeline: EntityPipeline) -> None:
+    body = "A proposed settlement between Coca-Cola Co. and the European Commission is not set in stone."
+    assert links(open_pipeline, body)["Coca-Cola Co."] == "Q3295867"  # The Coca-Cola Company, not the drink (Q2813)
+
+
+def test_a_states_postal_code_needs_an_address(open_pipeline: EntityPipeline) -> None:
+    body = "Nokia Adopts SD Card Tech. To expand the capabilities of SD memory cards, a task force was formed."
+    assert "Q1211" not in {l.qid for l in open_pipeline.link_text(body)}  # not South Dakota
+    assert links(open_pipeline, "He lives in Sioux Falls, SD, with his wife.")["SD"] == "Q1211"
+    assert links(open_pipeline, "Protesters marched in DC on Saturday.")["DC"] == "Q61"  # a city's short form stays

@@ -232,13 +232,35 @@ class LegalFormCandidates:
         short = None if weaponish or "org" not in m.allowed_types else without_legal_form(m.text)
         if not short:
             return Candidates(form=m.text, generator=self.name)
-        found = [c for c in self.kb.candidates(short) if c.entity.type == "org" and c.alias_kind in ("label", "alias")]
+        found = self._spelled_out(m.text, short) or [
+            c for c in self.kb.candidates(short) if c.entity.type == "org" and c.alias_kind in ("label", "alias")
+        ]
         if self.filter is not None:
             found = self.filter(short, found, m, doc)  # "Snap Inc" is not SNAP
         registered = frozenset().union(*(LEGAL_FORM_COUNTRIES.get(w.lower().strip(".,"), frozenset()) for w in m.text.split()))
         if registered:  # a company whose description places it elsewhere is a namesake
             found = [c for c in found if self.geo.of(c.entity.qid).countries <= registered]
         return Candidates(found, short, self.name) if found else Candidates(form=m.text, generator=self.name)
+
+
+    def _spelled_out(self, text: str, short: str) -> list[Candidate]:
+        """The company by its legal name written out ("Coca-Cola Co." is The Coca-Cola
+        Company, not Coca-Cola the drink the KB also holds as an organisation)."""
+        form = text.split()[-1].lower().strip(".,")
+        word = _LEGAL_FORM_WORDS.get(form)
+        if word is None:
+            return []
+        for name in (f"{short} {word}", f"The {short} {word}"):
+            # by its label only: an alias so spelled may be a subsidiary's (NSI lists
+            # "ExxonMobil Corporation" for ExxonMobil Pipeline Company)
+            found = [c for c in self.kb.candidates(name) if c.entity.type == "org" and c.alias_kind == "label"]
+            if found:
+                return found
+        return []
+
+
+# Abbreviated legal forms and the words they stand for in a company's full name.
+_LEGAL_FORM_WORDS = {"co": "Company", "cos": "Companies", "corp": "Corporation", "inc": "Incorporated", "ltd": "Limited"}
 
 
 class OnlineCandidates:

@@ -49,6 +49,9 @@ OUTCLASSED_RATIO = 8.0
 WEAK_ACRONYM_POPULARITY = 60.0
 ACRONYM_KINDS = BRAND_KINDS | {"party"}  # thousands of minor parties and brands share three letters
 WEAK_ACRONYM = re.compile(r"[A-Z]{2,5}")
+_POSTAL_CODE = re.compile(r"[A-Z]{2}")
+_PARTY_STATE = re.compile(r"\b[RDI]-$")  # "(R-SD)"
+_AFTER_A_PLACE = re.compile(r"[A-Z][\w.'-]*,\s*$")  # "Sioux Falls, SD"
 # How near a business word must be to vouch for a brand (characters either side).
 BUSINESS_WINDOW = 120
 BESIDE_WINDOW = 25  # ... and for a brand named by an ordinary word, right beside it
@@ -266,6 +269,15 @@ def weak_acronym(m: Mention, c: Candidate, s: "MentionScope") -> float:
     article spells the name out."""
     e = c.entity
     letters = re.sub(r"[^A-Za-z]", "", m.text)  # "D.C." spells DC
+    if place_level(e) == "region" and _POSTAL_CODE.fullmatch(m.text):
+        # A state's or province's two-letter postal code ("SD", "IN", "OR"; not a
+        # city's "DC", "LA") is a word or another
+        # acronym ("SD card") unless it closes an address ("Sioux Falls, SD"), follows
+        # a party letter ("R-SD"), or the article names the region in full.
+        text = s.doc.text
+        if e.label in text or _PARTY_STATE.search(text, max(0, m.start - 3), m.start) or _AFTER_A_PLACE.search(text, max(0, m.start - 40), m.start):
+            return 1.0
+        return FACTORS["weak_acronym"]
     if e.kind not in ACRONYM_KINDS or e.popularity >= WEAK_ACRONYM_POPULARITY or not WEAK_ACRONYM.fullmatch(letters) or e.label == m.text:
         return 1.0
     text = s.doc.text
