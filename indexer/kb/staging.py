@@ -9,9 +9,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .build import EntityRecord
+from .build import CACHE_KIB, EntityRecord
 
 STAGING_SUFFIX = ".dump-staging"
+# The staging file's page cache while the merge reads it front to back, KiB: the KB being
+# written holds the import's cache then (build.CACHE_KIB).
+READ_CACHE_KIB = 64
 
 
 class Staging:
@@ -21,7 +24,7 @@ class Staging:
         self.path = Path(path)
         self.db = sqlite3.connect(self.path)
         self.db.executescript(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+            f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-{CACHE_KIB};"
             "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
             "CREATE TABLE IF NOT EXISTS records (qid TEXT PRIMARY KEY, record TEXT NOT NULL);"
             "CREATE TABLE IF NOT EXISTS edges (child TEXT NOT NULL, parent TEXT NOT NULL);"
@@ -49,6 +52,8 @@ class Staging:
         return max(0, cur.rowcount)
 
     def records(self) -> Iterator[EntityRecord]:
+        """The staged records, read front to back (the merge: its KB holds the cache)."""
+        self.db.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
         for (text,) in self.db.execute("SELECT record FROM records ORDER BY rowid"):
             yield EntityRecord(**json.loads(text))
 
