@@ -123,3 +123,30 @@ def test_an_empty_kb_matches_nothing() -> None:
     nlp = spacy.blank("en")
     gazetteer = Gazetteer(build_trie(pattern_keys([], nlp.tokenizer)))
     assert found(gazetteer, nlp, "New York") == []
+
+
+def test_keys_tokenized_in_batches_are_those_of_one_pass_and_leave_no_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of a memory zone each (a Wikidata-sized KB's names would stay in the vocabulary):
+    the same keys, a batch of surfaces holding only the separator no end of the stream."""
+    nlp = spacy.blank("en")
+    monkeypatch.setattr(gz, "TOKENIZE_BATCH", 2)
+    surfaces = ["New York", "Gaza Strip", "a\x1fb", "c\x1ed", "U.S.-led", "New York", "Zorblax9 Quux-Fnordish", ""]
+    got = list(pattern_keys(surfaces, nlp.tokenizer))
+    assert "Zorblax9" not in nlp.vocab.strings and "Quux" not in nlp.vocab.strings  # freed with the zone
+    expected = [gz.SEP.join(t.text for t in nlp.make_doc(s)) for s in surfaces if s and "\x1f" not in s and "\x1e" not in s]
+    assert got == expected and len(got) == 5
+    assert "Zorblax9" in nlp.vocab.strings  # what a tokenizer outside a zone keeps
+
+
+def test_the_trie_is_the_one_a_set_of_the_keys_gives_byte_for_byte() -> None:
+    """Keys made unique in a temp SQLite file, not a Python set: the same index file."""
+    import marisa_trie
+
+    nlp = spacy.blank("en")
+    names = [f"{first} {last}" for first in ("John", "Mary", "Li", "José") for last in ("Smith", "Ng", "O'Brien", "Müller-Lüdenscheidt")]
+    rows = [(s, "Q1", "weapon" if "missile" in s else "person", "label") for s in [*TRICKY, *names, *names]]
+    keys = list(pattern_keys(pattern_surfaces(rows), nlp.tokenizer))
+    assert len(keys) > len(set(keys)) > 50
+    longest = max(k.count(gz.SEP) + 1 for k in keys)
+    assert build_trie(keys).tobytes() == marisa_trie.Trie({*keys, f"{gz._MAX_TOKENS}{longest}"}).tobytes()
+    assert build_trie([]).tobytes() == marisa_trie.Trie([f"{gz._MAX_TOKENS}0"]).tobytes()
