@@ -135,3 +135,12 @@ def test_a_states_postal_code_needs_an_address(open_pipeline: EntityPipeline) ->
     assert "Q1211" not in {l.qid for l in open_pipeline.link_text(body)}  # not South Dakota
     assert links(open_pipeline, "He lives in Sioux Falls, SD, with his wife.")["SD"] == "Q1211"
     assert links(open_pipeline, "Protesters marched in DC on Saturday.")["DC"] == "Q61"  # a city's short form stays
+
+
+def test_a_name_the_text_calls_a_state_keeps_that_sense(open_pipeline: EntityPipeline) -> None:
+    body = ("WASHINGTON (Reuters) - The order was signed on Monday. Washington state and Minnesota, "
+            "the two states whose lawsuit led to a court order, could sue again.")
+    got = [(l.mention.text, l.qid) for l in open_pipeline.link_text(body) if l.mention.text.lower() == "washington"]
+    assert got == [("WASHINGTON", "Q61"), ("Washington", "Q1223")]  # the dateline's city, the state by its word
+    got = links(open_pipeline, "Fighters left the Syrian city of Homs, state media said. A bomb hit the Karada district of Baghdad.")
+    assert got["Homs"] == "Q131301" and got["Baghdad"] == "Q1530"  # the cities: ", state media" and "Karada district of" call nothing a region

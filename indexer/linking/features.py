@@ -240,9 +240,12 @@ def dateline_city(m: Mention, c: Candidate, s: MentionScope) -> float:
 _ADMIN_NOUN = r"(?:provinces?|states?|count(?:y|ies)|regions?|departments?|prefectures?|governorates?|districts?|oblasts?)"
 _NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*"
 # "Santa Fe province", "Santa Fe, Corrientes and Formosa provinces", "Washington state".
-_ADMIN_AFTER = re.compile(rf"(?:\s*(?:,|and|&)\s*{_NAME})*,?\s+{_ADMIN_NOUN}\b")
-# "the provinces of Santa Fe, Corrientes and Formosa", "the state of Georgia".
+# (no comma right before the noun: "Homs, state media say" calls nothing a state)
+_ADMIN_AFTER = re.compile(rf"(?:\s*(?:,|and|&)\s*{_NAME})*\s+{_ADMIN_NOUN}\b")
+# "the provinces of Santa Fe, Corrientes and Formosa", "the state of Georgia"; not
+# "the Karada district of Baghdad" (a named district in the city).
 _ADMIN_BEFORE = re.compile(rf"\b{_ADMIN_NOUN} of\s+(?:{_NAME}\s*(?:,|and|&)\s*)*$")
+_NAMED_BEFORE = re.compile(r"(?<!\S)(?!The\b)[A-Z][\w'’.-]*\s+$")  # "Karada " before "district of"
 # "Georgia Gov. Brian Kemp", "Georgia's governor", "the governor of Georgia", "the
 # Georgia gubernatorial race": a state or province has a governor, a country does not.
 _GOVERNOR_AFTER = re.compile(r"(?:['’]s)?\s+(?:[Gg]overnor|Gov\.|[Gg]ubernatorial|[Ll]ieutenant [Gg]overnor|Lt\. Gov\.)(?!\w)")
@@ -268,7 +271,10 @@ def region_words(text: str, m: Mention) -> float:
     province", "the state of Georgia", "upstate New York", "Georgia Gov."), 0.5 where its sentence counts provinces
     ("rains in Buenos Aires province, 41 mm in Santa Fe, 95 in Corrientes"), else 0."""
     before = text[max(0, m.start - ADMIN_LOOKBACK) : m.start]
-    if _ADMIN_AFTER.match(text, m.end) or _ADMIN_BEFORE.search(before) or _STATE_PART.search(before):
+    admin_before = _ADMIN_BEFORE.search(before)
+    if admin_before and _NAMED_BEFORE.search(before, 0, admin_before.start()):
+        admin_before = None  # "the Karada district of Baghdad": a district in the city
+    if _ADMIN_AFTER.match(text, m.end) or admin_before or _STATE_PART.search(before):
         return 1.0
     if _GOVERNOR_AFTER.match(text, m.end) or _GOVERNOR_BEFORE.search(before):
         return 1.0

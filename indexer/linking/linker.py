@@ -42,7 +42,8 @@ from .candidates import (
 )
 from .context import DocumentContext, EntitySupport
 from .coref import PeopleNamed, org_acronyms, repeated_surnames, short_org_names, unknown_full_names, unknown_person_surnames
-from .features import MentionScope
+from .features import MentionScope, region_words
+from .sports import in_dateline
 from .geo import Geo, Geography, place_level
 from .namesakes import STRONG_NAME, common_name_word
 from .institutions import Institutions, home_country
@@ -265,7 +266,7 @@ class Linker:
                 links[i] = self._rule(m, next(iter(owners)), "org", "acronym", "coref")
         short_orgs = short_org_names(mentions, links)
         self._addresses(mentions, links, cands, text)
-        self._one_sense(mentions, links, cands)
+        self._one_sense(mentions, links, cands, text)
         self._places_among_people(mentions, links, text)
         self._first_names_of_people(mentions, links, text)
         self._ethnic_compounds(mentions, links, text)
@@ -334,11 +335,13 @@ class Linker:
                 if a.text in _GROUP_WORDS or gap == "-":  # "Somali-American": a heritage, not Somalia
                     links[i - 1] = Link.nil(a, "ethnic-compound")
 
-    def _one_sense(self, mentions: list[Mention], links: dict[int, Link], cands: dict[int, Candidates]) -> None:
+    def _one_sense(self, mentions: list[Mention], links: dict[int, Link], cands: dict[int, Candidates], text: str) -> None:
         """One place per name per article: "WASHINGTON -" (the city, by its dateline)
         and a later "Washington" scored as the state are one facet value, the one
         decided with the most confidence. Links an address or a rule decided keep
-        their own answer (the text supports them)."""
+        their own answer (the text supports them), and so do a name the text calls a
+        region right beside it ("Washington state and Minnesota sued", "New York Gov.
+        Andrew Cuomo") and a dateline's city."""
         groups: dict[str, list[int]] = {}
         for i, link in links.items():
             if link.qid and link.type in GEO_TYPES and link.method in _SCORED and link.confidence >= self.threshold:
@@ -348,6 +351,10 @@ class Linker:
                 continue
             best = links[max(members, key=lambda i: links[i].confidence)]
             for i in members:
+                # what the text says right at the mention stands: "Washington state",
+                # "New York Gov.", a dateline's city ("WASHINGTON (Reuters) -")
+                if region_words(text, mentions[i]) >= 1.0 or in_dateline(text, mentions[i]):
+                    continue
                 if links[i].qid != best.qid and best.qid in cands[i].qids:
                     links[i] = Link(mentions[i], best.qid, best.type, best.label, links[i].confidence, "one-sense")
 
