@@ -238,3 +238,18 @@ def test_an_honorific_before_a_place_name_makes_it_a_person() -> None:
     kb = world()
     assert link(kb, "Mr Chicago, the school's head, said no.", [("Chicago", None)])[("Chicago", 0)] is None
     assert link(kb, "Snow fell on Chicago, the forecasters said.", [("Chicago", None)])[("Chicago", 0)] == "Q1297"
+
+
+def test_links_and_unlinked_names_cross_processes_whole() -> None:
+    """Workers pickle every link back to the job by its fields (``__reduce__``): nothing is lost."""
+    import pickle
+
+    from newslink.indexer.linking.model import Link
+    from newslink.indexer.linking.unlinked import UnlinkedName
+
+    m = Mention(4, 13, "Joe Biden", "PERSON", "ner")
+    items = [m, Link(m, "Q6279", "person", "Joe Biden", 0.9731, "label"), Link.nil(Mention(0, 3, "Foo", None, "kb"), "no-candidate"),
+             UnlinkedName("name:ben-chavis", "person", "Ben Chavis", [2, 7])]
+    back = pickle.loads(pickle.dumps(items))
+    assert back == items and [type(x) for x in back] == [type(x) for x in items]
+    assert back[3].mentions is not items[3].mentions  # a copy, not the worker's list

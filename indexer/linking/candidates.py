@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from ..kb.store import Candidate
@@ -66,7 +67,8 @@ class CandidateGenerator(Protocol):
     def __call__(self, m: Mention, doc: DocumentContext) -> Candidates: ...
 
 
-def weapon_forms(text: str) -> tuple[list[str], bool]:
+@lru_cache(maxsize=65_536)  # asked for every mention by both generators, once per pass
+def weapon_forms(text: str) -> tuple[tuple[str, ...], bool]:
     """Surface forms to look up, longest first, and whether the mention ends in a
     generic weapon noun: "Shahed drones" -> "Shahed drones", "Shahed". A named
     system the KB lacks ("Musudan missile") is never the generic class ("missile"):
@@ -76,16 +78,11 @@ def weapon_forms(text: str) -> tuple[list[str], bool]:
     while tail < 2 and tail < len(words) and words[len(words) - 1 - tail].lower() in WEAPON_NOUNS:
         tail += 1
     if not tail:
-        return [text], False
-    forms = [text]
+        return (text,), False
     if tail < len(words):
-        forms.append(" ".join(words[: len(words) - tail]))
-        return forms, True
+        return (text, " ".join(words[: len(words) - tail])), True
     noun = words[-1]
-    forms.append(noun)
-    if noun.lower().endswith("s"):
-        forms.append(noun[:-1])
-    return forms, True
+    return ((text, noun, noun[:-1]) if noun.lower().endswith("s") else (text, noun)), True
 
 
 def without_legal_form(text: str) -> str | None:

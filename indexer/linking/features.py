@@ -146,8 +146,9 @@ class MentionScope:
         if memo is None:
             own = self.geo.of(qid)
             shared = located = 0
-            for other, n, og in self._supporters():
-                if other == qid:
+            surface = self.surface_key
+            for other, n, og, only in self._supporters():
+                if other == qid or only == surface:  # (named by this very surface only: no support)
                     continue
                 if own.countries & og.countries:
                     shared += n
@@ -157,15 +158,16 @@ class MentionScope:
         self._coherence[qid] = memo
         return memo
 
-    def _supporters(self) -> list[tuple[str, int, Geo]]:
-        """(QID, mentions, geography) of the article's entities named by another
-        surface than this mention's: what coherence counts, read once per surface."""
+    def _supporters(self) -> list[tuple[str, int, Geo, str | None]]:
+        """(QID, mentions, geography, its one surface or None when named several
+        ways) of every entity the article links: what coherence counts, read once
+        per state of the links (``EntitySupport.surface_only`` by the fourth item)."""
         support = self.doc.support
-        key = ("supporters", self.surface_key)
-        found = support.memo.get(key)
+        found = support.memo.get("supporters")
         if found is None:
-            found = support.memo[key] = [
-                (other, n, self.geo.of(other)) for other, n in support.entities.items() if not support.surface_only(other, self.surface_key)
+            found = support.memo["supporters"] = [
+                (other, n, self.geo.of(other), next(iter(surfaces)) if len(surfaces := support.surfaces.get(other, set())) == 1 else None)
+                for other, n in support.entities.items()
             ]
         return found
 

@@ -39,6 +39,11 @@ class Mention:
     def to_dict(self) -> dict:
         return {"start": self.start, "end": self.end, "text": self.text, "label": self.label, "source": self.source}
 
+    def __reduce__(self) -> tuple:
+        # Pickled by its fields: the default for a slotted class goes through copyreg
+        # in Python, and every link of every article crosses from a worker to the job.
+        return (Mention, (self.start, self.end, self.text, self.label, self.source))
+
 
 @dataclass(slots=True)
 class Link:
@@ -57,6 +62,9 @@ class Link:
         out = self.mention.to_dict()
         out.update(qid=self.qid, type=self.type, confidence=round(self.confidence, 3), method=self.method)
         return out
+
+    def __reduce__(self) -> tuple:
+        return (Link, (self.mention, self.qid, self.type, self.label, self.confidence, self.method))  # as Mention's
 
     @classmethod
     def nil(cls, mention: Mention, why: str, confidence: float = 0.0) -> "Link":

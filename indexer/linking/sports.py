@@ -90,20 +90,32 @@ class Hits:
 
 
 class SportsWords:
-    """The sports vocabulary of one document. The strong words are scanned first
-    (they decide whether it is a sports story); the weak words, scores and results
-    only when a place outside a sports story needs its window counted."""
+    """The sports vocabulary of one document, each kind scanned on first need: the
+    strong words once a place is neither followed by a sports role nor in a
+    dateline or after "in" (they decide whether it is a sports story); the weak
+    words, scores and results when a place outside a sports story needs its window
+    counted."""
 
-    __slots__ = ("text", "_folded", "strong", "_weak", "_score", "_result", "story")
+    __slots__ = ("text", "_folded", "_strong", "_weak", "_score", "_result")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._folded = FoldedText(text)
-        self.strong = Hits(_STRONG, self._folded)
+        self._strong: Hits | None = None
         self._weak: Hits | None = None
         self._score: Hits | None = None
         self._result: Hits | None = None
-        self.story = len(self.strong) >= SPORTS_STORY_WORDS  # its places are teams more often than not
+
+    @property
+    def story(self) -> bool:
+        """A sports story: its places are teams more often than not."""
+        return len(self.strong) >= SPORTS_STORY_WORDS
+
+    @property
+    def strong(self) -> Hits:
+        if self._strong is None:
+            self._strong = Hits(_STRONG, self._folded)
+        return self._strong
 
     @property
     def weak(self) -> Hits:

@@ -104,6 +104,9 @@ class UnlinkedName:
     def first(self) -> int:
         return min(self.mentions)
 
+    def __reduce__(self) -> tuple:
+        return (UnlinkedName, (self.key, self.type, self.label, self.mentions))  # as model.Mention's
+
 
 def name_key(text: str) -> str | None:
     """The facet value of a name: ``name:`` + its ASCII words, lower case, joined by
