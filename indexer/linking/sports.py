@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import cached_property
 
 from .casefold import FoldedPattern, FoldedText
 from .model import Mention
@@ -96,44 +97,30 @@ class SportsWords:
     words, scores and results when a place outside a sports story needs its window
     counted."""
 
-    __slots__ = ("text", "_folded", "_strong", "_weak", "_score", "_result")
-
     def __init__(self, text: str) -> None:
         self.text = text
         self._folded = FoldedText(text)
-        self._strong: Hits | None = None
-        self._weak: Hits | None = None
-        self._score: Hits | None = None
-        self._result: Hits | None = None
 
     @property
     def story(self) -> bool:
         """A sports story: its places are teams more often than not."""
         return len(self.strong) >= SPORTS_STORY_WORDS
 
-    @property
+    @cached_property
     def strong(self) -> Hits:
-        if self._strong is None:
-            self._strong = Hits(_STRONG, self._folded)
-        return self._strong
+        return Hits(_STRONG, self._folded)
 
-    @property
+    @cached_property
     def weak(self) -> Hits:
-        if self._weak is None:
-            self._weak = Hits(_WEAK, self._folded)
-        return self._weak
+        return Hits(_WEAK, self._folded)
 
-    @property
+    @cached_property
     def score(self) -> Hits:
-        if self._score is None:
-            self._score = Hits(SCORE, self.text)
-        return self._score
+        return Hits(SCORE, self.text)
 
-    @property
+    @cached_property
     def result(self) -> Hits:
-        if self._result is None:
-            self._result = Hits(_RESULT, self._folded)
-        return self._result
+        return Hits(_RESULT, self._folded)
 
     def named_as_team(self, m: Mention) -> bool:
         """Is a place named here as a team? A sports role right after it
