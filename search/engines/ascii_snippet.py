@@ -34,12 +34,19 @@ import struct
 from collections.abc import Callable
 
 UNSURE = object()  # "ask tantivy": what :meth:`Marker.html` returns for a text it cannot answer for
+_UNKNOWN = object()  # a word the memo has not analysed yet
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _LONG_WORD = re.compile(r"[A-Za-z0-9]{40}")  # (the start of) a word tantivy's remove_long(40) drops
 _NEXT_WORD = re.compile(r"[A-Za-z0-9]")
 _WORD_TAIL = re.compile(r"[a-z0-9]*")
 _TO_ESCAPE = re.compile(r"[&<>\"']")
 _F32 = struct.Struct("f")
+_NOT_WORD_CHARS = "".join(chr(c) for c in range(128) if chr(c) not in _WORD_CHARS)  # what ends a word, in ASCII
+MAX_ANALYSED = 200_000  # words a shared memo keeps before it starts over (a few MiB)
+# Sums of 32-bit weights differ from their double sums by far less than this share (2^-24
+# per addition, and a fragment of max_chars holds a few hundred words at most): a fragment
+# this far ahead in doubles is ahead in tantivy's floats too.
+_CLEAR_LEAD = 1e-4
 
 
 def f32(value: float) -> float:
@@ -72,46 +79,91 @@ class Marker:
         self.weights = weights  # term -> weight; only terms the index holds (tantivy skips the others)
         self.analyze = analyze
         self.max_chars = max_chars
-        self.analysed = {} if analysed is None else analysed  # lower-cased word -> its term (shared by a query's fields)
+        # lower-cased word -> its term: a pure function of the word (the analyzer is fixed), so the
+        # engine shares one memo across queries and fields (news vocabulary repeats)
+        self.analysed = {} if analysed is None else analysed
         self.needles = sorted({needle(t) for t in weights if t.isascii()})
         self.sure = all(self.needles)
 
-    def html(self, text: str) -> str | None | object:
+    def html(self, text: str, lower: str | None = None) -> str | None | object:
         """tantivy's snippet HTML of ``text`` if it marks something, None if it marks nothing,
-        :data:`UNSURE` when this cannot tell (then ask tantivy)."""
+        :data:`UNSURE` when this cannot tell (then ask tantivy). ``lower``: ``text.lower()``
+        when the caller has it already."""
         if not self.sure or not text.isascii():
             return UNSURE
-        weights, analysed, lower = self.weights, self.analysed, text.lower()
-        marks = {}  # start -> (start, end, weight) of each marked word
-        for nd in self.needles:  # the words (at a word start) that begin with a needle: the candidates
-            i = lower.find(nd)
+        marks = self._marks(text.lower() if lower is None else lower)
+        return _snippet(text, marks, self.max_chars, 0, len(text)) if marks else None
+
+    def html_many(self, texts: list[str]) -> list[str | None | object]:
+        """:meth:`html` of each of ``texts`` (a query's ten hits), worked out together: one
+        lower-casing and one scan for the candidates of all of them, since per-text Python
+        overhead, not the scanning, was most of a hit's highlighting. The texts are joined with
+        a character that is no word's, so each one's words start and end as they did alone."""
+        if not self.sure:
+            return [UNSURE] * len(texts)
+        joined = "\x00".join(texts)
+        if not joined.isascii():  # one of them is not: the others together, it alone (UNSURE)
+            ascii_ones = [k for k, text in enumerate(texts) if text.isascii()]
+            out: list[str | None | object] = [UNSURE] * len(texts)
+            for k, html in zip(ascii_ones, self.html_many([texts[k] for k in ascii_ones])):
+                out[k] = html
+            return out
+        marks = self._marks(joined.lower())
+        out = [None] * len(texts)
+        m, count, lo = 0, len(marks), 0
+        for k, text in enumerate(texts):
+            hi = lo + len(text)
+            first = m
+            while m < count and marks[m][0] < hi:
+                m += 1
+            if m > first:
+                out[k] = _snippet(joined, marks[first:m], self.max_chars, lo, hi)
+            lo = hi + 1
+        return out
+
+    def _marks(self, lower: str) -> list[tuple[int, int, float]]:
+        """(start, end, weight) of each word of ``lower`` that analyses to one of the terms, in
+        text order. Only words (at a word start) that begin with a needle are candidates."""
+        weights, analysed, find, tail = self.weights, self.analysed, lower.find, _WORD_TAIL.match
+        marks = {}  # start -> (start, end, weight): two needles may find the same word
+        for nd in self.needles:
+            i = find(nd)
             while i != -1:
                 if i and lower[i - 1] in _WORD_CHARS:
-                    i = lower.find(nd, i + 1)
+                    i = find(nd, i + 1)
                     continue
-                end = _WORD_TAIL.match(lower, i + len(nd)).end()
+                end = tail(lower, i + len(nd)).end()
                 word = lower[i:end]
-                term = analysed[word] if word in analysed else self._analyse(word)
+                term = analysed.get(word, _UNKNOWN)  # (one get: another thread may clear the shared memo)
+                if term is _UNKNOWN:
+                    term = self._analyse(word)
                 if term in weights:
                     marks[i] = (i, end, weights[term])
-                i = lower.find(nd, end)
-        if not marks:
-            return None
-        return _snippet(text, [marks[i] for i in sorted(marks)] if len(marks) > 1 else list(marks.values()), self.max_chars)
+                i = find(nd, end)
+        if len(self.needles) == 1:
+            return list(marks.values())  # found in text order
+        return [marks[i] for i in sorted(marks)]
 
     def _analyse(self, word: str) -> str | None:
+        if len(self.analysed) >= MAX_ANALYSED:  # bounded: a memo shared across queries must not grow forever
+            self.analysed.clear()
         terms = self.analyze(word)  # a run of letters and digits: one token, or none when 40 or longer
         term = self.analysed[word] = terms[0] if len(terms) == 1 else None
         return term
 
 
-def _snippet(text: str, marks: list[tuple[int, int, float]], max_chars: int) -> str | None | object:
-    """The HTML of tantivy's best fragment of ``text`` given its marked words (start, end,
-    weight) in text order; None when no fragment scores; UNSURE when a word tantivy's analyzer
-    drops (40 letters or more) is where a fragment is cut."""
-    n = len(text)
+def _snippet(text: str, marks: list[tuple[int, int, float]], max_chars: int, lo: int, hi: int) -> str | None | object:
+    """The HTML of tantivy's best fragment of ``text[lo:hi]`` given its marked words (start,
+    end, weight; positions in ``text``) in text order; None when no fragment scores; UNSURE when
+    a word tantivy's analyzer drops (40 letters or more) is where a fragment is cut."""
+    n = hi
+    if n - lo <= max_chars:  # one fragment: the text up to its last word (a title, a short text)
+        stop = lo + len(text[lo:n].rstrip(_NOT_WORD_CHARS))
+        if stop - lo >= 40 and _LONG_WORD.fullmatch(text, stop - 40, stop):
+            return UNSURE
+        return _html(text, lo, stop, marks)
     fragments = []  # (start, stop, first mark, end mark) of each fragment holding a mark
-    start, i = 0, 0
+    start, i = lo, 0
     while True:
         limit = start + max_chars
         following: int | None  # where the next fragment starts: the first word ending past ``limit``
@@ -123,9 +175,9 @@ def _snippet(text: str, marks: list[tuple[int, int, float]], max_chars: int) -> 
                 while following > start and text[following - 1] in _WORD_CHARS:
                     following -= 1
             else:
-                m = _NEXT_WORD.search(text, limit + 1)
+                m = _NEXT_WORD.search(text, limit + 1, n)
                 following = m.start() if m else None
-            if following is not None and _LONG_WORD.match(text, following):
+            if following is not None and _LONG_WORD.match(text, following, n):
                 return UNSURE
         upto = n if following is None else following
         stop = upto
@@ -144,10 +196,15 @@ def _snippet(text: str, marks: list[tuple[int, int, float]], max_chars: int) -> 
     if not fragments:
         return None
     start, stop, first, end = fragments[0] if len(fragments) == 1 else _best(fragments, marks)
+    return _html(text, start, stop, marks[first:end])
+
+
+def _html(text: str, start: int, stop: int, marks: list[tuple[int, int, float]]) -> str:
+    """``text[start:stop]`` escaped as tantivy escapes it, ``<b>…</b>`` around ``marks``."""
     fragment = text[start:stop]
     escape = html.escape if _TO_ESCAPE.search(fragment) else _same
     out, at = [], 0
-    for s, e, _w in marks[first:end]:
+    for s, e, _w in marks:
         out += (escape(fragment[at:s - start]), "<b>", fragment[s - start:e - start], "</b>")
         at = e - start
     out.append(escape(fragment[at:]))
@@ -156,7 +213,13 @@ def _snippet(text: str, marks: list[tuple[int, int, float]], max_chars: int) -> 
 
 def _best(fragments: list[tuple[int, int, int, int]], marks: list[tuple[int, int, float]]) -> tuple[int, int, int, int]:
     """tantivy's choice among scoring fragments: the highest sum of weights, summed in 32-bit
-    floats in text order as tantivy sums them, the earliest on a tie."""
+    floats in text order as tantivy sums them, the earliest on a tie. (Summed in doubles
+    first: when one fragment leads clearly, the 32-bit sums rank it first too.)"""
+    sums = [sum(w for _s, _e, w in marks[f[2]:f[3]]) for f in fragments]
+    top = max(sums)
+    near = [k for k, total in enumerate(sums) if total >= top * (1 - _CLEAR_LEAD)]
+    if len(near) == 1:
+        return fragments[near[0]]
     best, best_score = fragments[0], -1.0
     for fragment in fragments:
         score = 0.0

@@ -66,6 +66,7 @@ class EmbeddedEngine(Engine):
         self._pinned = generation is not None  # a generation being built, not the live one
         self.generation = generation or self._live_generation() or self._claim_first_generation()
         self.analyzer = analyzer()
+        self._analysed: dict[str, str | None] = {}  # word -> its term, for the snippet markers (shared by queries)
         # Guards the swap of ``self.index`` (a new commit, a promoted generation):
         # threads of an API server share this engine. A searcher, once taken, is a
         # snapshot that stays valid, so the searches themselves run unlocked.
@@ -317,11 +318,9 @@ class EmbeddedEngine(Engine):
         result = searcher.search(main, limit, count=counted.hits is None, offset=query.offset, **kwargs)
         total = (result.count or 0) if counted.hits is None else counted.hits
         found: list[Hit] = []
-        if query.size:
+        if query.size and result.hits:
             snippets = self._snippets(searcher, query, text_q) if query.highlight else None
-            for key, address in result.hits:
-                stored = searcher.doc(address)
-                found.append(self._hit(stored, key if not kwargs else None, snippets))
+            found = self._hits([(key if not kwargs else None, searcher.doc(address)) for key, address in result.hits], snippets)
         return RawResults(total=total, hits=found, facets=counted.read(query, total))
 
     def _snippets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q: tantivy.Query | None) -> "_Snippets | None":
@@ -330,25 +329,29 @@ class EmbeddedEngine(Engine):
         # The terms tantivy's generators highlight: every term of the query in that field
         # (excluded ones too, as tantivy collects them), weighted as tantivy weighs them.
         terms = [*(t for g in query.parsed.groups for t in g), *query.parsed.excluded]
-        analysed: dict[str, str | None] = {}  # word -> term: one analysis per word and query, for both fields
+        analyse = self.analyzer.analyze
+        tokens = [(t.field, analyse(t.text)) for t in terms]  # one analysis per term for both fields
         markers = {}
         wanted: list[tuple[str, float]] = []
         for name, max_chars in (("text", hits.SNIPPET_CHARS), ("title", TITLE_SNIPPET_CHARS)):
-            stems = sorted({tok for t in terms if t.field in (None, name) for tok in self.analyzer.analyze(t.text)})
+            stems = sorted({tok for field, toks in tokens if field in (None, name) for tok in toks})
             freqs = {stem: searcher.doc_freq(name, stem) for stem in stems}
             if name == "text":  # where snippet_region looks for them
                 wanted = snippet_region.needles((stem, 1.0 / (1 + df)) for stem, df in freqs.items())
             weights = {stem: ascii_snippet.weight(df) for stem, df in freqs.items() if df > 0}
-            markers[name] = ascii_snippet.Marker(weights, self.analyzer.analyze, max_chars, analysed)
+            markers[name] = ascii_snippet.Marker(weights, analyse, max_chars, self._analysed)
         return _Snippets(lambda name: _generator(searcher, text_q, self.schema, name), markers["text"], markers["title"], wanted)
 
-    def _hit(self, stored: tantivy.Document, score: float | None, snippets: "_Snippets | None") -> Hit:
-        snippet = title_html = None
-        text = stored.get_first("text") or ""
-        if snippets is not None:
-            snippet = snippets.text(stored, text)
-            title_html = snippets.title(stored)
-        return hits.make_hit(_stored_hit(stored), score=score, snippet=snippet, title_html=title_html, text="" if snippet else text)
+    def _hits(self, stored: list[tuple[float | None, tantivy.Document]], snippets: "_Snippets | None") -> list[Hit]:
+        """The hits of a page, highlighted together (``_Snippets.many``)."""
+        texts = [doc.get_first("text") or "" for _score, doc in stored]
+        titles = [doc.get_first("title") or "" for _score, doc in stored]
+        docs = [doc for _score, doc in stored]
+        marked = snippets.many(docs, texts, titles) if snippets is not None else [(None, None)] * len(stored)
+        return [
+            hits.make_hit(_stored_hit(doc, title), score=score, snippet=snippet, title_html=title_html, text="" if snippet else text)
+            for (score, doc), text, title, (snippet, title_html) in zip(stored, texts, titles, marked)
+        ]
 
     def _count_facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q) -> "_Counted":
         """Every facet's aggregations over its own filter set, in one pass where tantivy can.
@@ -560,30 +563,38 @@ class _Snippets:
         self.markers = {"text": text_marker, "title": title_marker}
         self.generators: dict[str, tantivy.SnippetGenerator] = {}
 
-    def text(self, stored: tantivy.Document, text: str) -> str | None:
-        """The highlighted fragment of ``text`` (None: nothing to highlight): from the region
-        where the query's words are when the text is long, else (or if that finds nothing) the whole."""
-        region = snippet_region.locate(text, self.wanted, hits.SNIPPET_CHARS)
-        if region is not None:
-            part = text[region[0]:region[1]]
-            html = self._html("text", part, lambda: tantivy.Document(text=part))
-            if html is not None:
-                return html
-        return self._html("text", text, lambda: stored)
-
-    def title(self, stored: tantivy.Document) -> str | None:
-        """The title highlighted whole (None: nothing to highlight)."""
-        return self._html("title", stored.get_first("title") or "", lambda: stored)
+    def many(self, docs: list[tantivy.Document], texts: list[str], titles: list[str]) -> list[tuple[str | None, str | None]]:
+        """(highlighted fragment of the text, highlighted title) of each hit (None: nothing to
+        highlight). The text's fragment comes from the region where the query's words are when
+        the text is long, else (or if that marks nothing) from the whole text; the title is
+        highlighted whole. The markers work on all the hits at once (``Marker.html_many``)."""
+        regions = [snippet_region.locate(text, self.wanted, hits.SNIPPET_CHARS) for text in texts]
+        parts = [text if region is None else text[region[0]:region[1]] for text, region in zip(texts, regions)]
+        out = []
+        for doc, text, region, part, html, title_html in zip(docs, texts, regions, parts, self.markers["text"].html_many(parts),
+                                                            self.markers["title"].html_many(titles)):
+            if html is ascii_snippet.UNSURE:  # tantivy's generator on what the marker was given
+                html = self._tantivy("text", doc if region is None else tantivy.Document(text=part))
+            if html is None and region is not None:  # nothing marked in the region: the whole text
+                html = self._html("text", text, lambda doc=doc: doc)
+            if title_html is ascii_snippet.UNSURE:
+                title_html = self._tantivy("title", doc)
+            out.append((html, title_html))
+        return out
 
     def _html(self, field: str, text: str, doc: "Callable[[], tantivy.Document]") -> str | None:
         """tantivy's snippet of ``text`` (the ``field`` of ``doc()``) if it marks anything: from the
         marker, or from tantivy's generator when the marker cannot tell."""
         html = self.markers[field].html(text)
         if html is ascii_snippet.UNSURE:
-            if field not in self.generators:
-                self.generators[field] = self.make_generator(field)
-            return _marked(self.generators[field].snippet_from_doc(doc()))
+            return self._tantivy(field, doc())
         return html  # type: ignore[return-value]
+
+    def _tantivy(self, field: str, doc: tantivy.Document) -> str | None:
+        """tantivy's own snippet of ``doc``'s ``field`` (its generator made on first use)."""
+        if field not in self.generators:
+            self.generators[field] = self.make_generator(field)
+        return _marked(self.generators[field].snippet_from_doc(doc))
 
 
 def _generator(searcher: tantivy.Searcher, text_q: tantivy.Query, schema: tantivy.Schema, field: str) -> tantivy.SnippetGenerator:
@@ -670,11 +681,17 @@ def _stored_json(stored: tantivy.Document) -> dict[str, Any]:
     return _with_fields(doc, stored, _FIELD_KEYS)
 
 
-def _stored_hit(stored: tantivy.Document) -> dict[str, Any]:
-    """At least the fields of ``_HIT_KEYS`` (the whole document if stored in the old layout)."""
+def _stored_hit(stored: tantivy.Document, title: str | None = None) -> dict[str, Any]:
+    """At least the fields of ``_HIT_KEYS`` (the whole document if stored in the old layout);
+    ``title``: the stored title field when the caller has read it already."""
     raw = stored.get_first("doc")
     end = raw.find(b"\n")
-    return _with_fields(_loads(raw if end < 0 else raw[:end]), stored, ("title",))
+    doc = _loads(raw if end < 0 else memoryview(raw)[:end])
+    if "title" not in doc:
+        value = stored.get_first("title") if title is None else title
+        if value:  # an empty field: the document had no such string (its JSON says what it had)
+            doc["title"] = value
+    return doc
 
 
 def _loads(data: bytes) -> Any:
@@ -683,4 +700,4 @@ def _loads(data: bytes) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(data)
+        return json.loads(bytes(data))

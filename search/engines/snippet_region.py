@@ -39,30 +39,36 @@ def needles(stems: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
     return list(out.items())
 
 
-def locate(text: str, wanted: list[tuple[str, float]], width: int) -> tuple[int, int] | None:
+def locate(text: str, wanted: list[tuple[str, float]], width: int, lower: str | None = None) -> tuple[int, int] | None:
     """The (start, end) of the region of ``text`` to highlight in, or None for the whole
-    text: it is short, or none of ``wanted`` occurs at a word start."""
+    text: it is short, or none of ``wanted`` occurs at a word start. ``lower``:
+    ``text.lower()`` when the caller has it already."""
     limit = int(width * WIDTHS)
     if len(text) <= limit or not wanted:
         return None
-    lower = text.lower()
+    if lower is None:
+        lower = text.lower()
+    find = lower.find
     hits: list[tuple[int, float]] = []
     for needle, weight in wanted:
-        i, seen = lower.find(needle), 0
+        i, seen, step = find(needle), 0, len(needle)
         while i != -1 and seen < MAX_PER_WORD:
             seen += 1
             if i == 0 or not lower[i - 1].isalnum():
                 hits.append((i, weight))
-            i = lower.find(needle, i + len(needle))
+            i = find(needle, i + step)
     if not hits:
         return None
-    hits.sort()
-    n = len(hits)
+    if len(wanted) > 1:
+        hits.sort()  # (one word's are found in text order)
     # The fragment tantivy cuts from the region's start holds the words that end within
     # ``width`` of it; a word is scored in a window if it starts ``END_MARGIN`` before its end.
     # Windows start at the text's start or CONTEXT_CHARS before a word; the best sum wins,
     # the earliest on a tie (as tantivy picks among its fragments).
     reach = width - END_MARGIN
+    if hits[-1][0] < reach:  # every word in the first window: no later one can sum more (weights are > 0)
+        return 0, _word_end(text, limit)
+    n = len(hits)
     best, best_start, best_first, total, j, k = -1.0, 0, 0, 0.0, 0, 0
     for s in (0, *(max(0, pos - CONTEXT_CHARS) for pos, _ in hits)):
         while j < n and hits[j][0] < s + reach:
