@@ -114,3 +114,39 @@ def test_what_the_marker_cannot_answer_for_goes_to_tantivy(searcher) -> None:
     assert ascii_snippet.Marker({"i": 0.5}, analyzer().analyze, 240).html("i b") is ascii_snippet.UNSURE  # a term "i": any word could be it
     hit = searcher.search(SearchQuery(text="oil")).hits[0]  # and the engine still highlights through tantivy
     assert "<b>" in hit.snippet
+
+
+# ---------------------------------------------------------------------------- a page of hits at once
+SPECIAL = ["Zürich", "\x00", "\x01", "\x02", "oil\x00oil", "é", "q" * 41]  # not ASCII, the join and mark characters, a dropped word
+
+
+def _many_against_tantivy(engine, query_text: str, texts: list[str]) -> int:
+    """Marker.html_many over ``texts`` = tantivy's HTML of each text alone (UNSURE: what tantivy is
+    asked for); returns how many were marked. Fails on the first difference."""
+    query = SearchQuery(text=query_text)
+    s = engine._searcher()
+    text_q = engine.compiler.text(query.parsed)
+    snippets = engine._snippets(s, query, text_q)
+    marked = 0
+    for field in ("text", "title"):
+        generator = _generator(s, text_q, engine.schema, field)
+        for text, fast in zip(texts, snippets.markers[field].html_many(texts), strict=True):
+            assert fast == snippets.markers[field].html(text), (query_text, field, texts)  # the same as one by one
+            if fast is ascii_snippet.UNSURE:
+                continue
+            assert fast == _marked(generator.snippet_from_doc(tantivy.Document(**{field: text}))), (query_text, field, text)
+            marked += fast is not None
+    return marked
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pages=st.lists(st.lists(st.sampled_from(VOCAB + SPECIAL), max_size=90).map(" ".join), min_size=1, max_size=10),
+       query=st.sampled_from(QUERIES))
+def test_a_page_of_texts_marked_together_is_marked_as_each_alone(searcher, pages: list[str], query: str) -> None:
+    _many_against_tantivy(searcher, query, pages)
+
+
+def test_a_page_mixing_short_long_and_unsure_texts(searcher) -> None:
+    long = " ".join(VOCAB * 4)
+    page = ["oil prices", "", long, "Zürich oil", "oil " * 70 + "y" * 45 + " oil", "a & b <oil>", long[100:], "no such word", "OIL!!"]
+    assert _many_against_tantivy(searcher, "oil prices", page) >= 8  # titles and texts, short and long, escaped

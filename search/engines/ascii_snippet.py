@@ -105,20 +105,43 @@ class Marker:
         if not joined.isascii():  # one of them is not: the others together, it alone (UNSURE)
             ascii_ones = [k for k, text in enumerate(texts) if text.isascii()]
             out: list[str | None | object] = [UNSURE] * len(texts)
-            for k, html in zip(ascii_ones, self.html_many([texts[k] for k in ascii_ones])):
-                out[k] = html
+            for k, one in zip(ascii_ones, self.html_many([texts[k] for k in ascii_ones])):
+                out[k] = one
             return out
         marks = self._marks(joined.lower())
         out = [None] * len(texts)
-        m, count, lo = 0, len(marks), 0
+        # The HTML of the texts that are one fragment (titles, short texts) is built together too:
+        # marks as \x01 \x02 and texts ended by \x00 in one string, escaped once, then split.
+        together = "\x01" not in joined and "\x02" not in joined and joined.count("\x00") == len(texts) - 1
+        pieces: list[str] = []
+        single: list[int] = []  # which texts are in ``pieces``
+        max_chars, m, count, lo = self.max_chars, 0, len(marks), 0
         for k, text in enumerate(texts):
             hi = lo + len(text)
             first = m
             while m < count and marks[m][0] < hi:
                 m += 1
             if m > first:
-                out[k] = _snippet(joined, marks[first:m], self.max_chars, lo, hi)
+                if hi - lo > max_chars or not together:
+                    out[k] = _snippet(joined, marks[first:m], max_chars, lo, hi)
+                else:  # as _snippet's one fragment: up to the last word
+                    stop = lo + len(text.rstrip(_NOT_WORD_CHARS))
+                    if stop - lo >= 40 and _LONG_WORD.fullmatch(joined, stop - 40, stop):
+                        out[k] = UNSURE
+                    else:
+                        at = lo
+                        for s, e, _w in marks[first:m]:
+                            pieces += (joined[at:s], "\x01", joined[s:e], "\x02")
+                            at = e
+                        pieces += (joined[at:stop], "\x00")
+                        single.append(k)
             lo = hi + 1
+        if single:
+            marked = "".join(pieces)
+            if _TO_ESCAPE.search(marked):
+                marked = html.escape(marked)
+            for k, one in zip(single, marked.replace("\x01", "<b>").replace("\x02", "</b>").split("\x00")):
+                out[k] = one
         return out
 
     def _marks(self, lower: str) -> list[tuple[int, int, float]]:
@@ -215,7 +238,12 @@ def _best(fragments: list[tuple[int, int, int, int]], marks: list[tuple[int, int
     """tantivy's choice among scoring fragments: the highest sum of weights, summed in 32-bit
     floats in text order as tantivy sums them, the earliest on a tie. (Summed in doubles
     first: when one fragment leads clearly, the 32-bit sums rank it first too.)"""
-    sums = [sum(w for _s, _e, w in marks[f[2]:f[3]]) for f in fragments]
+    sums = []
+    for f in fragments:
+        total = 0.0
+        for mark in marks[f[2]:f[3]]:
+            total += mark[2]
+        sums.append(total)
     top = max(sums)
     near = [k for k, total in enumerate(sums) if total >= top * (1 - _CLEAR_LEAD)]
     if len(near) == 1:

@@ -39,15 +39,13 @@ def needles(stems: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
     return list(out.items())
 
 
-def locate(text: str, wanted: list[tuple[str, float]], width: int, lower: str | None = None) -> tuple[int, int] | None:
+def locate(text: str, wanted: list[tuple[str, float]], width: int) -> tuple[int, int] | None:
     """The (start, end) of the region of ``text`` to highlight in, or None for the whole
-    text: it is short, or none of ``wanted`` occurs at a word start. ``lower``:
-    ``text.lower()`` when the caller has it already."""
+    text: it is short, or none of ``wanted`` occurs at a word start."""
     limit = int(width * WIDTHS)
     if len(text) <= limit or not wanted:
         return None
-    if lower is None:
-        lower = text.lower()
+    lower = text.lower()
     find = lower.find
     hits: list[tuple[int, float]] = []
     for needle, weight in wanted:
