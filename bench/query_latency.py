@@ -16,6 +16,9 @@ Timed in one process, interleaved query by query, after a warm-up pass:
   faceted query on this engine;
 * ``newslink keyword``: ``NewsLink.search`` (what the CLI and API call) with
   the text only: hits, snippets, no facets;
+* ``newslink keyword, no highlighting``: the same with ``highlight=False`` (the lead of
+  each text as its snippet): what the hits cost without highlighting (not a mark; it
+  says how much of the keyword query highlighting is);
 * ``newslink faceted`` (the mark): the text, one entity filter (the most
   frequent country) and three facet types counted (person, country, org) with
   labels, plus hits and snippets.
@@ -214,6 +217,9 @@ def main() -> None:
     def keyword(text: str):
         return app.search(SearchQuery(text=text, facets=()))
 
+    def keyword_plain(text: str):
+        return app.search(SearchQuery(text=text, facets=(), highlight=False))
+
     def faceted(text: str):
         return app.search(SearchQuery(text=text, filters={"country": [country]}, facets=("person", "country", "org")))
 
@@ -225,6 +231,7 @@ def main() -> None:
         "tantivy bare keyword": bare,
         "tantivy: 3 terms aggs alone": engine_floor,
         "newslink keyword": keyword,
+        "newslink keyword, no highlighting": keyword_plain,
         "newslink faceted + filter": faceted,
     }
     for text in QUERIES:  # warm-up: first touches of each posting list and fast field
@@ -261,6 +268,7 @@ def main() -> None:
             "bare": statistics.median(by_name["tantivy bare keyword"]),
             "aggs": statistics.median(by_name["tantivy: 3 terms aggs alone"]),
             "kw": statistics.median(by_name["newslink keyword"]),
+            "plain": statistics.median(by_name["newslink keyword, no highlighting"]),
         }
         f["floor"] = f["bare"] + f["aggs"]
         f["faceted_x"], f["p99_x"], f["keyword_x"] = f["med"] / f["floor"], f["p99"] / f["floor"], f["kw"] / f["bare"]
@@ -268,7 +276,8 @@ def main() -> None:
         print(f"{clock}: engine floor = bare top 10 {f['bare']:.2f} ms + 3 facet aggregations alone {f['aggs']:.2f} ms = {f['floor']:.2f} ms")
         print(f"{clock}: faceted median {f['med']:.2f} ms = {f['faceted_x']:.2f} × the floor {mark(f['faceted_x'], MARK_FLOOR_MEDIAN)}; "
               f"p99 {f['p99']:.2f} ms = {f['p99_x']:.2f} × the floor {mark(f['p99_x'], MARK_FLOOR_P99)}")
-        print(f"{clock}: keyword-only median {f['kw']:.2f} ms = {f['keyword_x']:.2f} × the bare top 10 {mark(f['keyword_x'], MARK_KEYWORD)}")
+        print(f"{clock}: keyword-only median {f['kw']:.2f} ms = {f['keyword_x']:.2f} × the bare top 10 {mark(f['keyword_x'], MARK_KEYWORD)}; "
+              f"without highlighting {f['plain']:.2f} ms = {f['plain'] / f['bare']:.2f} ×")
     wall = figures["wall"]
     print(f"issue 7's absolute marks (wall): faceted median {wall['med']:.2f} ms {mark(wall['med'], MARK_MEDIAN_MS)}, p99 {wall['p99']:.2f} ms {mark(wall['p99'], MARK_P99_MS)}")
     print(f"index size: {mib(size) / docs * 1000:.2f} MiB per 1,000 documents (embedded engine, {docs:,} documents)")
@@ -280,7 +289,7 @@ def main() -> None:
         **{f"{clock}_{k}": v for clock, f in figures.items() for k, v in (
             ("faceted_median_ms", f["med"]), ("faceted_p99_ms", f["p99"]), ("bare_median_ms", f["bare"]), ("aggs_alone_median_ms", f["aggs"]),
             ("floor_ms", f["floor"]), ("faceted_x_floor", f["faceted_x"]), ("p99_x_floor", f["p99_x"]), ("keyword_median_ms", f["kw"]),
-            ("keyword_x_bare", f["keyword_x"]), ("met", f["met"]))},
+            ("keyword_x_bare", f["keyword_x"]), ("plain_x_bare", f["plain"] / f["bare"]), ("met", f["met"]))},
         "index_mib_per_1k": mib(size) / docs * 1000, "cores": m["cores"], "load1": m["load1"],
     }))
     engine.close()
