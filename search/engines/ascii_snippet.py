@@ -72,7 +72,7 @@ def needle(term: str) -> str:
 
 class Marker:
     """One query's highlighter for one field: its terms (analysed, with their weights) and the
-    analyses it has done (a word analysed once per query)."""
+    analyses it has done (a memo the engine shares across queries: a word is analysed once)."""
 
     def __init__(self, weights: dict[str, float], analyze: Callable[[str], list[str]], max_chars: int,
                  analysed: dict[str, str | None] | None = None) -> None:
