@@ -42,7 +42,7 @@ def kbs(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeBase, Knowle
     old = folder / "old.sqlite"
     shutil.copy(built, old)
     db = sqlite3.connect(old)
-    db.execute("DROP TABLE candidates")
+    db.execute("DROP TABLE candidate_lists")
     db.commit()
     db.close()
     return KnowledgeBase(built), KnowledgeBase(old)
@@ -64,7 +64,7 @@ def expected(key: str) -> list[tuple[str, str]]:
 
 def test_ranked_table_gives_the_candidates_of_the_join(kbs: tuple[KnowledgeBase, KnowledgeBase]) -> None:
     ranked, old = kbs
-    assert ranked._ranked and not old._ranked
+    assert ranked._listed and not old._listed
     keys = [k for (k,) in sqlite3.connect(ranked.path).execute("SELECT DISTINCT alias FROM aliases")]
     assert len(keys) > 10
     for key in keys:
@@ -85,11 +85,10 @@ def test_a_kb_ranked_for_fewer_candidates_is_read_by_the_join(kbs: tuple[Knowled
     shutil.copy(ranked.path, short)
     db = sqlite3.connect(short)
     db.execute("UPDATE meta SET value = '10' WHERE key = 'candidates_limit'")
-    db.execute("DELETE FROM candidates WHERE alias = 'smith' AND rank = 3")  # what a limit of 10 would have cut
     db.commit()
     db.close()
     kb = KnowledgeBase(short)
-    assert not kb._ranked
+    assert not kb._listed
     assert len(kb.candidates("Smith")) == MAX_CANDIDATES - 2
 
 

@@ -1,43 +1,75 @@
-"""Each name's candidates in the order the linker reads them, written at build time.
+"""Each name's candidates in the order the linker reads them, packed at build time.
 
 ``KnowledgeBase.candidates`` wants, for one normalised name, the strongest alias kind
-first, the most popular entity within it, at most ``MAX_CANDIDATES``. Read from the
-``aliases`` table that means every row of the name joined to its entity's popularity and
-sorted: "Smith", the surname of ~12k people of a 10 M-item Wikidata dump, cost up to
-tens of ms per first look-up (bench/kb_scale.py). The ``candidates`` table holds the
-same rows keyed in that order (alias, kind rank, popularity descending, QID), so one
-index range read stops at the limit; only the first ``MAX_CANDIDATES`` of each name
-are kept, as no reader asks for more. A partial index of the entities' own names
-(``aliases_names``) lets the same query return each candidate's names. A KB built before it (or with a smaller limit,
-``meta.candidates_limit``) is still read the old way.
+first, the most popular entity within it, at most ``MAX_CANDIDATES``, each with the
+entity's fields. Read from the ``aliases`` table that means every row of the name
+joined to its entity and sorted: "Smith", the surname of ~12k people of a 10 M-item
+Wikidata dump, cost tens of ms per first look-up (bench/kb_scale.py). A table of the
+rows in that order still left a seek into ``entities`` and one into the names per
+candidate: ~1 ms of CPU for a name with 100 namesakes. So the ``candidate_lists``
+table holds one row per name: the list of its candidates, ranked, deduplicated and
+cut as the reader would, each with the entity's fields (``CANDIDATE_FIELDS``), as one
+JSON blob: a look-up is one index seek and one ``orjson.loads``, as spaCy's
+KnowledgeBase keeps alias -> candidate arrays. The price is the entities' fields
+written once per name they answer to (bench/README.md: KB size).
+
+Written by one pass over ``aliases`` in its key order (grouped by name in Python, the
+strongest ``limit`` of a group kept with a bounded heap), not by SQL sorting every alias
+row: the sorter's buffers were the import's one memory step that grew with the KB
+(bench/kb_scale.py, "memory flat"). A KB built without the table (or with a smaller
+limit, ``meta.candidates_limit``) is read by joining ``aliases`` to ``entities``.
 """
 from __future__ import annotations
 
+import heapq
+import json
 import sqlite3
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
+
+import orjson
 
 from .store import KIND_RANK_SQL, MAX_CANDIDATES
 
-CANDIDATES_SCHEMA = (
-    "CREATE TABLE candidates (alias TEXT NOT NULL, rank INTEGER NOT NULL, popularity REAL NOT NULL, qid TEXT NOT NULL, "
-    "PRIMARY KEY (alias, rank, popularity DESC, qid)) WITHOUT ROWID"
-)
+LISTS_SCHEMA = "CREATE TABLE candidate_lists (alias TEXT PRIMARY KEY, list BLOB NOT NULL) WITHOUT ROWID"
+# One candidate in a list, in this order (``store.KnowledgeBase._listed_candidates`` reads it):
+# the alias kind as its index in ALIAS_KINDS, the Entity's fields, its own names sorted.
+CANDIDATE_FIELDS = ("qid", "rank", "type", "label", "kind", "description", "popularity", "country", "admin1", "aliases")
 
 
 def rank_candidates(db: sqlite3.Connection, limit: int = MAX_CANDIDATES) -> dict[str, str]:
-    """Fill ``candidates`` from the finished ``aliases`` and ``entities`` (after every
+    """Fill ``candidate_lists`` from the finished ``aliases`` and ``entities`` (after every
     popularity is final); the meta entries that tell readers it is there."""
-    # Each candidate's own names (Entity.aliases) from a small covering index, not from a
-    # seek into the large aliases table per name: most entities have none.
-    db.execute("CREATE INDEX IF NOT EXISTS aliases_names ON aliases (qid, surface) WHERE kind IN ('alias', 'demonym')")
-    db.execute("DROP TABLE IF EXISTS candidates")
-    db.execute(CANDIDATES_SCHEMA)
+    db.execute("DROP TABLE IF EXISTS candidate_lists")
+    db.execute(LISTS_SCHEMA)
     rank = KIND_RANK_SQL.format(kind="a.kind")
-    # One sort of every alias row, emitted in the table's key order (cheap appends).
-    db.execute(
-        "INSERT INTO candidates SELECT alias, rank, popularity, qid FROM ("
-        f" SELECT a.alias, {rank} AS rank, e.popularity, a.qid,"
-        f"  row_number() OVER (PARTITION BY a.alias ORDER BY {rank}, e.popularity DESC, a.qid) AS n"
-        " FROM aliases a JOIN entities e ON e.qid = a.qid) WHERE n <= ?",
-        (limit,),
+    # The aliases in their primary key's order (CROSS JOIN: no sorter), each with its entity.
+    rows = db.execute(
+        f"SELECT a.alias, {rank}, e.popularity, a.qid, e.type, e.label, e.kind, e.description, e.country, e.admin1, "
+        "(SELECT json_group_array(s.surface) FROM aliases s WHERE s.qid = a.qid AND s.kind IN ('alias', 'demonym')) "
+        "FROM aliases a CROSS JOIN entities e ON e.qid = a.qid ORDER BY a.alias"
     )
+    db.executemany("INSERT INTO candidate_lists VALUES (?, ?)", candidate_lists(rows, limit))
     return {"candidates_limit": str(limit)}
+
+
+def _order(row: tuple) -> tuple:
+    """Strongest alias kind first, then the most popular, then the QID (a total order)."""
+    return row[1], -row[2], row[3]
+
+
+def candidate_lists(rows: Iterable[tuple], limit: int) -> Iterator[tuple[str, bytes]]:
+    """(alias, packed list) per name from rows grouped by alias: the first ``limit`` rows
+    in the reader's order, each QID once (its first row: the strongest kind). Memory is
+    ``limit`` rows whatever a name's size (``heapq.nsmallest`` over the group)."""
+    for alias, group in groupby(rows, key=itemgetter(0)):
+        seen: set[str] = set()
+        listed = []
+        for _alias, rank, popularity, qid, type_, label, kind, description, country, admin1, names in heapq.nsmallest(limit, group, key=_order):
+            if qid in seen:
+                continue
+            seen.add(qid)
+            own = sorted(set(json.loads(names))) if names != "[]" else []  # most entities have none
+            listed.append((qid, rank, type_, label, kind, description, popularity, country, admin1, own))
+        yield alias, orjson.dumps(listed)

@@ -13,6 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
 from ..normalize import normalize_alias
 from ..schema import FACET_TYPES, parse_qid
 
@@ -36,6 +38,9 @@ CREATE TABLE IF NOT EXISTS aliases (
     PRIMARY KEY (alias, qid, kind)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS aliases_qid ON aliases (qid);
+-- Each entity's own names (Entity.aliases), kept while the aliases are written (no sort
+-- of them all afterwards): a small covering index, as most entities have none.
+CREATE INDEX IF NOT EXISTS aliases_names ON aliases (qid, surface) WHERE kind IN ('alias', 'demonym');
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -116,9 +121,9 @@ class KnowledgeBase:
             columns = {r[1] for r in self._db.execute("PRAGMA table_info(entities)")}
             # KBs built before the country/admin1 columns existed read as '' for both.
             self._where_cols = "country, admin1" if {"country", "admin1"} <= columns else "'', ''"
-            # The build-time table of each name's candidates in order (kb/ranked.py), if this
-            # KB has it for as many candidates as are read.
-            self._ranked = "candidates" in tables and int(self._meta.get("candidates_limit", "0") or 0) >= MAX_CANDIDATES
+            # The build-time lists of each name's candidates (kb/ranked.py), if this KB has
+            # them for as many candidates as are read.
+            self._listed = "candidate_lists" in tables and int(self._meta.get("candidates_limit", "0") or 0) >= MAX_CANDIDATES
         except sqlite3.DatabaseError as exc:
             raise KBError(f"knowledge base {self.path} is unreadable ({exc}): run `newslink kb build`") from exc
         # One connection, shared by the threads of an API server: SQLite serialises
@@ -196,7 +201,7 @@ class KnowledgeBase:
             except KeyError:  # evicted by another thread meanwhile
                 pass
             return cached
-        found = self._ranked_candidates(key) if self._ranked else self._joined_candidates(key)
+        found = self._listed_candidates(key) if self._listed else self._joined_candidates(key)
         self._alias_cache[key] = found
         while len(self._alias_cache) > ALIAS_CACHE_SIZE:
             try:
@@ -205,33 +210,24 @@ class KnowledgeBase:
                 break
         return found
 
-    def _ranked_candidates(self, key: str) -> list[Candidate]:
-        """One query: the ``candidates`` table's rows of ``key`` are in the order wanted, so
-        SQLite reads at most MAX_CANDIDATES of them, each with its entity and that entity's
-        names (a correlated subquery run for the rows returned only: no sort step)."""
-        rows = self._rows(
-            f"SELECT c.qid, c.rank, e.type, e.label, e.kind, e.description, e.popularity, {self._where_cols}, "
-            "(SELECT json_group_array(s.surface) FROM aliases s WHERE s.qid = c.qid AND s.kind IN ('alias','demonym')) "
-            "FROM candidates c CROSS JOIN entities e ON e.qid = c.qid WHERE c.alias = ? "
-            "ORDER BY c.rank, c.popularity DESC, c.qid LIMIT ?",
-            (key, MAX_CANDIDATES),
-        )
+    def _listed_candidates(self, key: str) -> list[Candidate]:
+        """One index seek: the name's packed list (``kb/ranked.py``), already ranked, cut
+        and deduplicated, each candidate with its entity's fields: no seek per candidate."""
+        rows = self._rows("SELECT list FROM candidate_lists WHERE alias = ?", (key,))
+        if not rows:
+            return []
         found: list[Candidate] = []
-        seen: set[str] = set()
-        for qid, rank, type_, label, kind, description, popularity, country, admin1, names in rows:
-            if qid in seen:  # also named by a weaker kind of the same alias: the first row is the strongest
-                continue
-            seen.add(qid)
-            entity = self._entity_cache.get(qid)
+        cache = self._entity_cache
+        for qid, rank, type_, label, kind, description, popularity, country, admin1, names in orjson.loads(rows[0][0]):
+            entity = cache.get(qid)
             if entity is None:
-                aliases = tuple(sorted(set(json.loads(names)))) if names != "[]" else ()  # most entities have none
-                entity = Entity(qid, type_, label, kind, description, popularity, aliases=aliases, country=country, admin1=admin1)
-                self._entity_cache[qid] = entity
+                entity = Entity(qid, type_, label, kind, description, popularity, aliases=tuple(names), country=country, admin1=admin1)
+                cache[qid] = entity
             found.append(Candidate(entity, ALIAS_KINDS[rank]))
         return found
 
     def _joined_candidates(self, key: str) -> list[Candidate]:
-        """The same from a KB without the ``candidates`` table: every row of the name joined
+        """The same from a KB without the ``candidate_lists`` table: every row of the name joined
         to its entity's popularity and sorted (reads all 12k rows of "Smith" at 10 M items)."""
         rows = self._rows(
             "SELECT a.qid, a.kind FROM aliases a JOIN entities e ON e.qid = a.qid WHERE a.alias = ? "
