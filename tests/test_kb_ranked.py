@@ -1,6 +1,7 @@
-"""Each name's candidates ranked at build time (indexer/kb/ranked.py): the same
-candidates in the same order as the join-and-sort over every alias row of a KB built
-without that table, on a KB with a surname shared by more people than are read."""
+"""Each name's candidates packed at build time (indexer/kb/ranked.py): the same
+candidates, in the same order and with the same entity fields, as the join-and-sort over
+every alias row of a KB built without those lists, on a KB with a surname shared by more
+people than are read."""
 from __future__ import annotations
 
 import shutil
@@ -28,14 +29,14 @@ def records() -> list[EntityRecord]:
     out.append(EntityRecord("Q5", "org", "Smith", kind="company", popularity=3.0, aliases=["Smith & Co", "SMITH"]))
     out.append(EntityRecord("Q6", "person", "Anna Smith", popularity=8.0, aliases=["Smith"]))
     out.append(EntityRecord("Q7", "country", "Ruritania", popularity=50.0, demonyms=["Ruritanian", "Smith"]))
-    out.append(EntityRecord("Q8", "place", "Springfield", popularity=2.0, aliases=["Smith Springs"]))
+    out.append(EntityRecord("Q8", "place", "Springfield", popularity=2.0, aliases=["Smith Springs"], country="Q30", admin1="Q1204"))
     out.append(EntityRecord("Q9", "place", "Springfield", popularity=2.0))
     return out
 
 
 @pytest.fixture(scope="module")
 def kbs(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeBase, KnowledgeBase]:
-    """The KB as built, and a copy without the ranked table (a KB built before it)."""
+    """The KB as built, and a copy without the candidate lists (a KB built before them)."""
     folder = tmp_path_factory.mktemp("ranked")
     built = folder / "kb.sqlite"
     build_kb(built, records(), sources=["starter"])
@@ -77,6 +78,8 @@ def test_ranked_table_gives_the_candidates_of_the_join(kbs: tuple[KnowledgeBase,
     assert len(smiths) == MAX_CANDIDATES - 2  # Q5 (label, alias "SMITH") and Q6 (alias, surname) are two rows each
     anna = next(c.entity for c in smiths if c.entity.qid == "Q6")
     assert anna.aliases == ("Smith",) and anna == old.entity("Q6")
+    (springfield,) = ranked.candidates("Smith Springs")
+    assert (springfield.entity.country, springfield.entity.admin1) == ("Q30", "Q1204") and springfield.entity == old.entity("Q8")
 
 
 def test_a_kb_ranked_for_fewer_candidates_is_read_by_the_join(kbs: tuple[KnowledgeBase, KnowledgeBase], tmp_path: Path) -> None:
