@@ -25,6 +25,7 @@ from ..normalize import normalize_alias
 from ..processes import pid_alive
 from ..schema import FACET_TYPES, is_qid
 from .complete import index_names
+from .heap import release_free_memory
 from .locate import fill_locations, located_file
 from .ranked import rank_candidates
 from .store import SCHEMA, KBDataError, KBError
@@ -277,6 +278,7 @@ def build_kb(
     os.close(fd)
     started = time.time()
     count = 0
+    release_free_memory()  # what reading the records (a dump's streaming) left free
     try:
         db = sqlite3.connect(tmp_name)
         db.executescript(f"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-{CACHE_KIB // 4}; PRAGMA temp.cache_size=-{CACHE_KIB // 4};" + SCHEMA)
@@ -306,9 +308,11 @@ def build_kb(
                     (rec.country, rec.admin1, rec.qid),
                 )
             db.executemany("INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)", aliases)
+        release_free_memory()  # each step below starts from what is in use (heap.py)
         fill_locations(db, open_paths=[] if "open" in sources else open_files())
         cap_open_namesakes(db)
         index_names(db)  # words of every name, for autocomplete by any word
+        release_free_memory()
         ranked = rank_candidates(db)  # after every popularity is final
         meta = {
             "version": time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + starter_hash(sources),
@@ -324,6 +328,7 @@ def build_kb(
         # VACUUM copies page by page in order: a few pages of cache for it and for its copy
         # do (SQLite's own peak 0.4 instead of 1.1 MiB: the import's last step no higher than its first).
         db.execute(f"PRAGMA cache_size=-{VACUUM_CACHE_KIB}")
+        release_free_memory()
         db.execute("VACUUM")
         db.close()
         os.replace(tmp_name, target)
