@@ -4,6 +4,7 @@ every alias row of a KB built without those lists, on a KB with a surname shared
 people than are read."""
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from newslink.indexer.kb import store
 from newslink.indexer.kb.build import EntityRecord, alias_rows, build_kb
+from newslink.indexer.kb.packed import unpacker
 from newslink.indexer.kb.store import ALIAS_KINDS, MAX_CANDIDATES, KnowledgeBase
 
 FIRST = ["John", "Mary", "Ahmed", "Li", "Ana", "Paul", "Olga"]
@@ -104,3 +106,27 @@ def test_the_alias_cache_drops_the_least_recently_used(kbs: tuple[KnowledgeBase,
     kb.candidates("Smith Springs")
     assert list(kb._alias_cache) == ["springfield", "smith springs"]
     assert [c.entity.qid for c in first] == ["Q8", "Q9"]
+
+
+def test_the_lists_are_deflated_with_the_kb_dictionary(kbs: tuple[KnowledgeBase, KnowledgeBase], tmp_path: Path) -> None:
+    """Each list inflates with the KB's own dictionary to JSON of the candidates (the Smiths'
+    list, 100 rows alike, to a fraction of its size); a KB whose lists are plain JSON (built
+    before the dictionary) reads the same."""
+    ranked, _old = kbs
+    db = sqlite3.connect(ranked.path)
+    (zdict,) = db.execute("SELECT dict FROM candidate_dict").fetchone()
+    (blob,) = db.execute("SELECT list FROM candidate_lists WHERE alias = 'smith'").fetchone()
+    plain = unpacker(zdict)(blob)
+    listed = json.loads(plain)
+    assert [row[0] for row in listed] == [c.entity.qid for c in ranked.candidates("Smith")]
+    assert len(blob) < len(plain) / 3
+    raw = tmp_path / "plain.sqlite"
+    shutil.copy(ranked.path, raw)
+    copy = sqlite3.connect(raw)
+    unpack = unpacker(zdict)
+    copy.executemany("UPDATE candidate_lists SET list = ? WHERE alias = ?",
+                     [(unpack(b), a) for a, b in copy.execute("SELECT alias, list FROM candidate_lists").fetchall()])
+    copy.execute("DROP TABLE candidate_dict")
+    copy.commit()
+    copy.close()
+    assert [(c.entity, c.alias_kind) for c in KnowledgeBase(raw).candidates("Smith")] == [(c.entity, c.alias_kind) for c in ranked.candidates("Smith")]

@@ -17,6 +17,7 @@ import orjson
 
 from ..normalize import normalize_alias
 from ..schema import FACET_TYPES, parse_qid
+from .packed import unpacker
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities (
@@ -124,6 +125,9 @@ class KnowledgeBase:
             # The build-time lists of each name's candidates (kb/ranked.py), if this KB has
             # them for as many candidates as are read.
             self._listed = "candidate_lists" in tables and int(self._meta.get("candidates_limit", "0") or 0) >= MAX_CANDIDATES
+            # Deflated with a preset dictionary when the KB holds one (plain JSON before it).
+            zdict = self._db.execute("SELECT dict FROM candidate_dict").fetchone() if "candidate_dict" in tables else None
+            self._unpack = unpacker(zdict[0]) if zdict else bytes
         except sqlite3.DatabaseError as exc:
             raise KBError(f"knowledge base {self.path} is unreadable ({exc}): run `newslink kb build`") from exc
         # One connection, shared by the threads of an API server: SQLite serialises
@@ -218,7 +222,7 @@ class KnowledgeBase:
             return []
         found: list[Candidate] = []
         cache = self._entity_cache
-        for qid, rank, type_, label, kind, description, popularity, country, admin1, names in orjson.loads(rows[0][0]):
+        for qid, rank, type_, label, kind, description, popularity, country, admin1, names in orjson.loads(self._unpack(rows[0][0])):
             entity = cache.get(qid)
             if entity is None:
                 entity = Entity(qid, type_, label, kind, description, popularity, aliases=tuple(names), country=country, admin1=admin1)
