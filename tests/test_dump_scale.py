@@ -3,9 +3,11 @@ exact, both bz2 readers agree, a killed import (SIGKILL) resumes, and memory sta
 bounded while a dump far larger than it streams through."""
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from newslink.indexer.kb import wikidata
+from newslink.indexer.kb import dump_stream, wikidata
 from newslink.indexer.kb.entities import CLASSES, entity_record
 from newslink.indexer.kb.store import KnowledgeBase
 
@@ -56,17 +58,53 @@ def test_the_line_filter_never_drops_a_line_the_importer_keeps(tmp_path: Path) -
     assert all(entity_record(json.loads(l)) is None for l in skipped)
 
 
-def test_plain_and_parallel_bz2_read_the_same_dump(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("indexed_bzip2")
+def _installed(reader: str) -> bool:
+    if reader == "lbzip2":
+        return shutil.which("lbzip2") is not None
+    if reader == "indexed_bzip2":
+        return dump_stream._indexed_bzip2() is not None
+    return True
+
+
+@pytest.mark.parametrize("reader", dump_stream.BZ2_READERS)
+def test_every_bz2_reader_reads_the_same_dump(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str) -> None:
+    if not _installed(reader):
+        pytest.skip(f"{reader} is not installed here (.ci/run installs lbzip2 and indexed_bzip2)")
     dump = write_dump(tmp_path / "dump.json.bz2", mixed_entities(300))
-    fast = [(n, line) for n, line, _pos in wikidata.iter_dump(dump)]
-    monkeypatch.setenv("NEWSLINK_PLAIN_BZ2", "1")
-    plain = [(n, line) for n, line, _pos in wikidata.iter_dump(dump)]
-    assert fast == plain and len(plain) == 302  # '[' + 300 entities + ']'
+    with bz2.open(dump) as f:
+        expected = list(enumerate(f, start=1))
+    monkeypatch.setenv("NEWSLINK_BZ2", reader)
+    assert dump_stream.bz2_reader() == reader
+    read = list(wikidata.iter_dump(dump))
+    assert [(n, line) for n, line, _pos in read] == expected and len(expected) == 302  # '[' + 300 entities + ']'
     assert [n for n, _l, _p in wikidata.iter_dump(dump, start_line=250)][0] == 251
-    monkeypatch.delenv("NEWSLINK_PLAIN_BZ2")
-    read = [pos for _n, _l, pos in wikidata.iter_dump(dump)]
-    assert read == sorted(read) and read[-1] == dump.stat().st_size  # progress reaches the end of the file
+    where = [pos for _n, _l, pos in read]
+    assert where == sorted(where) and where[-1] == dump.stat().st_size  # progress reaches the end of the file
+
+
+def test_lbzip2_stops_when_the_reading_stops_and_names_a_corrupt_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("lbzip2") is None:
+        pytest.skip("lbzip2 is not installed here (.ci/run installs it)")
+    monkeypatch.setenv("NEWSLINK_BZ2", "lbzip2")
+    dump = write_dump(tmp_path / "dump.json.bz2", mixed_entities(3000))
+    raw = dump_stream.open_raw(dump)
+    stream, _where = dump_stream.decompressed(raw, dump)
+    assert stream.readline() == b"[\n"
+    piped = stream.raw
+    stream.close()  # long before the end: the child is ended, not left running
+    assert piped.proc.returncode is not None
+    raw.close()
+    broken = tmp_path / "broken.json.bz2"
+    data = dump.read_bytes()
+    broken.write_bytes(data[: len(data) // 2])  # cut in the middle, as a download that died
+    with pytest.raises(OSError, match=r"broken\.json\.bz2: lbzip2: "):
+        list(wikidata.iter_dump(broken))
+
+
+def test_an_unknown_bz2_reader_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSLINK_BZ2", "pbzip9")
+    with pytest.raises(ValueError, match="NEWSLINK_BZ2='pbzip9': expected one of lbzip2, indexed_bzip2, bz2"):
+        dump_stream.bz2_reader()
 
 
 CHILD = """

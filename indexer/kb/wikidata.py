@@ -30,20 +30,16 @@ type [kind]``, e.g. from a SPARQL ``wdt:P279*`` query) adds more.
 """
 from __future__ import annotations
 
-import bz2
-import gzip
-import hashlib
-import io
 import json
 import os
 import re
-import sqlite3
 import time
 from itertools import chain
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .dump_stream import decompressed, open_raw
 from .build import EntityRecord, build_kb, kb_sources, shipped_open, starter_records
 from .entities import CLASSES, TYPE_PRIORITY, claim_ids, classes_digest, entity_record
 from .online import cached_online_records
@@ -52,67 +48,6 @@ from .staging import Staging, staging_path
 
 
 # --------------------------------------------------------------------------- the dump file
-def open_raw(path: str | Path) -> BinaryIO:
-    return open(path, "rb")
-
-
-def decompressed(raw: BinaryIO, path: str | Path) -> tuple[BinaryIO, Callable[[], int]]:
-    """The dump's bytes, and how far into the compressed file they come from (progress).
-
-    bz2 (the slowest part of an import) goes through ``indexed_bzip2`` when it is
-    installed (``pip install newslink[wikidata]``): it decompresses blocks on every
-    core, and is faster than the standard module even on one (bench/README.md);
-    otherwise the standard ``bz2`` module."""
-    name = str(path)
-    if name.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw), raw.tell  # type: ignore[return-value]
-    if name.endswith(".bz2"):
-        fast = _parallel_bz2()
-        if fast is None:
-            return bz2.BZ2File(raw), raw.tell  # type: ignore[return-value]
-        # It reads through Python calls (not the file descriptor, whose offset would not
-        # move), so the furthest byte read says how far the import got.
-        counting = _Counting(raw)
-        reader = fast.open(counting, parallelization=os.cpu_count() or 1)
-        return io.BufferedReader(reader, 1 << 20), lambda: counting.furthest  # type: ignore[arg-type]
-    return raw, raw.tell
-
-
-class _Counting(io.RawIOBase):
-    """A file read through Python calls, remembering the furthest byte read."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw = raw
-        self.furthest = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
-        self.furthest = max(self.furthest, self.raw.tell())
-        return n
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.raw.tell()
-
-
-def _parallel_bz2() -> Any:
-    if os.environ.get("NEWSLINK_PLAIN_BZ2"):  # the standard module, e.g. to compare
-        return None
-    try:
-        import indexed_bzip2
-    except ImportError:
-        return None
-    return indexed_bzip2
-
-
 # Every item id a dump line mentions (``"id":"Q5"`` or the older ``"numeric-id":5``),
 # as digits: a line none of whose ids is a kept class cannot be kept, and is not parsed.
 _ITEM_IDS = re.compile(rb'"(?:id"\s*:\s*"Q|numeric-id"\s*:\s*)(\d+)')
