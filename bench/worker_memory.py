@@ -11,7 +11,7 @@ process maps, shared ones counted in each) and PSS (shared pages split between t
 processes sharing them: what each really costs), and reports per process kind
 (job, fork server, worker) the peaks and the whole tree's peak.
 
-    .venv/bin/python bench/worker_memory.py [--docs 3823] [--workers 2]
+    .venv/bin/python bench/worker_memory.py [--docs 3823] [--workers 2] [--start spawn]
 """
 from __future__ import annotations
 
@@ -93,7 +93,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=0, help="the first N articles of newsarticles2017 (0: all)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--start", choices=("spawn", "forkserver"), action="append", help="only this way of starting the workers (repeatable; default: both)")
     args = ap.parse_args()
+    methods = args.start or ["spawn", "forkserver"]
     corpus = corpus_file("newsarticles2017")
     print(machine_line())
     rows, figures = [], {}
@@ -106,7 +108,7 @@ def main() -> None:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         home = Path(tmp) / "home"
         env = prepare_home(home)
-        for method in ("spawn", "forkserver"):
+        for method in methods:
             result = measure(source, home, dict(env, NEWSLINK_WORKER_START=method), args.workers)
             figures[method] = result
             workers = result["by_kind"].get("worker", [])
@@ -120,6 +122,14 @@ def main() -> None:
     print()
     print(table(["workers start by", "seconds", "job RSS MiB", "worker peak RSS MiB", "worker peak PSS MiB",
                  "fork server RSS MiB", "fork server PSS MiB", "tree peak RSS MiB", "tree peak PSS MiB"], rows))
+    if len(figures) < 2:
+        only = figures[methods[0]]
+        workers = [w[1] for w in only["by_kind"].get("worker", [])]
+        print()
+        print(f"{methods[0]}: per-worker peak PSS {mib(max(workers, default=0)):.0f} MiB; whole tree peak PSS {mib(only['tree_pss']):.0f} MiB, RSS {mib(only['tree_rss']):.0f} MiB")
+        print(key_line("worker_memory", {"docs": only["summary"]["indexed"], "workers": args.workers, "start": methods[0], "worker_pss_mib": mib(max(workers, default=0)),
+                                         "tree_pss_mib": mib(only["tree_pss"]), "tree_rss_mib": mib(only["tree_rss"]), "seconds": only["wall"], "load1": machine()["load1"]}))
+        return
     spawn, fork = figures["spawn"], figures["forkserver"]
     w_spawn = max((w[1] for w in spawn["by_kind"].get("worker", [])), default=0)
     w_fork = max((w[1] for w in fork["by_kind"].get("worker", [])), default=0)

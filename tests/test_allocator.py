@@ -1,0 +1,65 @@
+"""A linking worker's allocator keeps the memory of freed large blocks (indexer/allocator.py).
+
+Each check runs in a fresh interpreter: mallopt settings last for the process, and the
+test session must keep glibc's defaults. glibc's own statistics (``mallinfo2``) say
+where a 64 MiB block came from: a separate mmap (``hblkhd``) that ``free`` unmaps, or
+the heap (``arena``), where it stays as free memory (``fordblks``) for the next batch.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt/mallinfo2 are glibc's")
+
+SCRIPT = """
+import ctypes, json, sys
+from newslink.indexer.allocator import keep_freed_memory
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL("libc.so.6")
+try:
+    libc.mallinfo2.restype = MallInfo2
+except AttributeError:
+    print(json.dumps(None)); sys.exit()
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+tuned = keep_freed_memory() if sys.argv[1] == "tuned" else None
+size = 64 << 20
+block = libc.malloc(size)
+ctypes.memset(block, 1, size)  # touched, as an array would be
+held = libc.mallinfo2()
+libc.free(block)
+freed = libc.mallinfo2()
+print(json.dumps({"tuned": tuned, "mmapped_while_held": held.hblkhd, "heap_free_after": freed.fordblks, "size": size}))
+"""
+
+
+def _run(mode: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", SCRIPT, mode], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    if result is None:
+        pytest.skip("this glibc has no mallinfo2 (before 2.33)")
+    return result
+
+
+def test_default_allocator_maps_and_unmaps_a_large_block() -> None:
+    """What the tuning is for: by default a 64 MiB block is its own mmap, gone on free."""
+    result = _run("default")
+    assert result["mmapped_while_held"] >= result["size"]
+    assert result["heap_free_after"] < result["size"]
+
+
+def test_tuned_allocator_keeps_a_freed_large_block_in_the_heap() -> None:
+    result = _run("tuned")
+    assert result["tuned"] is True
+    assert result["mmapped_while_held"] < result["size"]  # (other blocks mapped before the tuning may remain)
+    assert result["heap_free_after"] >= result["size"]  # there for the next batch's arrays
