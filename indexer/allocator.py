@@ -19,12 +19,12 @@ arrays either way). Only the linking workers do this: they exist to parse and ex
 with the job. A long-lived process (the API, which parses a text now and then) keeps
 glibc's defaults and gives memory back.
 
-glibc only (``mallopt``); elsewhere this does nothing.
+glibc only (``mallopt``); elsewhere this does nothing. (The opposite need, a KB build
+handing freed pages back between its steps, is ``kb/heap.py``'s ``malloc_trim``.)
 """
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import platform
 
 # mallopt(3) parameters (malloc.h)
@@ -45,8 +45,7 @@ def keep_freed_memory() -> bool:
     if platform.libc_ver()[0] != "glibc":
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the C library this process already runs on
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
