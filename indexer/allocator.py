@@ -25,7 +25,12 @@ handing freed pages back between its steps, is ``kb/heap.py``'s ``malloc_trim``.
 from __future__ import annotations
 
 import ctypes
+import os
 import platform
+
+# "default": the linking workers keep glibc's own settings (they hold less memory at
+# their peak and spend more CPU; bench/README.md has both figures)
+ALLOCATOR_ENV = "NEWSLINK_WORKER_MALLOC"
 
 # mallopt(3) parameters (malloc.h)
 M_TRIM_THRESHOLD = -1
@@ -41,8 +46,13 @@ TOP_PAD = 256 << 20  # the heap grows in steps this large: fewer brk calls while
 
 def keep_freed_memory() -> bool:
     """Tune this process's allocator for repeated large allocations (see the module
-    docstring); True if it was done (glibc), False where there is no ``mallopt``."""
-    if platform.libc_ver()[0] != "glibc":
+    docstring); True if it was done (glibc), False where there is no ``mallopt`` or
+    ``NEWSLINK_WORKER_MALLOC=default`` asks for glibc's defaults.
+
+    The price is memory: a worker holds its high-water mark to the end, so two workers
+    hold theirs at the same time (newsarticles2017, 2 workers: whole-tree peak PSS
+    1,208 -> 1,396 MiB)."""
+    if os.environ.get(ALLOCATOR_ENV) == "default" or platform.libc_ver()[0] != "glibc":
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the C library this process already runs on

@@ -8,6 +8,7 @@ the heap (``arena``), where it stays as free memory (``fordblks``) for the next 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -42,8 +43,8 @@ print(json.dumps({"tuned": tuned, "mmapped_while_held": held.hblkhd, "heap_free_
 """
 
 
-def _run(mode: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", SCRIPT, mode], capture_output=True, text=True, timeout=60)
+def _run(mode: str, **env: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", SCRIPT, mode], capture_output=True, text=True, timeout=60, env={**os.environ, **env})
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     if result is None:
@@ -63,3 +64,10 @@ def test_tuned_allocator_keeps_a_freed_large_block_in_the_heap() -> None:
     assert result["tuned"] is True
     assert result["mmapped_while_held"] < result["size"]  # (other blocks mapped before the tuning may remain)
     assert result["heap_free_after"] >= result["size"]  # there for the next batch's arrays
+
+
+def test_the_defaults_can_be_kept() -> None:
+    """NEWSLINK_WORKER_MALLOC=default: less memory held at the peak, more CPU."""
+    result = _run("tuned", NEWSLINK_WORKER_MALLOC="default")
+    assert result["tuned"] is False
+    assert result["mmapped_while_held"] >= result["size"]
