@@ -170,7 +170,8 @@ def child(mode: str, kb_path: Path) -> dict:
 def index_rate(home: Path, corpus: Path, workers: int) -> dict:
     env = dict(os.environ, NEWSLINK_HOME=str(home), NEWSLINK_KB=str(home / "kb.sqlite"), NEWSLINK_ENGINE="embedded")
     env.pop("NEWSLINK_INDEX", None)
-    shutil.rmtree(home / "index", ignore_errors=True)
+    for old in ("index", "indexes"):  # the embedded engine's folder (``indexes/<name>/`` now): a rerun indexes afresh
+        shutil.rmtree(home / old, ignore_errors=True)
     for old in home.glob("articles*"):
         shutil.rmtree(old, ignore_errors=True)
     run = check(run_child(newslink_cmd(home, "index", str(corpus), "--workers", str(workers), "--no-progress", "--json"), env=env), "newslink index")
