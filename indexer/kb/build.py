@@ -21,11 +21,11 @@ from importlib import resources
 from itertools import chain
 from pathlib import Path
 
+from ..allocator import release_free_memory
 from ..normalize import normalize_alias
 from ..processes import pid_alive
 from ..schema import FACET_TYPES, is_qid
 from .complete import index_names
-from .heap import release_free_memory
 from .locate import fill_locations, located_file
 from .ranked import rank_candidates
 from .store import SCHEMA, KBDataError, KBError
@@ -308,7 +308,7 @@ def build_kb(
                     (rec.country, rec.admin1, rec.qid),
                 )
             db.executemany("INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)", aliases)
-        release_free_memory()  # each step below starts from what is in use (heap.py)
+        release_free_memory()  # each step below starts from what is in use (allocator.py)
         fill_locations(db, open_paths=[] if "open" in sources else open_files())
         cap_open_namesakes(db)
         index_names(db)  # words of every name, for autocomplete by any word
