@@ -23,8 +23,10 @@ its load average, so CPU seconds are reported too).
     .venv/bin/python bench/index_throughput.py --limit 200,1000,0 --rounds 3 --bare-tuned --code-before /tmp/old
 
 ``--bare-tuned`` also runs the bare pass with the allocator settings newslink's workers
-use (``indexer/allocator.py``): a cheaper parse that spaCy's pass would get from the same
-change, so the ratio against it is what newslink costs beyond NER. ``--code-before DIR``
+use under ``NEWSLINK_WORKER_MALLOC=keep`` (``indexer/allocator.py``; set it for the
+newslink runs too): a cheaper parse that spaCy's pass would get from the same change, so
+the ratio against it is what newslink costs beyond NER. By default (since 2026-12-05)
+newslink's workers keep glibc's settings, as the plain bare pass does. ``--code-before DIR``
 runs the same ``newslink index`` with other code too, in the same rounds (DIR holds a
 ``newslink`` package: symlinks ``newslink/indexer``, ``newslink/search`` and
 ``newslink/mappings`` to a checkout's ``indexer``, ``search`` and ``mappings``).
@@ -80,7 +82,7 @@ def _label(which: object) -> str:
 def bare_pass(corpus: Path, workers: int, batch_size: int, tuned: bool = False) -> None:
     """Child-process mode: the bare NER pass; prints its figures as JSON.
 
-    ``tuned``: with the allocator settings newslink's workers use (indexer/allocator.py),
+    ``tuned``: with the allocator settings of NEWSLINK_WORKER_MALLOC=keep (indexer/allocator.py),
     set before spaCy's workers fork (they inherit them): what the bare pass would gain
     from the same change, so newslink's lead over the default pass can be told apart
     from its cost beyond NER."""

@@ -16,10 +16,13 @@ everything newslink adds after parsing (bench/README.md, issue 22).
 
 With blocks up to 1 GiB taken from the heap and up to 1 GiB of free heap kept, the
 arrays of one batch reuse the memory of the last: 0.9-1.0 CPU s of kernel time on the
-same 200 articles, the same peak RSS (the worker's high-water mark is one batch's
-arrays either way). Only the linking workers do this: they exist to parse and exit
-with the job. A long-lived process (the API, which parses a text now and then) keeps
-glibc's defaults and gives memory back.
+same 200 articles, ~17-22 % less CPU per article. The price is memory: each worker then
+holds its high-water mark to the end and both hold theirs at once. Indexing 100,000
+documents with 2 workers (bench/memory.py) peaked at 1.75 GiB of tree RSS against
+1.38 without it, over the 1.5 GB the project promises (issue 7). So it is opt-in,
+``NEWSLINK_WORKER_MALLOC=keep``, for a machine with memory to spare; by default the
+workers keep glibc's settings. Only the linking workers ever do it: a long-lived
+process (the API) always gives memory back.
 
 **Give freed memory back** (:func:`release_free_memory`, between the steps of a KB
 build): a Wikidata import streams the dump, then merges the staged records into the KB,
@@ -42,8 +45,8 @@ import platform
 from functools import lru_cache
 from typing import Any
 
-# "default": the linking workers keep glibc's own settings (they hold less memory at
-# their peak and spend more CPU; bench/README.md has both figures)
+# "keep": the linking workers keep freed memory for the next batch (less CPU, more
+# memory at the peak; bench/README.md has both figures); anything else: glibc's own settings
 ALLOCATOR_ENV = "NEWSLINK_WORKER_MALLOC"
 
 # mallopt(3) parameters (malloc.h)
@@ -58,15 +61,16 @@ TRIM_THRESHOLD = 1 << 30  # (mallopt takes an int: 2 GiB does not fit)
 TOP_PAD = 256 << 20  # the heap grows in steps this large: fewer brk calls while it does
 
 
+def tune_worker_allocator() -> bool:
+    """What a linking worker calls before its model loads: :func:`keep_freed_memory`
+    when ``NEWSLINK_WORKER_MALLOC=keep`` asks for it; True if it was done."""
+    return os.environ.get(ALLOCATOR_ENV) == "keep" and keep_freed_memory()
+
+
 def keep_freed_memory() -> bool:
     """Tune this process's allocator for repeated large allocations (see the module
-    docstring); True if it was done (glibc), False where there is no ``mallopt`` or
-    ``NEWSLINK_WORKER_MALLOC=default`` asks for glibc's defaults.
-
-    The price is memory: a worker holds its high-water mark to the end, so two workers
-    hold theirs at the same time (newsarticles2017, 2 workers: whole-tree peak PSS
-    1,208 -> 1,396 MiB)."""
-    mallopt = _glibc("mallopt") if os.environ.get(ALLOCATOR_ENV) != "default" else None
+    docstring); True if it was done (glibc), False where there is no ``mallopt``."""
+    mallopt = _glibc("mallopt")
     if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]

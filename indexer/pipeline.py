@@ -24,7 +24,7 @@ try:
 except ImportError:  # pragma: no cover - not on Windows: the workers' CPU is then not reported
     resource = None  # type: ignore[assignment]
 
-from .allocator import keep_freed_memory
+from .allocator import tune_worker_allocator
 from .article import Article
 from .document import article_from_document, build_document, content_hash
 from .kb import KnowledgeBase
@@ -151,7 +151,7 @@ def _worker(parent_pid: int, kb_path: str, kb_version: str, threshold: float, ba
     the bottleneck.
     """
     exit_with_parent(parent_pid)
-    keep_freed_memory()  # before the model loads: spaCy's batch arrays then reuse the heap (allocator.py)
+    tune_worker_allocator()  # before the model loads (NEWSLINK_WORKER_MALLOC=keep: spaCy's batch arrays reuse the heap; allocator.py)
     try:
         kb = KnowledgeBase(Path(kb_path))  # its own connection: never one shared across fork
         if kb.version != kb_version:
