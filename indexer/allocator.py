@@ -70,11 +70,9 @@ def tune_worker_allocator() -> bool:
 def keep_freed_memory() -> bool:
     """Tune this process's allocator for repeated large allocations (see the module
     docstring); True if it was done (glibc), False where there is no ``mallopt``."""
-    mallopt = _glibc("mallopt")
+    mallopt = _glibc("mallopt", ctypes.c_int, ctypes.c_int)
     if mallopt is None:
         return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     done = [mallopt(param, value) for param, value in ((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_TOP_PAD, TOP_PAD))]
     return all(done)
 
@@ -82,19 +80,21 @@ def keep_freed_memory() -> bool:
 def release_free_memory() -> None:
     """Return the heap's free pages to the system (a few ms; the next step of a KB build
     starts from the memory actually in use)."""
-    trim = _glibc("malloc_trim")
+    trim = _glibc("malloc_trim", ctypes.c_size_t)
     if trim is not None:
-        trim.argtypes = [ctypes.c_size_t]
-        trim.restype = ctypes.c_int
         trim(0)
 
 
 @lru_cache(maxsize=None)
-def _glibc(name: str) -> Any:
-    """A function of glibc, the C library this process already runs on; None elsewhere."""
+def _glibc(name: str, *argtypes: Any) -> Any:
+    """A function of glibc (the C library this process already runs on) taking
+    ``argtypes`` and returning an int; None elsewhere."""
     if platform.libc_ver()[0] != "glibc":
         return None
     try:
-        return getattr(ctypes.CDLL(None), name)
+        function = getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):
         return None
+    function.argtypes = list(argtypes)
+    function.restype = ctypes.c_int
+    return function
