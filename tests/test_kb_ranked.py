@@ -130,3 +130,22 @@ def test_the_lists_are_deflated_with_the_kb_dictionary(kbs: tuple[KnowledgeBase,
     copy.commit()
     copy.close()
     assert [(c.entity, c.alias_kind) for c in KnowledgeBase(raw).candidates("Smith")] == [(c.entity, c.alias_kind) for c in ranked.candidates("Smith")]
+
+
+def test_the_entity_cache_stays_bounded(kbs: tuple[KnowledgeBase, KnowledgeBase], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entities read one by one, in batches and as candidates never hold more than
+    ENTITY_CACHE_SIZE (+ the last read) in the cache, the oldest going first, and a batch
+    larger than the cache is still answered whole."""
+    ranked, _old = kbs
+    kb = KnowledgeBase(ranked.path)
+    monkeypatch.setattr(store, "ENTITY_CACHE_SIZE", 20)
+    smiths = [f"Q{1000 + i}" for i in range(MAX_CANDIDATES + 50)]
+    assert list(kb.entities(smiths)) == smiths  # 150 asked of a cache of 20: all answered, in order
+    assert len(kb._entity_cache) <= 20
+    assert "Q1000" not in kb._entity_cache and smiths[-1] in kb._entity_cache
+    assert kb.entity("Q5").label == "Smith"
+    assert len(kb._entity_cache) <= 20
+    # ~100 candidates through a cache of 20: the same as through an unbounded one
+    assert [(c.entity, c.alias_kind) for c in kb.candidates("Smith")] == [(c.entity, c.alias_kind) for c in ranked.candidates("Smith")]
+    assert len(kb._entity_cache) <= 20
+    assert kb.entity("Q1000") == ranked.entity("Q1000")  # dropped ones are read again, the same

@@ -6,6 +6,7 @@ are renamed into place).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
@@ -55,6 +56,10 @@ KIND_RANK_SQL = "CASE {kind} " + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enu
 # the news repeat, and a Wikidata-sized KB has millions a long-running indexer would
 # otherwise collect.
 ALIAS_CACHE_SIZE = 200_000
+# Entities a process keeps by QID (the oldest tenth out first when full): facet labels and
+# candidates share them, and an API server or a long index job over a Wikidata-sized KB
+# (1.6 M entities at 10 M items) would otherwise keep every entity it ever read.
+ENTITY_CACHE_SIZE = 250_000
 
 
 class KBError(RuntimeError):
@@ -164,17 +169,32 @@ class KnowledgeBase:
             )
             entity = Entity(*row[:6], aliases=aliases, country=row[6], admin1=row[7])
         self._entity_cache[qid] = entity
+        self._bound_entities()
         return entity
+
+    def _bound_entities(self) -> None:
+        """Drop the oldest tenth of the entity cache once it holds more than ENTITY_CACHE_SIZE
+        (insertion order; cheaper on the look-up path than an LRU's reordering on every hit,
+        and the alias cache, an LRU, keeps the entities of the names in use alive anyway)."""
+        cache = self._entity_cache
+        excess = len(cache) - ENTITY_CACHE_SIZE
+        if excess > 0:
+            for qid in list(itertools.islice(cache, excess + ENTITY_CACHE_SIZE // 10)):
+                cache.pop(qid, None)  # another thread may have dropped it
 
     def entities(self, qids: list[str]) -> dict[str, Entity]:
         """Batch form of :meth:`entity` (facet labels in one go, no N+1)."""
-        self._load([q for q in qids if q not in self._entity_cache])
-        return {q: e for q in qids if (e := self._entity_cache.get(q)) is not None}
+        cache = self._entity_cache
+        # What was read is taken from _load's answer, not from the cache: a batch larger than
+        # the cache would have lost its first part to the bound by the time it is read back.
+        read = self._load([q for q in qids if q not in cache])
+        return {q: e for q in qids if (e := read.get(q) or cache.get(q)) is not None}
 
-    def _load(self, qids: list[str]) -> None:
-        """Read the entities ``qids`` into the cache with two queries per 500 of them, not
-        two per entity: a name with hundreds of namesakes in a Wikidata-scale KB ("John
-        Smith") is one look-up, not hundreds (bench/kb_scale.py)."""
+    def _load(self, qids: list[str]) -> dict[str, Entity]:
+        """Read the entities ``qids`` (those found are returned) into the cache with two
+        queries per 500 of them, not two per entity: a name with hundreds of namesakes in a
+        Wikidata-scale KB ("John Smith") is one look-up, not hundreds (bench/kb_scale.py)."""
+        read: dict[str, Entity] = {}
         for i in range(0, len(qids), 500):
             chunk = list(dict.fromkeys(qids[i : i + 500]))
             marks = ",".join("?" * len(chunk))
@@ -191,6 +211,9 @@ class KnowledgeBase:
             }
             for qid in chunk:
                 self._entity_cache[qid] = found.get(qid)
+            read.update(found)
+        self._bound_entities()
+        return read
 
     def candidates(self, surface: str) -> list[Candidate]:
         """All entities the surface form may name (at most MAX_CANDIDATES), the strongest
@@ -228,6 +251,7 @@ class KnowledgeBase:
                 entity = Entity(qid, type_, label, kind, description, popularity, aliases=tuple(names), country=country, admin1=admin1)
                 cache[qid] = entity
             found.append(Candidate(entity, ALIAS_KINDS[rank]))
+        self._bound_entities()
         return found
 
     def _joined_candidates(self, key: str) -> list[Candidate]:
