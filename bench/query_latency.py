@@ -128,13 +128,19 @@ def check_snippets(engine, queries: list) -> str:
         return "snippets: not checked (this newslink has no ASCII marker)"
 
     searcher = engine._searcher()
-    compared = marked = unsure = 0
+    compared = marked = unsure = pages = 0
     for query in queries:
         text_q = engine.compiler.text(query.parsed)
         snippets = engine._snippets(searcher, query, text_q)
         generators = {f: _generator(searcher, text_q, engine.schema, f) for f in ("text", "title")}
-        for _score, address in searcher.search(engine.compiler.combine(text_q, facet_registry.hit_filters(query)), 10).hits:
-            stored = searcher.doc(address)
+        page = [searcher.doc(address) for _score, address in searcher.search(engine.compiler.combine(text_q, facet_registry.hit_filters(query)), 10).hits]
+        if getattr(snippets, "page", None) is not None:  # the native page highlighter = the Python path, hit for hit
+            fields = ([d.get_first("text") or "" for d in page], [d.get_first("title") or "" for d in page])
+            native = snippets.many(page, *fields)
+            snippets.page = None
+            assert snippets.many(page, *fields) == native, f"the native highlighter differs from the Python path: {query.text!r}"
+            pages += 1
+        for stored in page:
             text, title = stored.get_first("text") or "", stored.get_first("title") or ""
             region = snippet_region.locate(text, snippets.wanted, 240)
             for field, value in (("title", title), ("text", text), *([("text", text[region[0]:region[1]])] if region else [])):
@@ -146,8 +152,9 @@ def check_snippets(engine, queries: list) -> str:
                 assert fast == expected, f"snippet differs from tantivy's: {query.text!r} {field} {value[:80]!r}"
                 compared += 1
                 marked += expected is not None
+    native = f"; the native page highlighter's = the Python path's on all {pages} pages" if pages else ""
     return (f"snippets: the ASCII marker's HTML = tantivy's on all {compared:,} texts compared (titles, whole texts, regions "
-            f"of the top 10 hits; {marked:,} of them marked); {unsure} left to tantivy (not ASCII)")
+            f"of the top 10 hits; {marked:,} of them marked); {unsure} left to tantivy (not ASCII){native}")
 
 
 def bench_index(home: Path | None, total: int, name: str, pick_docs=None):
@@ -202,6 +209,7 @@ def main() -> None:
     # The entity filter: the most frequent country in the index.
     top = engine.search(SearchQuery(text="", size=0, facets=("country",), facet_size=1)).facets["country"][0]
     country = top[0]
+    print(f"highlighter: {getattr(engine, 'highlighter', 'python (ascii_snippet)')} (NEWSLINK_NATIVE=0: the Python one)")
     print(f"index: {docs:,} documents (the corpora replicated with suffixed ids), {mib(size):.0f} MiB on disk; "
           f"entity filter country={country} ({kb.entity(country).label if kb.entity(country) else '?'}, in {top[1]:,} documents)")
 

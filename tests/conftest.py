@@ -112,6 +112,24 @@ def corpus_docs(pipeline) -> list[dict]:
     return docs
 
 
+def native_highlighter():
+    """The compiled page highlighter (``native/``), or a skip saying how to get it; a failure
+    instead when ``NEWSLINK_REQUIRE_NATIVE`` is set (as in CI, which builds it)."""
+    try:
+        import newslink_native
+    except ImportError as exc:
+        if os.environ.get("NEWSLINK_REQUIRE_NATIVE"):
+            pytest.fail(f"NEWSLINK_REQUIRE_NATIVE is set but newslink_native does not import ({exc}): pip install ./native")
+        pytest.skip("newslink_native is not installed (pip install ./native, needs a Rust toolchain; .ci/run installs it)")
+    return newslink_native
+
+
+@pytest.fixture(params=["python", "native"])
+def highlighter(request: pytest.FixtureRequest):
+    """Each page highlighter of the embedded engine: None (the Python marker), the extension."""
+    return None if request.param == "python" else native_highlighter()
+
+
 @pytest.fixture()
 def embedded_engine(tmp_path: Path):
     from newslink.search.engines.embedded import EmbeddedEngine

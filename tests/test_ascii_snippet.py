@@ -3,6 +3,8 @@
 Two claims, each checked against tantivy itself: every word the project's analyzer maps to a
 term starts with that term's needle (the words left unanalysed cannot match), and the HTML the
 marker builds is the one tantivy's ``SnippetGenerator`` builds for the same text and query.
+The HTML checks run twice: the Python marker, and the native one (``native/``, the
+``highlighter`` fixture: skipped when not installed, failing under NEWSLINK_REQUIRE_NATIVE).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import tantivy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newslink.search.engines import ascii_snippet
+from newslink.search.engines import ascii_snippet, native_snippet
 from newslink.search.engines.embedded import _generator, _marked
 from newslink.search.engines.tantivy_query import analyzer
 from newslink.search.query import SearchQuery
@@ -62,8 +64,27 @@ VOCAB = ["The", "oil", "Oil", "OILS", "oiled", "prices", "price", "priced", "pri
 QUERIES = ["oil prices", "treaty city agree", "ability dying", '"prime minister"', "oil -prices", "title:oil", "text:price", "a", "2017"]
 
 
+class NativeMarker:
+    """A Python marker's ``html`` / ``html_many``, answered by the extension (newslink_native.mark)."""
+
+    def __init__(self, module, marker: ascii_snippet.Marker) -> None:
+        self.module, self.spec = module, native_snippet.spec(marker)
+
+    def html(self, text: str):
+        return self.module.mark([text], self.spec, ascii_snippet.UNSURE)[0]
+
+    def html_many(self, texts: list[str]):
+        return self.module.mark(texts, self.spec, ascii_snippet.UNSURE)
+
+
+def _marker(engine, marker: ascii_snippet.Marker):
+    """``marker`` as the engine's highlighter runs it: itself, or the native one with its terms."""
+    return marker if engine._native is None else NativeMarker(engine._native, marker)
+
+
 @pytest.fixture()
-def searcher(embedded_engine):
+def searcher(embedded_engine, highlighter):
+    embedded_engine.use_highlighter(highlighter)
     docs = [{"id": str(i), "title": " ".join(VOCAB[i:i + 6]), "text": " ".join(VOCAB[i:] + VOCAB[:i]) * 3, "entities": {}} for i in range(len(VOCAB))]
     assert embedded_engine.write(docs) == []
     embedded_engine.commit()
@@ -80,7 +101,7 @@ def _compare(engine, query_text: str, texts: list[str]) -> tuple[int, int]:
     for field in ("text", "title"):
         generator = _generator(s, text_q, engine.schema, field)
         for text in texts:
-            fast = snippets.markers[field].html(text)
+            fast = _marker(engine, snippets.markers[field]).html(text)
             if fast is ascii_snippet.UNSURE:
                 continue
             expected = _marked(generator.snippet_from_doc(tantivy.Document(**{field: text})))
@@ -106,12 +127,12 @@ def test_the_marker_gives_tantivys_html_for_any_text(searcher, words: list[str],
 def test_what_the_marker_cannot_answer_for_goes_to_tantivy(searcher) -> None:
     query = SearchQuery(text="oil")
     s = searcher._searcher()
-    marker = searcher._snippets(s, query, searcher.compiler.text(query.parsed)).markers["text"]
+    marker = _marker(searcher, searcher._snippets(s, query, searcher.compiler.text(query.parsed)).markers["text"])
     assert marker.html("Zürich oil") is ascii_snippet.UNSURE  # not ASCII: Unicode letters, accents folded
     assert marker.html("oil " * 58 + "y" * 45 + " oil") is ascii_snippet.UNSURE  # a dropped 45-letter word where a fragment is cut
     assert _compare(searcher, "oil", ["oil " * 70 + "y" * 45 + " oil"]) == (2, 2)  # one inside a fragment changes nothing
     assert marker.html("no such word") is None
-    assert ascii_snippet.Marker({"i": 0.5}, analyzer().analyze, 240).html("i b") is ascii_snippet.UNSURE  # a term "i": any word could be it
+    assert _marker(searcher, ascii_snippet.Marker({"i": 0.5}, analyzer().analyze, 240)).html("i b") is ascii_snippet.UNSURE  # a term "i": any word could be it
     hit = searcher.search(SearchQuery(text="oil")).hits[0]  # and the engine still highlights through tantivy
     assert "<b>" in hit.snippet
 
@@ -130,8 +151,9 @@ def _many_against_tantivy(engine, query_text: str, texts: list[str]) -> int:
     marked = 0
     for field in ("text", "title"):
         generator = _generator(s, text_q, engine.schema, field)
-        for text, fast in zip(texts, snippets.markers[field].html_many(texts), strict=True):
-            assert fast == snippets.markers[field].html(text), (query_text, field, texts)  # the same as one by one
+        marker = _marker(engine, snippets.markers[field])
+        for text, fast in zip(texts, marker.html_many(texts), strict=True):
+            assert fast == marker.html(text), (query_text, field, texts)  # the same as one by one
             if fast is ascii_snippet.UNSURE:
                 continue
             assert fast == _marked(generator.snippet_from_doc(tantivy.Document(**{field: text}))), (query_text, field, text)

@@ -13,7 +13,8 @@ def ids(results) -> list[str]:
     return [h.id for h in results.hits]
 
 
-def test_keyword_search_and_highlight(filled_embedded, kb) -> None:
+def test_keyword_search_and_highlight(filled_embedded, kb, highlighter) -> None:
+    filled_embedded.use_highlighter(highlighter)
     app = NewsLink(filled_embedded, kb)
     res = app.search(SearchQuery(text="drones"))
     assert set(ids(res)) == {"t-1", "t-3"}
@@ -151,7 +152,8 @@ def test_snippet_region_is_the_densest_window_of_the_query_words() -> None:
     assert snippet_region.locate(lead, wanted, width)[0] == 0  # near the start: from the start, as tantivy cuts it
 
 
-def test_long_articles_get_highlights_from_deep_in_the_text(embedded_engine) -> None:
+def test_long_articles_get_highlights_from_deep_in_the_text(embedded_engine, highlighter) -> None:
+    embedded_engine.use_highlighter(highlighter)
     filler = " ".join(f"word{i} lorem ipsum" for i in range(400))
     docs = [
         {"id": "deep", "title": "Deep", "text": filler + " The cities agreed on a treaty. " + filler, "entities": {}},

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import orjson
@@ -27,7 +28,7 @@ from newslink.indexer.processes import pid_alive
 from .. import facets as facet_registry
 from ..query import SearchQuery
 from ..results import Hit, RawResults
-from . import ascii_snippet, hits, snippet_region
+from . import ascii_snippet, hits, native_snippet, snippet_region
 from .base import Engine, EngineError, check_index_name
 from .tantivy_query import ANALYZER, QueryCompiler, analyzer
 
@@ -67,6 +68,7 @@ class EmbeddedEngine(Engine):
         self.generation = generation or self._live_generation() or self._claim_first_generation()
         self.analyzer = analyzer()
         self._analysed: dict[str, str | None] = {}  # word -> its term, for the snippet markers (shared by queries)
+        self.use_highlighter(native_snippet.load())  # the compiled page highlighter, if installed (else the Python marker)
         # Guards the swap of ``self.index`` (a new commit, a promoted generation):
         # threads of an API server share this engine. A searcher, once taken, is a
         # snapshot that stays valid, so the searches themselves run unlocked.
@@ -304,6 +306,12 @@ class EmbeddedEngine(Engine):
                     self._lock_file().unlink(missing_ok=True)
 
     # -- queries ------------------------------------------------------------------
+    def use_highlighter(self, native: ModuleType | None) -> None:
+        """Highlight pages with ``native`` (the ``newslink_native`` extension) or, for None, the
+        Python marker: the same HTML either way (the tests and the bench run both)."""
+        self._native = native
+        self.highlighter = native_snippet.highlighter_name(native)
+
     def search(self, query: SearchQuery) -> RawResults:
         searcher = self._searcher()
         text_q = self.compiler.text(query.parsed)
@@ -340,7 +348,8 @@ class EmbeddedEngine(Engine):
                 wanted = snippet_region.needles((stem, 1.0 / (1 + df)) for stem, df in freqs.items())
             weights = {stem: ascii_snippet.weight(df) for stem, df in freqs.items() if df > 0}
             markers[name] = ascii_snippet.Marker(weights, analyse, max_chars, self._analysed)
-        return _Snippets(lambda name: _generator(searcher, text_q, self.schema, name), markers["text"], markers["title"], wanted)
+        page = None if self._native is None else native_snippet.page(self._native, markers["text"], markers["title"], wanted, hits.SNIPPET_CHARS)
+        return _Snippets(lambda name: _generator(searcher, text_q, self.schema, name), markers["text"], markers["title"], wanted, page)
 
     def _hits(self, stored: list[tuple[float | None, tantivy.Document]], snippets: "_Snippets | None") -> list[Hit]:
         """The hits of a page, highlighted together (``_Snippets.many``)."""
@@ -558,8 +567,8 @@ class _Snippets:
     generators, made only when a text needs them."""
 
     def __init__(self, make_generator: "Callable[[str], tantivy.SnippetGenerator]", text_marker: ascii_snippet.Marker,
-                 title_marker: ascii_snippet.Marker, wanted: list[tuple[str, float]]) -> None:
-        self.make_generator, self.wanted = make_generator, wanted
+                 title_marker: ascii_snippet.Marker, wanted: list[tuple[str, float]], page: native_snippet.Page | None = None) -> None:
+        self.make_generator, self.wanted, self.page = make_generator, wanted, page
         self.markers = {"text": text_marker, "title": title_marker}
         self.generators: dict[str, tantivy.SnippetGenerator] = {}
 
@@ -567,20 +576,34 @@ class _Snippets:
         """(highlighted fragment of the text, highlighted title) of each hit (None: nothing to
         highlight). The text's fragment comes from the region where the query's words are when
         the text is long, else (or if that marks nothing) from the whole text; the title is
-        highlighted whole. The markers work on all the hits at once (``Marker.html_many``)."""
-        regions = [snippet_region.locate(text, self.wanted, hits.SNIPPET_CHARS) for text in texts]
-        parts = [text if region is None else text[region[0]:region[1]] for text, region in zip(texts, regions)]
-        out = []
-        for doc, text, region, part, html, title_html in zip(docs, texts, regions, parts, self.markers["text"].html_many(parts),
-                                                            self.markers["title"].html_many(titles)):
-            if html is ascii_snippet.UNSURE:  # tantivy's generator on what the marker was given
-                html = self._tantivy("text", doc if region is None else tantivy.Document(text=part))
-            if html is None and region is not None:  # nothing marked in the region: the whole text
-                html = self._html("text", text, lambda doc=doc: doc)
-            if title_html is ascii_snippet.UNSURE:
-                title_html = self._tantivy("title", doc)
-            out.append((html, title_html))
-        return out
+        highlighted whole. The whole page at once: natively (``native_snippet``) when the
+        extension is there, else with the Python markers (``Marker.html_many``)."""
+        if self.page is not None:
+            texts_html, titles_html = self.page(texts, titles)  # UNSURE: that text takes the Python path
+            texts_html = [self._text(doc, text) if html is ascii_snippet.UNSURE else html
+                          for doc, text, html in zip(docs, texts, texts_html)]
+        else:
+            regions = [snippet_region.locate(text, self.wanted, hits.SNIPPET_CHARS) for text in texts]
+            parts = [_part(text, region) for text, region in zip(texts, regions)]
+            texts_html = [self._finish(doc, text, region, html) for doc, text, region, html
+                          in zip(docs, texts, regions, self.markers["text"].html_many(parts))]
+            titles_html = self.markers["title"].html_many(titles)
+        return [(html, self._tantivy("title", doc) if title_html is ascii_snippet.UNSURE else title_html)  # type: ignore[misc]
+                for doc, html, title_html in zip(docs, texts_html, titles_html)]
+
+    def _text(self, doc: tantivy.Document, text: str) -> str | None:
+        """One text's highlighted fragment by the Python path (region, marker, tantivy)."""
+        region = snippet_region.locate(text, self.wanted, hits.SNIPPET_CHARS)
+        return self._finish(doc, text, region, self.markers["text"].html(_part(text, region)))
+
+    def _finish(self, doc: tantivy.Document, text: str, region: tuple[int, int] | None, html: object) -> str | None:
+        """The marker's ``html`` of the text's region (or whole text), completed: tantivy's
+        generator where the marker was UNSURE, the whole text where the region marked nothing."""
+        if html is ascii_snippet.UNSURE:  # tantivy's generator on what the marker was given
+            html = self._tantivy("text", doc if region is None else tantivy.Document(text=_part(text, region)))
+        if html is None and region is not None:  # nothing marked in the region: the whole text
+            html = self._html("text", text, lambda doc=doc: doc)
+        return html  # type: ignore[return-value]
 
     def _html(self, field: str, text: str, doc: "Callable[[], tantivy.Document]") -> str | None:
         """tantivy's snippet of ``text`` (the ``field`` of ``doc()``) if it marks anything: from the
@@ -595,6 +618,10 @@ class _Snippets:
         if field not in self.generators:
             self.generators[field] = self.make_generator(field)
         return _marked(self.generators[field].snippet_from_doc(doc))
+
+
+def _part(text: str, region: tuple[int, int] | None) -> str:
+    return text if region is None else text[region[0]:region[1]]
 
 
 def _generator(searcher: tantivy.Searcher, text_q: tantivy.Query, schema: tantivy.Schema, field: str) -> tantivy.SnippetGenerator:

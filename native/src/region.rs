@@ -1,0 +1,89 @@
+//! Where in a long ASCII text a snippet is looked for: `search/engines/snippet_region.py`'s
+//! `locate`, step for step (the same scan, window sums in doubles in the same order, the same
+//! tie rule), so the region -- and so the snippet -- is the Python one. Only ASCII texts come
+//! here: there byte offsets are Python's character offsets and lower-casing keeps the length.
+
+use memchr::memmem;
+
+const CONTEXT_CHARS: usize = 40;
+const END_MARGIN: usize = 12;
+const MAX_PER_WORD: usize = 512;
+
+/// (start, end) of the region of `text` to highlight in, or None for the whole text (it is
+/// short, or no needle occurs at a word start). `wanted`: (needle, weight), as Python's
+/// `snippet_region.needles` made them.
+pub fn locate(text: &[u8], wanted: &[(String, f64)], width: usize) -> Option<(usize, usize)> {
+    let limit = width * 3 / 2; // int(width * 1.5)
+    if text.len() <= limit || wanted.is_empty() {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut hits: Vec<(usize, f64)> = Vec::new();
+    for (needle, weight) in wanted {
+        let needle = needle.as_bytes();
+        let (mut at, mut seen, step) = (find(&lower, needle, 0), 0, needle.len());
+        while let Some(i) = at {
+            if seen >= MAX_PER_WORD {
+                break;
+            }
+            seen += 1;
+            if i == 0 || !lower[i - 1].is_ascii_alphanumeric() {
+                hits.push((i, *weight));
+            }
+            at = find(&lower, needle, i + step);
+        }
+    }
+    if hits.is_empty() {
+        return None;
+    }
+    if wanted.len() > 1 {
+        // Python sorts the (position, weight) tuples: weights break ties
+        hits.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    }
+    let reach = width - END_MARGIN;
+    if hits[hits.len() - 1].0 < reach {
+        return Some((0, word_end(text, limit)));
+    }
+    let n = hits.len();
+    let (mut best, mut best_start, mut best_first, mut total, mut j, mut k) = (-1.0f64, 0usize, 0usize, 0.0f64, 0usize, 0usize);
+    let starts = std::iter::once(0).chain(hits.iter().map(|h| h.0.saturating_sub(CONTEXT_CHARS)));
+    let starts: Vec<usize> = starts.collect();
+    for s in starts {
+        while j < n && hits[j].0 < s + reach {
+            total += hits[j].1;
+            j += 1;
+        }
+        while k < j && hits[k].0 < s {
+            total -= hits[k].1;
+            k += 1;
+        }
+        if total > best + 1e-9 {
+            best = total;
+            best_start = s;
+            best_first = if k < n { hits[k].0 } else { s };
+        }
+    }
+    let start = if best_start == 0 { 0 } else { word_start(text, best_start).min(best_first) };
+    Some((start, word_end(text, start + limit)))
+}
+
+/// Python's `str.find(needle, from)` (an empty needle is found where it is looked for).
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if from > haystack.len() {
+        return None;
+    }
+    memmem::find(&haystack[from..], needle).map(|i| i + from)
+}
+
+/// The start of the first word that begins at or after `at` (after the next space).
+fn word_start(text: &[u8], at: usize) -> usize {
+    find(text, b" ", at).map_or(at, |space| space + 1)
+}
+
+/// `at` moved on to the next space (a region never cuts a word), or the text's end.
+fn word_end(text: &[u8], at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    find(text, b" ", at).unwrap_or(text.len())
+}

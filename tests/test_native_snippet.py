@@ -1,0 +1,222 @@
+"""The native page highlighter (``native/``, module ``newslink_native``) answers as the Python one.
+
+The embedded engine highlights a page natively when the extension is installed; its output must
+be the Python path's byte for byte (which tests/test_ascii_snippet.py checks against tantivy), and
+UNSURE wherever the Python marker is, so those texts still go to tantivy. Checked here piece by
+piece (analysis, region, marker) and for whole pages, on generated texts and on the corpora's.
+Every test needs the extension: skipped without it, failing under NEWSLINK_REQUIRE_NATIVE (CI).
+"""
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import random
+import re
+from dataclasses import asdict
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newslink.search.engines import ascii_snippet, native_snippet, snippet_region
+from newslink.search.engines.tantivy_query import analyzer
+from newslink.search.query import SearchQuery
+
+from conftest import SHARED, native_highlighter
+from test_ascii_snippet import EXCEPTIONS, ROOTS, SUFFIXES
+
+WIDTH = 240
+ANALYSE = analyzer().analyze
+
+
+@pytest.fixture(scope="module")
+def native():
+    return native_highlighter()
+
+
+def _markers(terms: dict[str, int]) -> tuple[ascii_snippet.Marker, ascii_snippet.Marker, list[tuple[str, float]]]:
+    """(text marker, title marker, snippet_region's wanted) for query terms with these doc freqs,
+    as ``EmbeddedEngine._snippets`` makes them."""
+    weights = {t: ascii_snippet.weight(df) for t, df in terms.items() if df > 0}
+    wanted = snippet_region.needles((t, 1.0 / (1 + df)) for t, df in terms.items())
+    return ascii_snippet.Marker(weights, ANALYSE, WIDTH), ascii_snippet.Marker(weights, ANALYSE, 1000), wanted
+
+
+def _python_text(text: str, marker: ascii_snippet.Marker, wanted: list[tuple[str, float]]) -> object:
+    """The Python path of one text up to where it would ask tantivy (then UNSURE)."""
+    region = snippet_region.locate(text, wanted, WIDTH)
+    html = marker.html(text if region is None else text[region[0]:region[1]])
+    if html is None and region is not None:
+        html = marker.html(text)
+    return html
+
+
+def _same_page(native, terms: dict[str, int], texts: list[str], titles: list[str]) -> int:
+    """newslink_native.highlight_page = the Python path on every text and title (a text that is
+    not ASCII may be left to the Python path whole); how many it marked."""
+    text_marker, title_marker, wanted = _markers(terms)
+    got_texts, got_titles = native_snippet.page(native, text_marker, title_marker, wanted, WIDTH)(texts, titles)
+    marked = 0
+    for text, got in zip(texts, got_texts, strict=True):
+        if got is ascii_snippet.UNSURE and not text.isascii():
+            continue  # the engine runs the Python path for this one (its region is found in Python)
+        assert got == _python_text(text, text_marker, wanted), (terms, text)
+        marked += isinstance(got, str)
+    for title, got in zip(titles, got_titles, strict=True):
+        assert got == title_marker.html(title), (terms, title)
+        marked += isinstance(got, str)
+    return marked
+
+
+# ---------------------------------------------------------------------------- the pieces
+def test_NEWSLINK_NATIVE_0_turns_the_extension_off(native, monkeypatch, embedded_engine) -> None:
+    monkeypatch.delenv("NEWSLINK_NATIVE", raising=False)
+    assert native_snippet.load() is native
+    monkeypatch.setenv("NEWSLINK_NATIVE", "0")
+    assert native_snippet.load() is None
+    from newslink.search.engines.embedded import EmbeddedEngine
+
+    engine = EmbeddedEngine(embedded_engine.root.parent.parent)
+    try:
+        assert engine.highlighter.startswith("python")
+    finally:
+        engine.close()
+    assert embedded_engine.highlighter.startswith("native")  # made before: the extension
+
+
+def test_a_build_that_stems_unlike_tantivy_is_not_used(native) -> None:
+    class OldStems:  # an extension built against another tantivy's stemmer (rust-stemmers: organization -> organ)
+        __version__ = "0"
+
+        @staticmethod
+        def analyse(word: str) -> str | None:
+            return "organ" if word.startswith("organ") else native.analyse(word)
+
+    assert native_snippet.usable(native)
+    with pytest.warns(UserWarning, match="stems organe, organization unlike the installed tantivy"):
+        assert not native_snippet.usable(OldStems)
+
+
+def test_a_words_analysis_is_tantivys(native) -> None:
+    words = [r + s for r, s in itertools.product(ROOTS, SUFFIXES)] + [w.lower() for w in EXCEPTIONS]
+    words += ["a", "1990s", "covid19", "x2", "0", *("y" * n for n in (38, 39, 40, 41, 60)), "abilities" * 5]
+    for word in words:
+        terms = ANALYSE(word)
+        assert native.analyse(word) == (terms[0] if len(terms) == 1 else None), word
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=45))
+def test_any_ascii_words_analysis_is_tantivys(native, word: str) -> None:
+    terms = ANALYSE(word)
+    assert native.analyse(word) == (terms[0] if len(terms) == 1 else None)
+
+
+WORDS = ["The", "oil", "Oil", "OILS", "oiled", "oily", "prices", "price", "pricing", "treaty", "treaties", "cities", "city",
+         "agreed", "a", "of", "2017", "bank", "bankrupt", "&", "<b>", "</b>", '"q"', "'s", "--", "\n", "  ", "U.S.", "e-mail",
+         "x" * 39, "y" * 40, "z" * 41, "Zürich", "é", "\x00", "\x01", "oil&price", "<oil>", "'oil'"]
+TERMS = ["oil", "price", "treati", "citi", "agre", "bank", "2017", "x" * 39, "a", "zurich"]
+
+
+def _terms() -> st.SearchStrategy[dict[str, int]]:
+    """Query terms with doc freqs: equal ones (ties), near ones (32-bit sums decide), absent ones (0)."""
+    return st.dictionaries(st.sampled_from(TERMS), st.sampled_from([0, 3, 3, 1_000_000, 1_000_001, 7]), min_size=1, max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(st.sampled_from(WORDS), max_size=400), sep=st.sampled_from([" ", "", ",", " . "]), terms=_terms())
+def test_the_region_is_snippet_regions(native, words: list[str], sep: str, terms: dict[str, int]) -> None:
+    text = sep.join(words)
+    _markers_, _title, wanted = _markers(terms)
+    if not text.isascii():
+        with pytest.raises(ValueError):
+            native.locate(text, wanted, WIDTH)
+        return
+    assert native.locate(text, wanted, WIDTH) == snippet_region.locate(text, wanted, WIDTH)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(WORDS), max_size=300), sep=st.sampled_from([" ", "", ",", " . "]), terms=_terms())
+def test_the_marker_is_the_python_markers(native, words: list[str], sep: str, terms: dict[str, int]) -> None:
+    text = sep.join(words)
+    for marker in _markers(terms)[:2]:
+        assert native.mark([text], native_snippet.spec(marker), ascii_snippet.UNSURE) == [marker.html(text)]
+
+
+def test_many_occurrences_ties_and_what_is_unsure(native) -> None:
+    """Cases picked by hand: each answer checked against the Python marker, and what it must be."""
+    text_marker, _title, _wanted = _markers({"oil": 3, "price": 3})
+    spec = native_snippet.spec(text_marker)
+    tie = "oil " + "filler " * 40 + "price " + "filler " * 40 + "oil"  # fragments with equal scores: the first
+    cases = {
+        "": None, "no such word": None, "Zürich oil": ascii_snippet.UNSURE, "oil " * 3000: None,
+        "oil " * 58 + "y" * 45 + " oil": ascii_snippet.UNSURE, tie: None, '"oil" & <b>prices</b>': None,
+    }
+    got = native.mark(list(cases), spec, ascii_snippet.UNSURE)
+    for (text, kind), answer in zip(cases.items(), got, strict=True):
+        assert answer == text_marker.html(text), text[:60]
+        if kind is not None:
+            assert answer is kind
+        else:
+            assert isinstance(answer, str) or text in ("", "no such word")
+    assert got[3].count("<b>oil</b>") == 60  # the first fragment (240 chars) of a text that is all one word
+    assert got[5].startswith("<b>oil</b> filler") and "price" not in got[5]  # a tie: the earliest fragment
+    assert got[6] == "&quot;<b>oil</b>&quot; &amp; &lt;b&gt;<b>prices</b>&lt;/b"  # escaped as tantivy does, up to the last word
+    assert native.mark(["i b"], (["i"[:0]], {"i": 0.5}, WIDTH), ascii_snippet.UNSURE) == [ascii_snippet.UNSURE]  # an empty needle
+
+
+# ---------------------------------------------------------------------------- whole pages
+@settings(max_examples=120, deadline=None)
+@given(pages=st.lists(st.lists(st.sampled_from(WORDS), max_size=250).map(" ".join), min_size=1, max_size=10),
+       titles=st.lists(st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join), min_size=10, max_size=10), terms=_terms())
+def test_a_page_is_the_python_paths(native, pages: list[str], titles: list[str], terms: dict[str, int]) -> None:
+    _same_page(native, terms, pages, titles[:len(pages)])
+
+
+def test_search_results_are_the_same_with_either_highlighter(native, embedded_engine) -> None:
+    """Through the engine, tantivy's fallback included (non-ASCII texts, a dropped word at a cut)."""
+    rng = random.Random(22)
+    docs = [{"id": str(i), "title": " ".join(rng.choices(WORDS[:20], k=6)),
+             "text": " ".join(rng.choices(WORDS, k=rng.choice([5, 60, 400]))), "entities": {}} for i in range(60)]
+    assert embedded_engine.write(docs) == []
+    embedded_engine.commit()
+    compared = 0
+    for text in ["oil prices", "treaty city agreed", "bank", '"oil prices"', "oil -bank", "title:oil", "zurich", "2017 oil", "a"]:
+        query = SearchQuery(text=text, size=20)
+        results = []
+        for module in (native, None):
+            embedded_engine.use_highlighter(module)
+            results.append([asdict(h) for h in embedded_engine.search(query).hits])
+        assert results[0] == results[1], text
+        compared += len(results[0])
+    assert compared > 100
+
+
+def _corpus_texts(limit: int) -> list[tuple[str, str]]:
+    """(title, text) of the first articles of each shared corpus (a skip when ../shared is absent)."""
+    corpora = SHARED / "corpora"
+    if not corpora.exists():
+        pytest.skip(f"{corpora} not present (../shared is only on the project's machines)")
+    out = []
+    for path in sorted(corpora.glob("*/*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            for line in itertools.islice(lines, limit):
+                record = json.loads(line)
+                out.append((str(record.get("title") or ""), str(record.get("text") or record.get("body") or "")))
+    return out
+
+
+def test_real_articles_are_highlighted_as_by_python(native) -> None:
+    """Pages of real news texts, queried with words taken from them (frequent and rare, several at
+    once): the native answers are the Python path's."""
+    articles = _corpus_texts(120)
+    rng = random.Random(7)
+    marked = 0
+    for start in range(0, len(articles) - 10, 10):
+        page = articles[start:start + 10]
+        words = re.findall(r"[A-Za-z0-9]+", " ".join(text for _title, text in page))
+        for k in (1, 2, 3):
+            terms = {t: rng.choice([1, 50, 5000]) for w in rng.sample(words, min(k, len(words))) for t in ANALYSE(w)}
+            marked += _same_page(native, terms, [text for _title, text in page], [title for title, _text in page])
+    assert marked > 500  # many texts really compared, not answered UNSURE
