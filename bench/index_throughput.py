@@ -22,11 +22,12 @@ its load average, so CPU seconds are reported too).
     .venv/bin/python bench/index_throughput.py --limit 1000 --workers-list 1,2,4    # scale-up (issue 22)
     .venv/bin/python bench/index_throughput.py --limit 200,1000,0 --rounds 3 --bare-tuned --code-before /tmp/old
 
-``--bare-tuned`` also runs the bare pass with the allocator settings newslink's workers
-use under ``NEWSLINK_WORKER_MALLOC=keep`` (``indexer/allocator.py``; set it for the
-newslink runs too): a cheaper parse that spaCy's pass would get from the same change, so
-the ratio against it is what newslink costs beyond NER. By default (since 2026-12-05)
-newslink's workers keep glibc's settings, as the plain bare pass does. ``--code-before DIR``
+``--bare-tuned`` also runs the bare pass with the memory settings newslink's workers
+use (``tune_worker_allocator`` in ``indexer/allocator.py``, under the same
+``NEWSLINK_WORKER_MALLOC``: by default numpy's arrays without huge-page advice, with
+``=keep`` glibc keeping freed memory too): a cheaper parse that spaCy's pass would get
+from the same change, so the ratio against it is what newslink costs beyond NER. The
+plain bare pass keeps numpy's and glibc's defaults. ``--code-before DIR``
 runs the same ``newslink index`` with other code too, in the same rounds (DIR holds a
 ``newslink`` package: symlinks ``newslink/indexer``, ``newslink/search`` and
 ``newslink/mappings`` to a checkout's ``indexer``, ``search`` and ``mappings``).
@@ -82,14 +83,14 @@ def _label(which: object) -> str:
 def bare_pass(corpus: Path, workers: int, batch_size: int, tuned: bool = False) -> None:
     """Child-process mode: the bare NER pass; prints its figures as JSON.
 
-    ``tuned``: with the allocator settings of NEWSLINK_WORKER_MALLOC=keep (indexer/allocator.py),
-    set before spaCy's workers fork (they inherit them): what the bare pass would gain
-    from the same change, so newslink's lead over the default pass can be told apart
-    from its cost beyond NER."""
+    ``tuned``: with the memory settings newslink's workers use (indexer/allocator.py's
+    ``tune_worker_allocator``, under the same NEWSLINK_WORKER_MALLOC), set before spaCy's
+    workers fork (they inherit them): what the bare pass would gain from the same change,
+    so newslink's lead over the default pass can be told apart from its cost beyond NER."""
     if tuned:
-        from newslink.indexer.allocator import keep_freed_memory
+        from newslink.indexer.allocator import tune_worker_allocator
 
-        keep_freed_memory()
+        tune_worker_allocator()
     from newslink.indexer.nlp import load_pipeline
 
     nlp = load_pipeline()  # what newslink runs, minus the KB gazetteer
@@ -147,7 +148,7 @@ def main() -> None:
     ap.add_argument("--newslink-workers", type=int, default=0, help="pass --workers N to newslink (default: none, the job sizes its pool)")
     ap.add_argument("--workers-list", default="", help="scale-up: newslink with --workers N for each N (e.g. 1,2,4; 0 = no --workers), all against one bare pass per round")
     ap.add_argument("--code-before", default="", metavar="DIR", help="also run newslink with the code in DIR (a directory holding a `newslink` package, put first on PYTHONPATH), alternated in the same rounds: a before/after")
-    ap.add_argument("--bare-tuned", action="store_true", help="run the bare pass with newslink's worker allocator settings as well (one more bare run per round)")
+    ap.add_argument("--bare-tuned", action="store_true", help="run the bare pass with newslink's worker memory settings as well (one more bare run per round)")
     ap.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--tuned", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -220,7 +221,7 @@ def one_size(args: argparse.Namespace, corpus: Path, limit: int) -> None:
         rows = [["spaCy nlp.pipe, NER only (bare)", bare_s, articles / bare_s, words / bare_s, words / bare_s / cores, statistics.median(b[0].cpu for b in bare_runs), mib(max(b[0].peak_rss for b in bare_runs))]]
         if tuned_runs:
             tuned_s = statistics.median(b[1]["seconds"] for b in tuned_runs)
-            rows.append(["bare, workers' allocator (--bare-tuned)", tuned_s, articles / tuned_s, words / tuned_s, words / tuned_s / cores,
+            rows.append(["bare, workers' memory settings (--bare-tuned)", tuned_s, articles / tuned_s, words / tuned_s, words / tuned_s / cores,
                          statistics.median(b[0].cpu for b in tuned_runs), mib(max(b[0].peak_rss for b in tuned_runs))])
         cpu_rows, figures = [], {}
         for n in settings:
@@ -258,7 +259,7 @@ def one_size(args: argparse.Namespace, corpus: Path, limit: int) -> None:
                   f"issue 22: ≥ {MARK_22}: {'MET' if f['ratio'] >= MARK_22 else 'MISSED'}); "
                   f"CPU-time ratio bare / newslink = {f['cpu_ratio']:.3f} (whole processes, start-up included)")
             if tuned_runs:
-                print(f"against the bare pass with newslink's worker allocator (--bare-tuned): throughput ratio {statistics.median(tuned_ratios[n]):.3f}, "
+                print(f"against the bare pass with newslink's worker memory settings (--bare-tuned): throughput ratio {statistics.median(tuned_ratios[n]):.3f}, "
                       f"CPU-time ratio {statistics.median(tuned_cpu_ratios[n]):.3f}")
             print(f"newslink: {summary['indexed']:,} indexed in {summary.get('workers', '?')} processes, {summary['mentions']:,} mentions, {summary['entities_linked']:,} entity links; "
                   f"bare NER found {bare_runs[-1][1]['ents']:,} entities in {bare_runs[-1][1]['tokens']:,} tokens; "

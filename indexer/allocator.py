@@ -24,6 +24,12 @@ documents with 2 workers (bench/memory.py) peaked at 1.75 GiB of tree RSS agains
 workers keep glibc's settings. Only the linking workers ever do it: a long-lived
 process (the API) always gives memory back.
 
+Most of that kernel time was huge pages, not the unmapping itself: numpy advises
+them for large arrays, and each fault of one costs a 2 MiB zeroing (and compaction).
+So by default a worker only turns that advice off (:mod:`hugepages`): less kernel time
+than ``keep`` gave, with no memory held. ``NEWSLINK_WORKER_MALLOC=system`` leaves
+numpy's advice on too (the workers as before, for measuring).
+
 **Give freed memory back** (:func:`release_free_memory`, between the steps of a KB
 build): a Wikidata import streams the dump, then merges the staged records into the KB,
 then derives its tables step by step. Each step frees what it allocated, but glibc keeps
@@ -45,9 +51,14 @@ import platform
 from functools import lru_cache
 from typing import Any
 
-# "keep": the linking workers keep freed memory for the next batch (less CPU, more
-# memory at the peak; bench/README.md has both figures); anything else: glibc's own settings
+from .hugepages import small_pages_for_arrays
+
+# unset (the default): numpy's arrays in small pages (hugepages.py), glibc's own settings;
+# "keep": also keep freed memory for the next batch (less CPU still, more memory at the
+# peak; bench/README.md has both figures); "system": numpy's and glibc's own settings
 ALLOCATOR_ENV = "NEWSLINK_WORKER_MALLOC"
+KEEP, SYSTEM = "keep", "system"
+SMALL_PAGES = "small pages"  # what tune_worker_allocator reports having done
 
 # mallopt(3) parameters (malloc.h)
 M_TRIM_THRESHOLD = -1
@@ -61,10 +72,19 @@ TRIM_THRESHOLD = 1 << 30  # (mallopt takes an int: 2 GiB does not fit)
 TOP_PAD = 256 << 20  # the heap grows in steps this large: fewer brk calls while it does
 
 
-def tune_worker_allocator() -> bool:
-    """What a linking worker calls before its model loads: :func:`keep_freed_memory`
-    when ``NEWSLINK_WORKER_MALLOC=keep`` asks for it; True if it was done."""
-    return os.environ.get(ALLOCATOR_ENV) == "keep" and keep_freed_memory()
+def tune_worker_allocator() -> tuple[str, ...]:
+    """What a linking worker calls before its model loads; what it did.
+
+    By default numpy's large arrays in small pages (:func:`hugepages.small_pages_for_arrays`,
+    ``SMALL_PAGES``); with ``NEWSLINK_WORKER_MALLOC=keep`` also :func:`keep_freed_memory`
+    (``KEEP``); with ``=system`` nothing."""
+    setting = os.environ.get(ALLOCATOR_ENV)
+    if setting == SYSTEM:
+        return ()
+    done = (SMALL_PAGES,) if small_pages_for_arrays() else ()
+    if setting == KEEP and keep_freed_memory():
+        done += (KEEP,)
+    return done
 
 
 def keep_freed_memory() -> bool:

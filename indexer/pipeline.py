@@ -151,7 +151,7 @@ def _worker(parent_pid: int, kb_path: str, kb_version: str, threshold: float, ba
     the bottleneck.
     """
     exit_with_parent(parent_pid)
-    tune_worker_allocator()  # before the model loads (NEWSLINK_WORKER_MALLOC=keep: spaCy's batch arrays reuse the heap; allocator.py)
+    tune_worker_allocator()  # before the model loads: spaCy's batch arrays in small pages (hugepages.py; NEWSLINK_WORKER_MALLOC, allocator.py)
     try:
         kb = KnowledgeBase(Path(kb_path))  # its own connection: never one shared across fork
         if kb.version != kb_version:

@@ -39,7 +39,7 @@ ctypes.memset(block, 1, size)  # touched, as an array would be
 held = libc.mallinfo2()
 libc.free(block)
 freed = libc.mallinfo2()
-print(json.dumps({"tuned": tuned, "mmapped_while_held": held.hblkhd, "heap_free_after": freed.fordblks, "size": size}))
+print(json.dumps({"tuned": list(tuned) if isinstance(tuned, tuple) else tuned, "mmapped_while_held": held.hblkhd, "heap_free_after": freed.fordblks, "size": size}))
 """
 
 
@@ -71,10 +71,10 @@ def test_a_worker_keeps_glibcs_defaults_unless_asked() -> None:
     mark of indexing 100,000 documents); NEWSLINK_WORKER_MALLOC=keep trades memory for CPU."""
     env = {k: v for k, v in os.environ.items() if k != "NEWSLINK_WORKER_MALLOC"}
     default = _run("worker", _env=env)
-    assert default["tuned"] is False
+    assert "keep" not in default["tuned"]
     assert default["mmapped_while_held"] >= default["size"]
     kept = _run("worker", NEWSLINK_WORKER_MALLOC="keep")
-    assert kept["tuned"] is True
+    assert "keep" in kept["tuned"]
     assert kept["heap_free_after"] >= kept["size"]
 
 
