@@ -32,7 +32,7 @@ fn to_py(py: Python<'_>, html: Html, unsure: &Bound<'_, PyAny>) -> Py<PyAny> {
 
 /// A text's HTML as `_Snippets.many` makes it: the region of a long text marked, or the whole
 /// text when the region marks nothing.
-fn text_html(text: &str, wanted: &[(String, f64)], width: usize, marker: &Marker) -> Html {
+fn text_html(text: &str, wanted: &region::Wanted, width: usize, marker: &Marker) -> Html {
     if !text.is_ascii() {
         return Html::Unsure; // the region's offsets are Python's after str.lower(): Python finds it
     }
@@ -62,6 +62,7 @@ fn highlight_page(
 ) -> (Vec<Py<PyAny>>, Vec<Py<PyAny>>) {
     let text_marker = Marker::new(text_marker.0, text_marker.1, text_marker.2);
     let title_marker = Marker::new(title_marker.0, title_marker.1, title_marker.2);
+    let wanted = region::Wanted::new(&wanted);
     let texts_html = texts
         .iter()
         .map(|t| to_py(py, t.to_str().map_or(Html::Unsure, |t| text_html(t, &wanted, width, &text_marker)), &unsure))
@@ -86,7 +87,7 @@ fn locate(text: &str, wanted: Vec<(String, f64)>, width: usize) -> PyResult<Opti
     if !text.is_ascii() {
         return Err(pyo3::exceptions::PyValueError::new_err("locate: only ASCII texts (their offsets are the same in Python)"));
     }
-    Ok(region::locate(text.as_bytes(), &wanted, width))
+    Ok(region::locate(text.as_bytes(), &region::Wanted::new(&wanted), width))
 }
 
 /// tantivy's analysis of one lower-cased ASCII word, as the marker does it (None: dropped).

@@ -10,6 +10,7 @@
 //! The fragment cut, the 32-bit score sums, the earliest-on-a-tie choice and the escaping are
 //! the Python marker's. Whatever the Python marker answers UNSURE for is `Html::Unsure` here.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use frostem::{Algorithm, Stemmer};
@@ -32,10 +33,15 @@ type Mark = (usize, usize, f64);
 
 /// One field's highlighter for one query.
 pub struct Marker {
-    needles: Vec<String>,
+    needles: Vec<Vec<u8>>,
     weights: HashMap<String, f64>,
     max_chars: usize,
     stemmer: Stemmer,
+    /// lowercase(b) is the first byte of a needle: most words are rejected on their first byte
+    first: [bool; 256],
+    /// lower-cased candidate word -> its term's weight (None: not a query term); a page repeats
+    /// its query's words, and the analysis is a pure function of the word
+    memo: RefCell<HashMap<Vec<u8>, Option<f64>>>,
 }
 
 fn is_word(b: u8) -> bool {
@@ -57,7 +63,14 @@ pub fn english() -> Stemmer {
 
 impl Marker {
     pub fn new(needles: Vec<String>, weights: HashMap<String, f64>, max_chars: usize) -> Self {
-        Marker { needles, weights, max_chars, stemmer: english() }
+        let needles: Vec<Vec<u8>> = needles.into_iter().map(String::into_bytes).collect();
+        let mut first = [false; 256];
+        for needle in &needles {
+            if let Some(&b) = needle.first() {
+                first[b.to_ascii_lowercase() as usize] = true;
+            }
+        }
+        Marker { needles, weights, max_chars, stemmer: english(), first, memo: RefCell::new(HashMap::new()) }
     }
 
     /// `Marker.html` of ascii_snippet: the HTML, Nothing when no word is marked, Unsure when the
@@ -66,8 +79,7 @@ impl Marker {
         if self.needles.iter().any(|n| n.is_empty()) || !text.is_ascii() {
             return Html::Unsure;
         }
-        let text = text.as_bytes();
-        let marks = self.marks(text);
+        let marks = self.marks(text.as_bytes());
         if marks.is_empty() {
             return Html::Nothing;
         }
@@ -77,7 +89,6 @@ impl Marker {
     /// The words of `text` (in text order) whose analysis is a query term.
     fn marks(&self, text: &[u8]) -> Vec<Mark> {
         let mut out = Vec::new();
-        let mut word = String::new();
         let (n, mut i) = (text.len(), 0);
         while i < n {
             if !is_word(text[i]) {
@@ -88,18 +99,29 @@ impl Marker {
             while i < n && is_word(text[i]) {
                 i += 1;
             }
-            word.clear();
-            word.extend(text[start..i].iter().map(|b| b.to_ascii_lowercase() as char));
-            if !self.needles.iter().any(|nd| word.starts_with(nd.as_str())) {
+            let word = &text[start..i];
+            if !self.first[word[0].to_ascii_lowercase() as usize]
+                || !self.needles.iter().any(|nd| word.len() >= nd.len() && word[..nd.len()].eq_ignore_ascii_case(nd))
+            {
                 continue;
             }
-            if let Some(term) = analyse(&self.stemmer, &word) {
-                if let Some(&weight) = self.weights.get(&term) {
-                    out.push((start, i, weight));
-                }
+            if let Some(weight) = self.weight(word) {
+                out.push((start, i, weight));
             }
         }
         out
+    }
+
+    /// The weight of the query term `word` analyses to, if it is one (memoised).
+    fn weight(&self, word: &[u8]) -> Option<f64> {
+        let lower = word.to_ascii_lowercase();
+        if let Some(&known) = self.memo.borrow().get(&lower) {
+            return known;
+        }
+        let term = analyse(&self.stemmer, std::str::from_utf8(&lower).expect("ASCII"));
+        let weight = term.and_then(|t| self.weights.get(&t).copied());
+        self.memo.borrow_mut().insert(lower, weight);
+        weight
     }
 }
 
@@ -109,7 +131,8 @@ fn all_word(text: &[u8], from: usize, to: usize) -> bool {
 }
 
 /// tantivy's best fragment of `text` given its marks, as ascii_snippet._snippet cuts it.
-fn snippet(text: &[u8], marks: &[Mark], max_chars: usize) -> Html {
+fn snippet(text: &str, marks: &[Mark], max_chars: usize) -> Html {
+    let (whole, text) = (text, text.as_bytes());
     let n = text.len();
     if n <= max_chars {
         // one fragment: the text up to its last word (a title, a short text)
@@ -120,7 +143,7 @@ fn snippet(text: &[u8], marks: &[Mark], max_chars: usize) -> Html {
         if stop >= LONG_WORD && all_word(text, stop - LONG_WORD, stop) {
             return Html::Unsure;
         }
-        return Html::Marked(render(text, 0, stop, marks));
+        return Html::Marked(render(whole, 0, stop, marks));
     }
     let mut fragments: Vec<(usize, usize, usize, usize)> = Vec::new(); // (start, stop, first mark, end mark)
     let (mut start, mut i) = (0usize, 0usize);
@@ -171,7 +194,7 @@ fn snippet(text: &[u8], marks: &[Mark], max_chars: usize) -> Html {
         1 => fragments[0],
         _ => best(&fragments, marks),
     };
-    Html::Marked(render(text, start, stop, &marks[first..end]))
+    Html::Marked(render(whole, start, stop, &marks[first..end]))
 }
 
 /// tantivy's choice among scoring fragments: the highest sum of weights in 32-bit floats (text
@@ -195,8 +218,9 @@ fn best(fragments: &[(usize, usize, usize, usize)], marks: &[Mark]) -> (usize, u
     chosen
 }
 
-/// `text[start..stop]` escaped as tantivy escapes it, `<b>…</b>` around the marks.
-fn render(text: &[u8], start: usize, stop: usize, marks: &[Mark]) -> String {
+/// `text[start..stop]` escaped as tantivy escapes it, `<b>…</b>` around the marks (ASCII text:
+/// every byte offset is a char boundary).
+fn render(text: &str, start: usize, stop: usize, marks: &[Mark]) -> String {
     let fragment = &text[start..stop];
     let mut out = String::with_capacity(fragment.len() + 8 * marks.len() + 16);
     let mut at = 0usize;
@@ -205,7 +229,7 @@ fn render(text: &[u8], start: usize, stop: usize, marks: &[Mark]) -> String {
         let (s, e) = (clamp(s - start), clamp(e - start));
         escape_into(&mut out, &fragment[at.min(s)..s]);
         out.push_str("<b>");
-        push_ascii(&mut out, &fragment[s..e]);
+        out.push_str(&fragment[s..e]);
         out.push_str("</b>");
         at = e;
     }
@@ -213,14 +237,10 @@ fn render(text: &[u8], start: usize, stop: usize, marks: &[Mark]) -> String {
     out
 }
 
-fn push_ascii(out: &mut String, bytes: &[u8]) {
-    out.push_str(std::str::from_utf8(bytes).expect("ASCII"));
-}
-
 /// Python's html.escape (quote=True): & < > " '.
-fn escape_into(out: &mut String, bytes: &[u8]) {
+fn escape_into(out: &mut String, text: &str) {
     let mut from = 0;
-    for (k, &b) in bytes.iter().enumerate() {
+    for (k, b) in text.bytes().enumerate() {
         let entity = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
@@ -229,9 +249,9 @@ fn escape_into(out: &mut String, bytes: &[u8]) {
             b'\'' => "&#x27;",
             _ => continue,
         };
-        push_ascii(out, &bytes[from..k]);
+        out.push_str(&text[from..k]);
         out.push_str(entity);
         from = k + 1;
     }
-    push_ascii(out, &bytes[from..]);
+    out.push_str(&text[from..]);
 }

@@ -9,19 +9,29 @@ const CONTEXT_CHARS: usize = 40;
 const END_MARGIN: usize = 12;
 const MAX_PER_WORD: usize = 512;
 
+/// snippet_region's (needle, weight) list, each needle's searcher built once for a page.
+pub struct Wanted {
+    needles: Vec<(memmem::Finder<'static>, f64)>,
+}
+
+impl Wanted {
+    pub fn new(wanted: &[(String, f64)]) -> Self {
+        Wanted { needles: wanted.iter().map(|(n, w)| (memmem::Finder::new(n.as_bytes()).into_owned(), *w)).collect() }
+    }
+}
+
 /// (start, end) of the region of `text` to highlight in, or None for the whole text (it is
 /// short, or no needle occurs at a word start). `wanted`: (needle, weight), as Python's
 /// `snippet_region.needles` made them.
-pub fn locate(text: &[u8], wanted: &[(String, f64)], width: usize) -> Option<(usize, usize)> {
+pub fn locate(text: &[u8], wanted: &Wanted, width: usize) -> Option<(usize, usize)> {
     let limit = width * 3 / 2; // int(width * 1.5)
-    if text.len() <= limit || wanted.is_empty() {
+    if text.len() <= limit || wanted.needles.is_empty() {
         return None;
     }
     let lower = text.to_ascii_lowercase();
     let mut hits: Vec<(usize, f64)> = Vec::new();
-    for (needle, weight) in wanted {
-        let needle = needle.as_bytes();
-        let (mut at, mut seen, step) = (find(&lower, needle, 0), 0, needle.len());
+    for (finder, weight) in &wanted.needles {
+        let (mut at, mut seen, step) = (find(&lower, finder, 0), 0, finder.needle().len());
         while let Some(i) = at {
             if seen >= MAX_PER_WORD {
                 break;
@@ -30,13 +40,13 @@ pub fn locate(text: &[u8], wanted: &[(String, f64)], width: usize) -> Option<(us
             if i == 0 || !lower[i - 1].is_ascii_alphanumeric() {
                 hits.push((i, *weight));
             }
-            at = find(&lower, needle, i + step);
+            at = find(&lower, finder, i + step);
         }
     }
     if hits.is_empty() {
         return None;
     }
-    if wanted.len() > 1 {
+    if wanted.needles.len() > 1 {
         // Python sorts the (position, weight) tuples: weights break ties
         hits.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     }
@@ -68,16 +78,21 @@ pub fn locate(text: &[u8], wanted: &[(String, f64)], width: usize) -> Option<(us
 }
 
 /// Python's `str.find(needle, from)` (an empty needle is found where it is looked for).
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+fn find(haystack: &[u8], finder: &memmem::Finder<'_>, from: usize) -> Option<usize> {
     if from > haystack.len() {
         return None;
     }
-    memmem::find(&haystack[from..], needle).map(|i| i + from)
+    finder.find(&haystack[from..]).map(|i| i + from)
+}
+
+/// The next space at or after `at`.
+fn space(text: &[u8], at: usize) -> Option<usize> {
+    memchr::memchr(b' ', &text[at.min(text.len())..]).map(|i| i + at)
 }
 
 /// The start of the first word that begins at or after `at` (after the next space).
 fn word_start(text: &[u8], at: usize) -> usize {
-    find(text, b" ", at).map_or(at, |space| space + 1)
+    space(text, at).map_or(at, |space| space + 1)
 }
 
 /// `at` moved on to the next space (a region never cuts a word), or the text's end.
@@ -85,5 +100,5 @@ fn word_end(text: &[u8], at: usize) -> usize {
     if at >= text.len() {
         return text.len();
     }
-    find(text, b" ", at).unwrap_or(text.len())
+    space(text, at).unwrap_or(text.len())
 }
