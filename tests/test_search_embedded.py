@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import tantivy
 
+from newslink.search.engines import ascii_snippet
 from newslink.search.facets import FACETS
 from newslink.search.query import QueryError, SearchQuery
 from newslink.search.service import NewsLink
@@ -201,3 +202,21 @@ def test_filter_aggregations_take_any_value(embedded_engine, odd) -> None:
     assert result.total == 1
     assert result.facets["country"] == [("Q30", 1), ("Q794", 1)]  # counted with the source filter
     assert result.facets["source"] == sorted([(odd, 1), ("plain", 1)], key=lambda kv: kv[0])  # with the country filter
+
+
+def test_snippet_weights_follow_the_searcher(embedded_engine) -> None:
+    """A query's snippet markers are remembered per searcher (a drill-down repeats the text), and a
+    new commit's searcher weighs the terms with its own doc freqs."""
+    docs = [{"id": str(i), "title": "Oil", "text": "oil prices rose", "entities": {}} for i in range(3)]
+    assert embedded_engine.write(docs) == []
+    embedded_engine.commit()
+    query = SearchQuery(text="oil")
+    searcher = embedded_engine._searcher()
+    text_q = embedded_engine.compiler.text(query.parsed)
+    first = embedded_engine._snippets(searcher, query, text_q).markers["text"]
+    assert embedded_engine._snippets(searcher, query, text_q).markers["text"] is first  # the same searcher: remembered
+    assert embedded_engine.write([{"id": "9", "title": "Oil", "text": "oil again", "entities": {}}]) == []
+    embedded_engine.commit()
+    embedded_engine.refresh()
+    later = embedded_engine._snippets(embedded_engine._searcher(), query, text_q).markers["text"]
+    assert first.weights == {"oil": ascii_snippet.weight(3)} and later.weights == {"oil": ascii_snippet.weight(4)}

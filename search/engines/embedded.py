@@ -27,6 +27,7 @@ from newslink.indexer.processes import pid_alive
 
 from .. import facets as facet_registry
 from ..query import SearchQuery
+from ..textquery import Term
 from ..results import Hit, RawResults
 from . import ascii_snippet, hits, native_snippet, snippet_region
 from .base import Engine, EngineError, check_index_name
@@ -39,7 +40,10 @@ WRITER_HEAP = 256 * 1024 * 1024
 # reindex's swap) are seen within this. Checking live.json and reloading on every query
 # cost a stat and a reload per search; once per interval costs nothing measurable.
 FRESH_SECONDS = 0.2
+MAX_MARKER_SETS = 1000  # distinct queries' snippet markers one searcher keeps (see _markers)
 _analyzer = analyzer  # the analysis the contract tests' oracle reproduces
+# A query's snippet setup: text marker, title marker, snippet_region's needles, native page highlighter
+_MarkerSet = tuple[ascii_snippet.Marker, ascii_snippet.Marker, list[tuple[str, float]], native_snippet.Page | None]
 
 
 def _schema(fields: tuple[str, ...] = ENTITY_FIELDS) -> tantivy.Schema:
@@ -311,6 +315,7 @@ class EmbeddedEngine(Engine):
         Python marker: the same HTML either way (the tests and the bench run both)."""
         self._native = native
         self.highlighter = native_snippet.highlighter_name(native)
+        self._markers_of: tuple[tantivy.Searcher | None, dict[tuple[Term, ...], _MarkerSet]] = (None, {})  # see _markers
 
     def search(self, query: SearchQuery) -> RawResults:
         searcher = self._searcher()
@@ -336,7 +341,24 @@ class EmbeddedEngine(Engine):
             return None
         # The terms tantivy's generators highlight: every term of the query in that field
         # (excluded ones too, as tantivy collects them), weighted as tantivy weighs them.
-        terms = [*(t for g in query.parsed.groups for t in g), *query.parsed.excluded]
+        terms = (*(t for g in query.parsed.groups for t in g), *query.parsed.excluded)
+        owner, made = self._markers_of
+        if owner is not searcher:
+            made = {}
+            self._markers_of = (searcher, made)
+        setup = made.get(terms)
+        if setup is None:
+            if len(made) >= MAX_MARKER_SETS:
+                made.clear()
+            setup = made[terms] = self._markers(searcher, terms)
+        return _Snippets(lambda name: _generator(searcher, text_q, self.schema, name), *setup)
+
+    def _markers(self, searcher: tantivy.Searcher, terms: tuple[Term, ...]) -> "_MarkerSet":
+        """(text marker, title marker, where snippet_region looks, the native page highlighter)
+        for ``terms`` in ``searcher``'s view. Remembered while that searcher is the current one (a
+        few FRESH_SECONDS; :meth:`_snippets`): a drill-down or the next page asks for the same terms,
+        and their doc freqs and needles cost more than highlighting a page natively. Tied to the
+        searcher object, so the weights are always those of the view tantivy highlights with."""
         analyse = self.analyzer.analyze
         tokens = [(t.field, analyse(t.text)) for t in terms]  # one analysis per term for both fields
         markers = {}
@@ -349,7 +371,7 @@ class EmbeddedEngine(Engine):
             weights = {stem: ascii_snippet.weight(df) for stem, df in freqs.items() if df > 0}
             markers[name] = ascii_snippet.Marker(weights, analyse, max_chars, self._analysed)
         page = None if self._native is None else native_snippet.page(self._native, markers["text"], markers["title"], wanted, hits.SNIPPET_CHARS)
-        return _Snippets(lambda name: _generator(searcher, text_q, self.schema, name), markers["text"], markers["title"], wanted, page)
+        return markers["text"], markers["title"], wanted, page
 
     def _hits(self, stored: list[tuple[float | None, tantivy.Document]], snippets: "_Snippets | None") -> list[Hit]:
         """The hits of a page, highlighted together (``_Snippets.many``)."""
