@@ -220,3 +220,16 @@ def test_real_articles_are_highlighted_as_by_python(native) -> None:
             terms = {t: rng.choice([1, 50, 5000]) for w in rng.sample(words, min(k, len(words))) for t in ANALYSE(w)}
             marked += _same_page(native, terms, [text for _title, text in page], [title for title, _text in page])
     assert marked > 500  # many texts really compared, not answered UNSURE
+
+
+def test_one_querys_highlighter_is_shared_by_threads(native) -> None:
+    """The engine keeps a query's highlighter and the API's worker threads use it at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    text_marker, title_marker, wanted = _markers({"oil": 3, "price": 7})
+    page = native_snippet.page(native, text_marker, title_marker, wanted, WIDTH)
+    texts = [" ".join(random.Random(k).choices([w for w in WORDS if w.isascii()], k=200)) for k in range(10)]
+    expected = page(texts, texts)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: page(texts, texts), range(40)))
+    assert answers == [expected] * 40 and any(isinstance(h, str) for h in expected[0])

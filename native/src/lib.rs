@@ -17,7 +17,7 @@ use pyo3::types::PyString;
 mod marker;
 mod region;
 
-use marker::{Html, Marker};
+use marker::{Html, Marker, Memo};
 
 /// (needles, term -> 32-bit weight, max_chars): what a Python `ascii_snippet.Marker` holds.
 type MarkerSpec = (Vec<String>, HashMap<String, f64>, usize);
@@ -32,53 +32,72 @@ fn to_py(py: Python<'_>, html: Html, unsure: &Bound<'_, PyAny>) -> Py<PyAny> {
 
 /// A text's HTML as `_Snippets.many` makes it: the region of a long text marked, or the whole
 /// text when the region marks nothing.
-fn text_html(text: &str, wanted: &region::Wanted, width: usize, marker: &Marker) -> Html {
+fn text_html(text: &str, wanted: &region::Wanted, width: usize, marker: &Marker, memo: &mut Memo) -> Html {
     if !text.is_ascii() {
         return Html::Unsure; // the region's offsets are Python's after str.lower(): Python finds it
     }
     match region::locate(text.as_bytes(), wanted, width) {
-        None => marker.html(text),
-        Some((start, end)) => match marker.html(&text[start..end]) {
-            Html::Nothing => marker.html(text),
+        None => marker.html(text, memo),
+        Some((start, end)) => match marker.html(&text[start..end], memo) {
+            Html::Nothing => marker.html(text, memo),
             found => found,
         },
     }
 }
 
-/// The (texts' HTML, titles' HTML) of a page: each a str, None (nothing marked) or `unsure`
-/// (run the Python path for that one). `wanted`: snippet_region's (needle, weight) of the
-/// query; `width`: the snippet width the region is made for.
-#[pyfunction]
-#[allow(clippy::too_many_arguments)]
-fn highlight_page(
-    py: Python<'_>,
-    texts: Vec<Bound<'_, PyString>>,
-    titles: Vec<Bound<'_, PyString>>,
-    wanted: Vec<(String, f64)>,
+/// One query's page highlighter: made once with the query's terms (the engine keeps it with the
+/// query's markers), then `page` for each page of hits. Immutable, so threads may share it.
+#[pyclass(frozen)]
+struct Highlighter {
+    text: Marker,
+    title: Marker,
+    wanted: region::Wanted,
     width: usize,
-    text_marker: MarkerSpec,
-    title_marker: MarkerSpec,
-    unsure: Bound<'_, PyAny>,
-) -> (Vec<Py<PyAny>>, Vec<Py<PyAny>>) {
-    let text_marker = Marker::new(text_marker.0, text_marker.1, text_marker.2);
-    let title_marker = Marker::new(title_marker.0, title_marker.1, title_marker.2);
-    let wanted = region::Wanted::new(&wanted);
-    let texts_html = texts
-        .iter()
-        .map(|t| to_py(py, t.to_str().map_or(Html::Unsure, |t| text_html(t, &wanted, width, &text_marker)), &unsure))
-        .collect();
-    let titles_html = titles
-        .iter()
-        .map(|t| to_py(py, t.to_str().map_or(Html::Unsure, |t| title_marker.html(t)), &unsure))
-        .collect();
-    (texts_html, titles_html)
+    unsure: Py<PyAny>,
+}
+
+#[pymethods]
+impl Highlighter {
+    /// `wanted`: snippet_region's (needle, weight) of the query; `width`: the snippet width the
+    /// region is made for; the markers' (needles, term -> weight, max_chars); `unsure`: what to
+    /// answer where the Python path must decide.
+    #[new]
+    fn new(wanted: Vec<(String, f64)>, width: usize, text_marker: MarkerSpec, title_marker: MarkerSpec, unsure: Py<PyAny>) -> Self {
+        Highlighter {
+            text: Marker::new(text_marker.0, text_marker.1, text_marker.2),
+            title: Marker::new(title_marker.0, title_marker.1, title_marker.2),
+            wanted: region::Wanted::new(&wanted),
+            width,
+            unsure,
+        }
+    }
+
+    /// The (texts' HTML, titles' HTML) of a page: each a str, None (nothing marked) or `unsure`
+    /// (run the Python path for that one).
+    fn page(&self, py: Python<'_>, texts: Vec<Bound<'_, PyString>>, titles: Vec<Bound<'_, PyString>>) -> (Vec<Py<PyAny>>, Vec<Py<PyAny>>) {
+        let unsure = self.unsure.bind(py);
+        let mut memo = Memo::new();
+        let texts_html = texts
+            .iter()
+            .map(|t| {
+                let html = t.to_str().map_or(Html::Unsure, |t| text_html(t, &self.wanted, self.width, &self.text, &mut memo));
+                to_py(py, html, unsure)
+            })
+            .collect();
+        let mut memo = Memo::new();
+        let titles_html = titles
+            .iter()
+            .map(|t| to_py(py, t.to_str().map_or(Html::Unsure, |t| self.title.html(t, &mut memo)), unsure))
+            .collect();
+        (texts_html, titles_html)
+    }
 }
 
 /// `Marker.html` of each text (no region): what the tests compare with the Python marker.
 #[pyfunction]
 fn mark(py: Python<'_>, texts: Vec<Bound<'_, PyString>>, marker: MarkerSpec, unsure: Bound<'_, PyAny>) -> Vec<Py<PyAny>> {
-    let marker = Marker::new(marker.0, marker.1, marker.2);
-    texts.iter().map(|t| to_py(py, t.to_str().map_or(Html::Unsure, |t| marker.html(t)), &unsure)).collect()
+    let (marker, mut memo) = (Marker::new(marker.0, marker.1, marker.2), Memo::new());
+    texts.iter().map(|t| to_py(py, t.to_str().map_or(Html::Unsure, |t| marker.html(t, &mut memo)), &unsure)).collect()
 }
 
 /// `snippet_region.locate` of an ASCII text (ValueError for any other).
@@ -98,7 +117,7 @@ fn analyse(word: &str) -> Option<String> {
 
 #[pymodule]
 fn newslink_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(highlight_page, m)?)?;
+    m.add_class::<Highlighter>()?;
     m.add_function(wrap_pyfunction!(mark, m)?)?;
     m.add_function(wrap_pyfunction!(locate, m)?)?;
     m.add_function(wrap_pyfunction!(analyse, m)?)?;

@@ -10,7 +10,6 @@
 //! The fragment cut, the 32-bit score sums, the earliest-on-a-tie choice and the escaping are
 //! the Python marker's. Whatever the Python marker answers UNSURE for is `Html::Unsure` here.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 
 use frostem::{Algorithm, Stemmer};
@@ -39,10 +38,12 @@ pub struct Marker {
     stemmer: Stemmer,
     /// lowercase(b) is the first byte of a needle: most words are rejected on their first byte
     first: [bool; 256],
-    /// lower-cased candidate word -> its term's weight (None: not a query term); a page repeats
-    /// its query's words, and the analysis is a pure function of the word
-    memo: RefCell<HashMap<Vec<u8>, Option<f64>>>,
 }
+
+/// lower-cased candidate word -> its term's weight (None: not a query term): a page repeats its
+/// query's words, and the analysis is a pure function of the word. One per call (the marker
+/// itself is shared by threads).
+pub type Memo = HashMap<Vec<u8>, Option<f64>>;
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric()
@@ -70,16 +71,16 @@ impl Marker {
                 first[b.to_ascii_lowercase() as usize] = true;
             }
         }
-        Marker { needles, weights, max_chars, stemmer: english(), first, memo: RefCell::new(HashMap::new()) }
+        Marker { needles, weights, max_chars, stemmer: english(), first }
     }
 
     /// `Marker.html` of ascii_snippet: the HTML, Nothing when no word is marked, Unsure when the
     /// Python marker would be (a needle is empty, the text is not ASCII, a dropped word at a cut).
-    pub fn html(&self, text: &str) -> Html {
+    pub fn html(&self, text: &str, memo: &mut Memo) -> Html {
         if self.needles.iter().any(|n| n.is_empty()) || !text.is_ascii() {
             return Html::Unsure;
         }
-        let marks = self.marks(text.as_bytes());
+        let marks = self.marks(text.as_bytes(), memo);
         if marks.is_empty() {
             return Html::Nothing;
         }
@@ -87,7 +88,7 @@ impl Marker {
     }
 
     /// The words of `text` (in text order) whose analysis is a query term.
-    fn marks(&self, text: &[u8]) -> Vec<Mark> {
+    fn marks(&self, text: &[u8], memo: &mut Memo) -> Vec<Mark> {
         let mut out = Vec::new();
         let (n, mut i) = (text.len(), 0);
         while i < n {
@@ -105,7 +106,7 @@ impl Marker {
             {
                 continue;
             }
-            if let Some(weight) = self.weight(word) {
+            if let Some(weight) = self.weight(word, memo) {
                 out.push((start, i, weight));
             }
         }
@@ -113,14 +114,14 @@ impl Marker {
     }
 
     /// The weight of the query term `word` analyses to, if it is one (memoised).
-    fn weight(&self, word: &[u8]) -> Option<f64> {
+    fn weight(&self, word: &[u8], memo: &mut Memo) -> Option<f64> {
         let lower = word.to_ascii_lowercase();
-        if let Some(&known) = self.memo.borrow().get(&lower) {
+        if let Some(&known) = memo.get(&lower) {
             return known;
         }
         let term = analyse(&self.stemmer, std::str::from_utf8(&lower).expect("ASCII"));
         let weight = term.and_then(|t| self.weights.get(&t).copied());
-        self.memo.borrow_mut().insert(lower, weight);
+        memo.insert(lower, weight);
         weight
     }
 }

@@ -70,10 +70,6 @@ def spec(marker: ascii_snippet.Marker) -> tuple[list[str], dict[str, float], int
 def page(module: ModuleType, text_marker: ascii_snippet.Marker, title_marker: ascii_snippet.Marker,
          wanted: list[tuple[str, float]], width: int) -> Page:
     """One query's page highlighter: regions found with ``wanted`` for snippets ``width`` wide,
-    marked with ``text_marker``'s terms; titles with ``title_marker``'s."""
-    text_spec, title_spec = spec(text_marker), spec(title_marker)
-
-    def run(texts: list[str], titles: list[str]) -> tuple[list[object], list[object]]:
-        return module.highlight_page(texts, titles, wanted, width, text_spec, title_spec, ascii_snippet.UNSURE)
-
-    return run
+    marked with ``text_marker``'s terms; titles with ``title_marker``'s. Made once per query's
+    terms (the engine keeps it with their markers) and shared by threads: it holds no state."""
+    return module.Highlighter(wanted, width, spec(text_marker), spec(title_marker), ascii_snippet.UNSURE).page
