@@ -60,7 +60,8 @@ def test_the_weights_are_tantivys_32_bit_ones() -> None:
 # ---------------------------------------------------------------------------- the HTML, against tantivy's generator
 VOCAB = ["The", "oil", "Oil", "OILS", "oiled", "prices", "price", "priced", "pricing", "rose", "agreed", "agreement", "treaty",
          "treaties", "cities", "city", "ability", "able", "dying", "die", "a", "of", "in", "2017", "x" * 45, "&", "<b>", '"q"', "'s", "--", "...",
-         "\n", "  ", "(", ")", "U.S.", "e-mail", "prime", "minister", "ministers", "Prime-Minister"]
+         "\n", "  ", "(", ")", "U.S.", "e-mail", "prime", "minister", "ministers", "Prime-Minister",
+         "…", "£5", "’s", "—", "“oil”", "prices…", "€"]  # separators beyond ASCII: the native marker answers (in bytes)
 QUERIES = ["oil prices", "treaty city agree", "ability dying", '"prime minister"', "oil -prices", "title:oil", "text:price", "a", "2017"]
 
 
@@ -91,13 +92,14 @@ def searcher(embedded_engine, highlighter):
     return embedded_engine
 
 
-def _compare(engine, query_text: str, texts: list[str]) -> tuple[int, int]:
-    """(compared, marked) over ``texts``, as text and as title; fails on the first difference."""
+def _compare(engine, query_text: str, texts: list[str]) -> tuple[int, int, int]:
+    """(compared, marked, compared beyond ASCII) over ``texts``, as text and as title; fails on the
+    first difference."""
     query = SearchQuery(text=query_text)
     s = engine._searcher()
     text_q = engine.compiler.text(query.parsed)
     snippets = engine._snippets(s, query, text_q)
-    compared = marked = 0
+    compared = marked = beyond = 0
     for field in ("text", "title"):
         generator = _generator(s, text_q, engine.schema, field)
         for text in texts:
@@ -108,14 +110,17 @@ def _compare(engine, query_text: str, texts: list[str]) -> tuple[int, int]:
             assert fast == expected, (query_text, field, text)
             compared += 1
             marked += expected is not None
-    return compared, marked
+            beyond += not text.isascii()
+    return compared, marked, beyond
 
 
 def test_the_marker_gives_tantivys_html_for_every_window(searcher) -> None:
     texts = [" ".join(VOCAB[i:] + VOCAB[:i]) * 3 for i in range(len(VOCAB))]
     windows = [t[a:a + n] for t in texts[:8] for a in range(0, 200, 23) for n in (60, 239, 240, 241, 400, 700)]
     totals = [_compare(searcher, q, windows) for q in QUERIES]
-    assert sum(c for c, _ in totals) > 1500 and sum(m for _, m in totals) > 500  # many texts compared, many of them marked
+    assert sum(c for c, _m, _b in totals) > 1500 and sum(m for _c, m, _b in totals) > 500  # many texts compared, many of them marked
+    if searcher._native is not None:  # the native marker answers for texts with separators beyond ASCII (…, £, ’) too
+        assert sum(b for _c, _m, b in totals) > 500
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -130,7 +135,7 @@ def test_what_the_marker_cannot_answer_for_goes_to_tantivy(searcher) -> None:
     marker = _marker(searcher, searcher._snippets(s, query, searcher.compiler.text(query.parsed)).markers["text"])
     assert marker.html("Zürich oil") is ascii_snippet.UNSURE  # not ASCII: Unicode letters, accents folded
     assert marker.html("oil " * 58 + "y" * 45 + " oil") is ascii_snippet.UNSURE  # a dropped 45-letter word where a fragment is cut
-    assert _compare(searcher, "oil", ["oil " * 70 + "y" * 45 + " oil"]) == (2, 2)  # one inside a fragment changes nothing
+    assert _compare(searcher, "oil", ["oil " * 70 + "y" * 45 + " oil"]) == (2, 2, 0)  # one inside a fragment changes nothing
     assert marker.html("no such word") is None
     assert _marker(searcher, ascii_snippet.Marker({"i": 0.5}, analyzer().analyze, 240)).html("i b") is ascii_snippet.UNSURE  # a term "i": any word could be it
     hit = searcher.search(SearchQuery(text="oil")).hits[0]  # and the engine still highlights through tantivy
@@ -172,3 +177,14 @@ def test_a_page_mixing_short_long_and_unsure_texts(searcher) -> None:
     long = " ".join(VOCAB * 4)
     page = ["oil prices", "", long, "Zürich oil", "oil " * 70 + "y" * 45 + " oil", "a & b <oil>", long[100:], "no such word", "OIL!!"]
     assert _many_against_tantivy(searcher, "oil prices", page) >= 8  # titles and texts, short and long, escaped
+
+
+def test_separators_beyond_ascii_count_in_bytes_as_tantivy_counts_them(searcher) -> None:
+    """167 characters but 327 bytes: tantivy cuts its fragments by bytes. The Python marker leaves
+    such a text to tantivy; the native one answers it, as tantivy would."""
+    text = "oil " + "… " * 80 + "oil"
+    assert _compare(searcher, "oil", [text, "“Oil” prices’ £5 — " * 30]) == ((0, 0, 0) if searcher._native is None else (4, 4, 4))
+    if searcher._native is not None:
+        query = SearchQuery(text="oil")
+        marker = _marker(searcher, searcher._snippets(searcher._searcher(), query, searcher.compiler.text(query.parsed)).markers["text"])
+        assert marker.html(text) == "<b>oil</b>"  # the first 240 bytes' fragment (up to its last word), not the whole text

@@ -5,9 +5,11 @@
 //! tantivy's snippet HTML exactly, but does its work per occurrence of a query word in Python:
 //! that was the whole gap between a keyword query and the bare top 10. This module does the
 //! same steps for the ten hits of a page at once and returns the same strings; wherever the
-//! Python marker would answer UNSURE (a text that is not ASCII, a word tantivy drops at a cut,
-//! an empty needle) it returns the caller's `unsure` object, and the caller runs its Python
-//! path for that one text (which ends in tantivy's own generator).
+//! Python marker would answer UNSURE (letters beyond ASCII, a word tantivy drops at a cut, an
+//! empty needle) it returns the caller's `unsure` object, and the caller runs its Python path for
+//! that one text (which ends in tantivy's own generator). One step further than the Python
+//! marker: a text whose only characters beyond ASCII are separators (typographic quotes, `…`,
+//! `£`) is answered here as tantivy answers it, where the Python path asks tantivy.
 
 use std::collections::HashMap;
 
@@ -33,10 +35,10 @@ fn to_py(py: Python<'_>, html: Html, unsure: &Bound<'_, PyAny>) -> Py<PyAny> {
 /// A text's HTML as `_Snippets.many` makes it: the region of a long text marked, or the whole
 /// text when the region marks nothing.
 fn text_html(text: &str, wanted: &region::Wanted, width: usize, marker: &Marker, memo: &mut Memo) -> Html {
-    if !text.is_ascii() {
-        return Html::Unsure; // the region's offsets are Python's after str.lower(): Python finds it
+    if !region::separators_only(text) {
+        return Html::Unsure; // letters beyond ASCII: Python finds the region, tantivy marks it
     }
-    match region::locate(text.as_bytes(), wanted, width) {
+    match region::locate_text(text, wanted, width) {
         None => marker.html(text, memo),
         Some((start, end)) => match marker.html(&text[start..end], memo) {
             Html::Nothing => marker.html(text, memo),
@@ -100,13 +102,14 @@ fn mark(py: Python<'_>, texts: Vec<Bound<'_, PyString>>, marker: MarkerSpec, uns
     texts.iter().map(|t| to_py(py, t.to_str().map_or(Html::Unsure, |t| marker.html(t, &mut memo)), &unsure)).collect()
 }
 
-/// `snippet_region.locate` of an ASCII text (ValueError for any other).
+/// `snippet_region.locate` of a text of ASCII and separators, in Python's character offsets
+/// (ValueError for any other text).
 #[pyfunction]
 fn locate(text: &str, wanted: Vec<(String, f64)>, width: usize) -> PyResult<Option<(usize, usize)>> {
-    if !text.is_ascii() {
-        return Err(pyo3::exceptions::PyValueError::new_err("locate: only ASCII texts (their offsets are the same in Python)"));
+    if !region::separators_only(text) {
+        return Err(pyo3::exceptions::PyValueError::new_err("locate: only texts of ASCII and separators"));
     }
-    Ok(region::locate(text.as_bytes(), &region::Wanted::new(&wanted), width))
+    Ok(region::locate(&region::char_view(text).0, &region::Wanted::new(&wanted), width))
 }
 
 /// tantivy's analysis of one lower-cased ASCII word, as the marker does it (None: dropped).

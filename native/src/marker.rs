@@ -74,10 +74,12 @@ impl Marker {
         Marker { needles, weights, max_chars, stemmer: english(), first }
     }
 
-    /// `Marker.html` of ascii_snippet: the HTML, Nothing when no word is marked, Unsure when the
-    /// Python marker would be (a needle is empty, the text is not ASCII, a dropped word at a cut).
+    /// `Marker.html` of ascii_snippet: the HTML, Nothing when no word is marked, Unsure where the
+    /// Python marker would be (a needle is empty, a dropped word at a cut) -- except that a text
+    /// whose characters beyond ASCII are all separators (`region::separators_only`) is answered,
+    /// in bytes as tantivy cuts and escapes it, where the Python marker asks tantivy.
     pub fn html(&self, text: &str, memo: &mut Memo) -> Html {
-        if self.needles.iter().any(|n| n.is_empty()) || !text.is_ascii() {
+        if self.needles.iter().any(|n| n.is_empty()) || !crate::region::separators_only(text) {
             return Html::Unsure;
         }
         let marks = self.marks(text.as_bytes(), memo);

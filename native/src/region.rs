@@ -20,6 +20,42 @@ impl Wanted {
     }
 }
 
+/// A text whose characters beyond ASCII are all separators: neither letters nor digits (so no
+/// word of tantivy's tokenizer or of `str.isalnum` holds them), their own lower case (so Python's
+/// `str.lower()` keeps every offset), and below U+3000 (long-assigned: the Unicode tables of this
+/// build and of tantivy's agree on them). Typographic quotes, dashes, `…`, `£`, `€`: most of the
+/// news texts that are not ASCII. The marker works on such a text byte by byte as tantivy does.
+pub fn separators_only(text: &str) -> bool {
+    text.is_ascii()
+        || text.chars().all(|c| {
+            c.is_ascii() || (!c.is_alphanumeric() && (c as u32) < 0x3000 && c.to_lowercase().eq(std::iter::once(c)))
+        })
+}
+
+/// `snippet_region.locate` of a text of ASCII and separators, in bytes: Python counts characters,
+/// so the search runs over one byte per character (a separator as 0x80, which no needle holds)
+/// and the region's ends are mapped back to byte offsets.
+pub fn locate_text(text: &str, wanted: &Wanted, width: usize) -> Option<(usize, usize)> {
+    if text.is_ascii() {
+        return locate(text.as_bytes(), wanted, width);
+    }
+    let (view, offsets) = char_view(text);
+    locate(&view, wanted, width).map(|(start, end)| (offsets[start], offsets[end]))
+}
+
+/// One byte per character of `text` (0x80 for any beyond ASCII), and each character's byte offset
+/// (and the text's length after the last).
+pub fn char_view(text: &str) -> (Vec<u8>, Vec<usize>) {
+    let mut view = Vec::with_capacity(text.len());
+    let mut offsets = Vec::with_capacity(text.len() + 1);
+    for (at, c) in text.char_indices() {
+        view.push(if c.is_ascii() { c as u8 } else { 0x80 });
+        offsets.push(at);
+    }
+    offsets.push(text.len());
+    (view, offsets)
+}
+
 /// (start, end) of the region of `text` to highlight in, or None for the whole text (it is
 /// short, or no needle occurs at a word start). `wanted`: (needle, weight), as Python's
 /// `snippet_region.needles` made them.
