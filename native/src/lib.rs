@@ -49,7 +49,7 @@ fn text_html(text: &str, wanted: &region::Wanted, width: usize, marker: &Marker,
 
 /// One query's page highlighter: made once with the query's terms (the engine keeps it with the
 /// query's markers), then `page` for each page of hits. Immutable, so threads may share it.
-#[pyclass(frozen)]
+#[pyclass(frozen, module = "newslink_native")]
 struct Highlighter {
     text: Marker,
     title: Marker,
