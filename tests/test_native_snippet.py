@@ -93,14 +93,21 @@ def test_NEWSLINK_NATIVE_0_turns_the_extension_off(native, monkeypatch, embedded
 def test_a_build_that_stems_unlike_tantivy_is_not_used(native) -> None:
     class OldStems:  # an extension built against another tantivy's stemmer (rust-stemmers: organization -> organ)
         __version__ = "0"
+        Highlighter = native.Highlighter
 
         @staticmethod
         def analyse(word: str) -> str | None:
             return "organ" if word.startswith("organ") else native.analyse(word)
 
+    class OldBuild:  # an extension built from an older checkout
+        __version__ = "0.1.0"
+        analyse = staticmethod(native.analyse)
+
     assert native_snippet.usable(native)
     with pytest.warns(UserWarning, match="stems organe, organization unlike the installed tantivy"):
         assert not native_snippet.usable(OldStems)
+    with pytest.warns(UserWarning, match="0.1.0 lacks Highlighter"):
+        assert not native_snippet.usable(OldBuild)
 
 
 def test_a_words_analysis_is_tantivys(native) -> None:

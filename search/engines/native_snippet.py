@@ -50,8 +50,14 @@ def load() -> ModuleType | None:
 
 @functools.cache
 def usable(module: ModuleType) -> bool:
-    """Whether ``module`` stems as the installed tantivy does: the extension pins the stemmer
-    crate of one tantivy release, and a different tantivy would make its marks differ."""
+    """Whether ``module`` is a build this code can use (``pip install ./native`` from an older
+    checkout may lack its API) and stems as the installed tantivy does: the extension pins the
+    stemmer crate of one tantivy release, and a different tantivy would make its marks differ."""
+    missing = [name for name in ("Highlighter", "analyse") if not hasattr(module, name)]
+    if missing:
+        warnings.warn(f"newslink_native {getattr(module, '__version__', '?')} lacks {', '.join(missing)}: "
+                      "highlighting in Python (rebuild it: pip install ./native)", stacklevel=2)
+        return False
     analyse = analyzer().analyze
     different = [w for w in TELLING_WORDS if module.analyse(w) != next(iter(analyse(w)), None)]
     if different:
