@@ -1,4 +1,5 @@
-//! tantivy's snippet HTML of an ASCII text: `search/engines/ascii_snippet.py`'s `Marker.html`,
+//! tantivy's snippet HTML of an ASCII text (or one whose characters beyond ASCII are all
+//! separators, `region::separators_only`): `search/engines/ascii_snippet.py`'s `Marker.html`,
 //! rule for rule, in native code (the Python one does this work per occurrence of a query word,
 //! which was the whole gap between a keyword query and the bare top 10).
 //!
@@ -8,7 +9,9 @@
 //! English stem by `frostem`, the crate (and version) tantivy 0.27's stemmer filter calls -- is a
 //! query term.
 //! The fragment cut, the 32-bit score sums, the earliest-on-a-tie choice and the escaping are
-//! the Python marker's. Whatever the Python marker answers UNSURE for is `Html::Unsure` here.
+//! the Python marker's (in bytes, as tantivy counts them). Whatever the Python marker answers
+//! UNSURE for is `Html::Unsure` here, except a text with separators beyond ASCII, which the Python
+//! marker leaves to tantivy and this answers as tantivy does.
 
 use std::collections::HashMap;
 
