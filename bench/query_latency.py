@@ -7,7 +7,15 @@ with suffixed ids (``<id>~r1``, ``<id>~r2`` …) until there are 100,000. They a
 indexed cheaply: spaCy and the linker run over each distinct article once
 (cached in ~/.cache/newslink-bench), and the copies are written as documents.
 
-Timed in one process, interleaved query by query, after a warm-up pass:
+Timed in one process, interleaved query by query, after a warm-up pass; the five kinds of
+query for a text run in an order shuffled anew for each text and round (``--order shuffled``, a
+fixed seed), so each kind follows each other kind equally often on average: a query run right
+after the aggregations starts with the caches they emptied (with the old fixed order, ``--order
+fixed``, that was always the keyword query, never the bare one it is measured against).
+``--cold`` empties newslink's memos of queries (parsed and compiled texts, snippet markers, the
+word -> term memo) before every query of every kind: each text is then new to newslink, as a
+first search is, where repeating the 20 texts lets a search reuse what the last one of its
+text made (as paging and drill-down do):
 
 * ``tantivy bare``: the engine's own keyword query: the same BM25 query
   newslink builds (title^2 OR text), top 10, stored documents loaded;
@@ -30,16 +38,18 @@ plus counting its facets. Marks (issue 22): faceted median ≤ 1.5 × the floor,
 the same run, interleaved, so the ratios hold on a shared, loaded machine. (Issue 7's marks,
 faceted median ≤ 5 ms and p99 ≤ 20 ms, are printed too.)
 
-    .venv/bin/python bench/query_latency.py [--docs 100000] [--rounds 20] [--home DIR] [--profile]
+    .venv/bin/python bench/query_latency.py [--docs 100000] [--rounds 20] [--home DIR] [--order shuffled|fixed] [--cold] [--profile]
 """
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,6 +73,7 @@ QUERIES = [
 ]
 MARK_MEDIAN_MS, MARK_P99_MS = 5.0, 20.0  # issue 7, absolute
 MARK_FLOOR_MEDIAN, MARK_FLOOR_P99, MARK_KEYWORD = 1.5, 3.0, 1.5  # issue 22, × the engine floor / the bare query
+ORDER_SEED = 22  # --order shuffled: the same orders every run, so two runs time the same sequence
 
 
 def pct(values: list[float], q: float) -> float:
@@ -109,6 +120,23 @@ def profile_faceted(faceted) -> None:
     profiler.stop()
     print()
     print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+def query_memos(engine) -> "Callable[[], None]":
+    """What ``--cold`` calls before each query: empties the memos of parsed and compiled texts,
+    snippet markers and analysed words (an older newslink timed for comparison has fewer of
+    them, or none: it empties what it has)."""
+    from newslink.search import textquery
+
+    steps = [f for f in (getattr(textquery, "forget_parsed", None), getattr(engine, "forget_queries", None)) if f is not None]
+    if not hasattr(engine, "forget_queries") and hasattr(engine, "_markers_of"):  # main before the fifth round
+        steps += [lambda: setattr(engine, "_markers_of", (None, {})), engine._analysed.clear]
+
+    def forget() -> None:
+        for step in steps:
+            step()
+
+    return forget
 
 
 def check_snippets(engine, queries: list) -> str:
@@ -191,6 +219,9 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=20, help="passes over the query list (samples = rounds x queries)")
     ap.add_argument("--home", type=Path, help="data directory to keep the index in (reused when it holds --docs documents)")
+    ap.add_argument("--order", choices=("shuffled", "fixed"), default="shuffled",
+                    help="the kinds of query per text: shuffled each text and round (fixed seed), or always in the listed order (before issue 22's fifth round)")
+    ap.add_argument("--cold", action="store_true", help="empty newslink's memos of queries before every timed query (each text new to newslink)")
     ap.add_argument("--profile", action="store_true", help="then profile 200 faceted queries with pyinstrument (pip install -e '.[bench]')")
     args = ap.parse_args()
     for name in REPLICATE:
@@ -252,10 +283,19 @@ def main() -> None:
     # Wall time (what a user waits) and this process's CPU time (what the query costs): on a
     # machine shared by other jobs, a query of a few ms is preempted far more often than
     # one of 0.3 ms, so wall-time ratios grow with the load; CPU-time ratios do not.
+    forget = query_memos(engine)
+    print(f"order of the kinds per text: {args.order}" + (f" (seed {ORDER_SEED})" if args.order == "shuffled" else "")
+          + f"; newslink's query memos: {'emptied before every query (--cold)' if args.cold else 'kept (warm)'}")
+    shuffle = random.Random(ORDER_SEED).shuffle
     times: dict[str, dict[str, list[float]]] = {c: {name: [] for name in variants} for c in ("wall", "cpu")}
     for _ in range(args.rounds):
         for text in QUERIES:
-            for name, fn in variants.items():
+            kinds = list(variants.items())
+            if args.order == "shuffled":
+                shuffle(kinds)
+            for name, fn in kinds:
+                if args.cold:
+                    forget()
                 w0, c0 = time.perf_counter(), time.process_time()
                 fn(text)
                 c1, w1 = time.process_time(), time.perf_counter()
@@ -293,7 +333,7 @@ def main() -> None:
         profile_faceted(faceted)
     m = machine()
     print(key_line("query_latency", {
-        "docs": docs, "replicated": True,
+        "docs": docs, "replicated": True, "order": args.order, "cold": args.cold,
         **{f"{clock}_{k}": v for clock, f in figures.items() for k, v in (
             ("faceted_median_ms", f["med"]), ("faceted_p99_ms", f["p99"]), ("bare_median_ms", f["bare"]), ("aggs_alone_median_ms", f["aggs"]),
             ("floor_ms", f["floor"]), ("faceted_x_floor", f["faceted_x"]), ("p99_x_floor", f["p99_x"]), ("keyword_median_ms", f["kw"]),

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
+# Distinct query texts whose parse is remembered: paging, drill-down and a re-sort repeat the
+# text with new filters, and every search of it (the API's too) parses it again otherwise.
+PARSED_TEXTS = 4096
 
 FIELDS = ("title", "text")
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?"([^"]*)"?|(\S+)')
@@ -49,9 +53,36 @@ class ParsedText:
     def terms(self) -> list[Term]:
         return [t for g in self.groups for t in g]
 
+    def key(self) -> tuple[tuple[tuple[Term, ...], ...], tuple[Term, ...]]:
+        """What an engine compiles (the groups and the excluded terms), hashable: two texts
+        with the same key are the same query (``unknown_fields`` only feed notices)."""
+        return tuple(map(tuple, self.groups)), tuple(self.excluded)
+
+    def copy(self) -> "ParsedText":
+        """A copy whose lists are its own (the terms are frozen and shared)."""
+        return ParsedText([list(g) for g in self.groups], list(self.excluded), list(self.unknown_fields))
+
 
 def parse_text(text: str) -> ParsedText:
-    """Parse user text; unbalanced quotes close at the end, stray operators are words."""
+    """Parse user text; unbalanced quotes close at the end, stray operators are words.
+    Each distinct text is parsed once (a bounded memo, :data:`PARSED_TEXTS`); every caller
+    gets its own copy, since a :class:`ParsedText` is mutable."""
+    return _parsed(text or "").copy()
+
+
+@lru_cache(maxsize=PARSED_TEXTS)
+def _parsed(text: str) -> ParsedText:
+    """The memo's entry: never handed out (see :func:`parse_text`). A text that fails is not
+    remembered (lru_cache keeps no exception): it is parsed again and fails again."""
+    return _parse(text)
+
+
+def forget_parsed() -> None:
+    """Empty the memo (the bench's ``--cold`` measures queries without it)."""
+    _parsed.cache_clear()
+
+
+def _parse(text: str) -> ParsedText:
     text = _UNSAFE.sub(" ", text or "").strip()
     if len(text) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")

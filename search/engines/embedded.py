@@ -317,6 +317,14 @@ class EmbeddedEngine(Engine):
         self.highlighter = native_snippet.highlighter_name(native)
         self._markers_of: tuple[tantivy.Searcher | None, dict[tuple[Term, ...], _MarkerSet]] = (None, {})  # see _markers
 
+    def forget_queries(self) -> None:
+        """Empty what this engine remembers of queries it answered: compiled texts, snippet
+        markers, the word -> term memo. The answers stay the same; the bench's ``--cold`` times
+        each query as if its text were new (those memos pay off when a text is repeated)."""
+        self.compiler.forget_texts()
+        self._markers_of = (None, {})
+        self._analysed.clear()
+
     def search(self, query: SearchQuery) -> RawResults:
         searcher = self._searcher()
         text_q = self.compiler.text(query.parsed)

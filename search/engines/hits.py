@@ -25,18 +25,22 @@ def lead(text: str, chars: int = SNIPPET_CHARS) -> str:
 
 def make_hit(doc: dict[str, Any], *, score: float | None, snippet: str | None, title_html: str | None, text: str = "") -> Hit:
     """A hit from the stored ``HIT_KEYS`` of a document; ``text`` feeds the fallback snippet.
-    ``doc`` is the caller's own fresh decode: its entity dicts become the hit's."""
+    ``doc`` is the caller's own fresh decode: its entity dicts become the hit's. (Called ten
+    times a search: ``Hit`` is built positionally and ``unlinked`` written only where it is not
+    True already, a third of this function's time before.)"""
     entities = doc.get("entity_list") or []
     for entity in entities:  # ``unlinked`` said for every entity (stored only where true), as the API's schema has it
-        entity["unlinked"] = bool(entity.get("unlinked"))
+        if entity.get("unlinked") is not True:
+            entity["unlinked"] = bool(entity.get("unlinked"))
+    get = doc.get
     return Hit(
-        id=doc["id"],
-        score=None if score is None else round(float(score), 4),
-        title=doc.get("title") or "",
-        published=doc.get("published"),
-        source=doc.get("source"),
-        url=doc.get("url"),
-        snippet=snippet or html.escape(lead(text)),
-        title_html=title_html,
-        entities=entities,
+        doc["id"],
+        None if score is None else round(float(score), 4),
+        get("title") or "",
+        get("published"),
+        get("source"),
+        get("url"),
+        snippet or html.escape(lead(text)),
+        title_html,
+        entities,
     )
