@@ -59,3 +59,23 @@ def test_answers_with_and_without_the_memos_are_the_same(filled_embedded, kb, te
         cold.append(answer(**kwargs))
     warm = [answer(**kwargs) for kwargs in pages for _ in range(2)][1::2]
     assert warm == cold
+
+
+def test_a_page_with_a_head_orjson_refuses_reads_back(embedded_engine, corpus_docs, kb) -> None:
+    """A page's heads are decoded in one orjson call; a NaN (which ``json`` writes and orjson
+    refuses) sends that page head by head, and its hits are the same as the others'."""
+    import copy
+    import math
+
+    docs = copy.deepcopy(corpus_docs)
+    odd = next(d for d in docs if d.get("entity_list"))
+    odd["entity_list"][0]["confidence"] = float("nan")
+    assert embedded_engine.write(docs) == []
+    embedded_engine.commit()
+    app = NewsLink(embedded_engine, kb)
+    res = app.search(SearchQuery(size=100))
+    assert res.total == len(docs) == len(res.hits)
+    by_id = {h.id: h for h in res.hits}
+    assert math.isnan(by_id[odd["id"]].entities[0]["confidence"])
+    others = [h for h in res.hits if h.id != odd["id"]]
+    assert {h.id: h.title for h in others} == {d["id"]: d.get("title") or "" for d in docs if d["id"] != odd["id"]}
