@@ -48,8 +48,9 @@ class NewsLink:
         started = time.perf_counter()
         raw = self.engine.search(query)
         # one fixed order (the registry's): engines group facets by filter set, which moved a filtered type last
-        counted = {name: raw.facets[name] for name in FACETS if name in raw.facets and name != PUBLISHED.name}
-        facets = self.label_buckets(query, counted)
+        # (a keyword-only search counts nothing: no registry walk, no labelling)
+        counted = {name: raw.facets[name] for name in FACETS if name in raw.facets and name != PUBLISHED.name} if raw.facets else {}
+        facets = self.label_buckets(query, counted) if counted else {}
         histogram = None
         if query.histogram:
             histogram = roll_up(raw.facets.get(PUBLISHED.name) or [], query.histogram, query.since, query.until)
