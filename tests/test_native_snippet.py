@@ -157,7 +157,9 @@ def test_the_marker_is_the_python_markers(native, words: list[str], sep: str, te
         if text.isascii() or _letters_beyond_ascii(text):
             assert got == marker.html(text)
         else:  # separators beyond ASCII: the Python marker asks tantivy, the native one answers (checked with tantivy elsewhere)
-            assert marker.html(text) is ascii_snippet.UNSURE and got is not ascii_snippet.UNSURE
+            assert marker.html(text) is ascii_snippet.UNSURE
+            # ... unless a word tantivy drops (40 letters or more) may lie at a fragment's cut: UNSURE, as the Python marker says for ASCII
+            assert got is not ascii_snippet.UNSURE or any(len(w) >= 40 for w in words)
 
 
 def test_many_occurrences_ties_and_what_is_unsure(native) -> None:
