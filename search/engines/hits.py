@@ -25,22 +25,35 @@ def lead(text: str, chars: int = SNIPPET_CHARS) -> str:
 
 def make_hit(doc: dict[str, Any], *, score: float | None, snippet: str | None, title_html: str | None, text: str = "") -> Hit:
     """A hit from the stored ``HIT_KEYS`` of a document; ``text`` feeds the fallback snippet.
-    ``doc`` is the caller's own fresh decode: its entity dicts become the hit's. (Called ten
-    times a search: ``Hit`` is built positionally and ``unlinked`` written only where it is not
-    True already, a third of this function's time before.)"""
-    entities = doc.get("entity_list") or []
-    for entity in entities:  # ``unlinked`` said for every entity (stored only where true), as the API's schema has it
-        if entity.get("unlinked") is not True:
-            entity["unlinked"] = bool(entity.get("unlinked"))
-    get = doc.get
-    return Hit(
-        doc["id"],
-        None if score is None else round(float(score), 4),
-        get("title") or "",
-        get("published"),
-        get("source"),
-        get("url"),
-        snippet or html.escape(lead(text)),
-        title_html,
-        entities,
-    )
+    ``doc`` is the caller's own fresh decode: its entity dicts become the hit's."""
+    return make_hits([doc], [score], [(snippet, title_html)], [text])[0]
+
+
+def make_hits(docs: list[dict[str, Any]], scores: list[float | None], marked: list[tuple[str | None, str | None]],
+              texts: list[str]) -> list[Hit]:
+    """:func:`make_hit` of each of a page's documents (with its score, its (snippet, title
+    HTML) and its text), in one loop: called once a search rather than ten times, a third of
+    the time the ten calls took. A ``Hit`` is built positionally and ``unlinked`` written only
+    where it is not True already. ``text`` is read only where the snippet is empty."""
+    out: list[Hit] = []
+    append = out.append
+    escape = html.escape
+    for doc, score, (snippet, title_html), text in zip(docs, scores, marked, texts):
+        entities = doc.get("entity_list") or []
+        for entity in entities:  # ``unlinked`` said for every entity (stored only where true), as the API's schema has it
+            unlinked = entity.get("unlinked")
+            if unlinked is not True:
+                entity["unlinked"] = bool(unlinked)
+        get = doc.get
+        append(Hit(
+            doc["id"],
+            None if score is None else round(float(score), 4),
+            get("title") or "",
+            get("published"),
+            get("source"),
+            get("url"),
+            snippet or escape(lead(text)),
+            title_html,
+            entities,
+        ))
+    return out
