@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - not on Windows: the workers' CPU is th
 
 from .allocator import tune_worker_allocator
 from .article import Article
+from .batching import capped_batches
 from .document import article_from_document, build_document, content_hash
 from .kb import KnowledgeBase
 from .linking import Explanation, Link, Linker
@@ -308,9 +309,9 @@ class EntityPipeline:
             yield from self._process_pool(articles, workers, chunk, names)
             return
         linking = self._linking
-        pairs = ((a.body_for_nlp, a) for a in articles)
-        for doc, article in linking.nlp.pipe(pairs, as_tuples=True, batch_size=chunk):
-            yield article, linking.linked(doc, article.body_for_nlp, names)
+        for batch in capped_batches(((a.body_for_nlp, a) for a in articles), chunk, _text_length):
+            for doc, article in linking.nlp.pipe(batch, as_tuples=True, batch_size=len(batch)):
+                yield article, linking.linked(doc, article.body_for_nlp, names)
 
     def _process_pool(self, articles: Iterable[Article], n_process: int, chunk_size: int, names: bool) -> Iterator[tuple[Article, Linked]]:
         ctx = _pool_context(self.kb)
@@ -361,22 +362,14 @@ class EntityPipeline:
                 next_out += 1
 
         try:
-            chunk: list[Article] = []
-            for article in articles:
-                chunk.append(article)
-                if len(chunk) < chunk_size:
-                    continue
-                pending[sent] = chunk
-                tasks.put((sent, [a.body_for_nlp for a in chunk]))
+            # Cut by size too (batching.py): a chunk is one spaCy batch in its worker.
+            for pairs in capped_batches(((a.body_for_nlp, a) for a in articles), chunk_size, _text_length):
+                pending[sent] = [a for _text, a in pairs]
+                tasks.put((sent, [text for text, _a in pairs]))
                 sent += 1
-                chunk = []
                 while len(pending) - len(done) >= max_in_flight or len(pending) >= max_held:
                     receive()
                     yield from ready()
-            if chunk:
-                pending[sent] = chunk
-                tasks.put((sent, [a.body_for_nlp for a in chunk]))
-                sent += 1
             while pending:
                 receive()
                 yield from ready()
@@ -392,6 +385,10 @@ class EntityPipeline:
             for q in (tasks, results):
                 q.cancel_join_thread()
                 q.close()
+
+
+def _text_length(pair: tuple[str, Article]) -> int:
+    return len(pair[0])
 
 
 def _record_of(doc: dict[str, Any]) -> dict[str, Any]:
