@@ -326,7 +326,17 @@ class Histogram:
 
 
 MAX_PERIODS = 5000  # more bars than that and the interval is coarsened (the answer's interval says so)
-_PERIOD_DAYS = {"day": 1, "week": 7, "month": 28}
+
+
+def period_count(first: date, last: date, interval: str) -> int:
+    """How many bars a chart from ``first``'s period to ``last``'s has, both ends included (a
+    span of days / period length was one short: 5,000 days apart are 5,001 day bars)."""
+    lo, hi = period_start(first, interval), period_start(last, interval)
+    if interval == "month":
+        return (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+    if interval == "year":
+        return hi.year - lo.year + 1
+    return (hi - lo).days // (7 if interval == "week" else 1) + 1
 
 
 def roll_up(days: list[tuple[str, int]], interval: str, since: str | None = None, until: str | None = None) -> Histogram:
@@ -340,7 +350,7 @@ def roll_up(days: list[tuple[str, int]], interval: str, since: str | None = None
         interval = auto_interval(lo, hi) if lo and hi else "day"
     if days:  # a few far-flung dates must not make a day chart of 200,000 empty bars
         first, last = date.fromisoformat(days[0][0]), date.fromisoformat(days[-1][0])
-        while interval != "year" and (last - first).days / _PERIOD_DAYS[interval] > MAX_PERIODS:
+        while interval != "year" and period_count(first, last, interval) > MAX_PERIODS:
             interval = INTERVALS[INTERVALS.index(interval) + 1]
     counts: dict[date, int] = {}
     for day, n in days:

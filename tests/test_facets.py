@@ -34,6 +34,17 @@ def test_roll_up_keeps_every_article_and_tiles_the_calendar(days, interval):
         assert all(s.weekday() == 0 for s in starts)
 
 
+
+def test_roll_up_coarsens_at_one_bar_past_the_limit():
+    """Hypothesis found 2012-01-03 .. 2025-09-11 (5,000 days apart) charted as 5,001 day bars."""
+    first = date(2012, 1, 3)
+    at_limit = roll_up([(first.isoformat(), 1), ((first + timedelta(days=MAX_PERIODS - 1)).isoformat(), 1)], "day")
+    assert (at_limit.interval, len(at_limit.buckets)) == ("day", MAX_PERIODS)
+    past = roll_up([(first.isoformat(), 1), ((first + timedelta(days=MAX_PERIODS)).isoformat(), 1)], "day")
+    assert past.interval == "week" and len(past.buckets) <= MAX_PERIODS
+    assert sum(b.count for b in past.buckets) == 2
+
+
 def test_roll_up_fills_empty_months_and_marks_the_selected_range():
     hist = roll_up([("2025-01-31", 2), ("2025-04-02", 1)], "month", since="2025-02-15", until="2025-03-01")
     assert [(b.key, b.label, b.count, b.selected) for b in hist.buckets] == [
