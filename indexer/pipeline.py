@@ -309,9 +309,9 @@ class EntityPipeline:
             yield from self._process_pool(articles, workers, chunk, names)
             return
         linking = self._linking
-        for batch in capped_batches(((a.body_for_nlp, a) for a in articles), chunk, _text_length):
-            for doc, article in linking.nlp.pipe(batch, as_tuples=True, batch_size=len(batch)):
-                yield article, linking.linked(doc, article.body_for_nlp, names)
+        for pairs in capped_batches(((a.body_for_nlp, a) for a in articles), chunk, _text_length):
+            # the batch a worker would be sent, linked as a worker links it (_worker)
+            yield from zip((a for _text, a in pairs), linking.link_texts([text for text, _a in pairs], len(pairs), names))
 
     def _process_pool(self, articles: Iterable[Article], n_process: int, chunk_size: int, names: bool) -> Iterator[tuple[Article, Linked]]:
         ctx = _pool_context(self.kb)
