@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use frostem::{Algorithm, Stemmer};
+use memchr::memmem;
 
 /// A word tantivy's `remove_long(40)` drops is this long or longer.
 const LONG_WORD: usize = 40;
@@ -35,12 +36,12 @@ type Mark = (usize, usize, f64);
 
 /// One field's highlighter for one query.
 pub struct Marker {
-    needles: Vec<Vec<u8>>,
+    /// each needle's searcher, built once per query (a needle is looked for, as in Python, rather
+    /// than every word of a text tested against the needles: a SIMD scan, not a loop per byte)
+    finders: Vec<memmem::Finder<'static>>,
     weights: HashMap<String, f64>,
     max_chars: usize,
     stemmer: Stemmer,
-    /// lowercase(b) is the first byte of a needle: most words are rejected on their first byte
-    first: [bool; 256],
 }
 
 /// lower-cased candidate word -> its term's weight (None: not a query term): a page repeats its
@@ -67,14 +68,8 @@ pub fn english() -> Stemmer {
 
 impl Marker {
     pub fn new(needles: Vec<String>, weights: HashMap<String, f64>, max_chars: usize) -> Self {
-        let needles: Vec<Vec<u8>> = needles.into_iter().map(String::into_bytes).collect();
-        let mut first = [false; 256];
-        for needle in &needles {
-            if let Some(&b) = needle.first() {
-                first[b.to_ascii_lowercase() as usize] = true;
-            }
-        }
-        Marker { needles, weights, max_chars, stemmer: english(), first }
+        let finders = needles.iter().map(|n| memmem::Finder::new(n.as_bytes()).into_owned()).collect();
+        Marker { finders, weights, max_chars, stemmer: english() }
     }
 
     /// `Marker.html` of ascii_snippet: the HTML, Nothing when no word is marked, Unsure where the
@@ -82,7 +77,7 @@ impl Marker {
     /// whose characters beyond ASCII are all separators (`region::separators_only`) is answered,
     /// in bytes as tantivy cuts and escapes it, where the Python marker asks tantivy.
     pub fn html(&self, text: &str, memo: &mut Memo) -> Html {
-        if self.needles.iter().any(|n| n.is_empty()) || !crate::region::separators_only(text) {
+        if self.finders.iter().any(|f| f.needle().is_empty()) || !crate::region::separators_only(text) {
             return Html::Unsure;
         }
         let marks = self.marks(text.as_bytes(), memo);
@@ -92,41 +87,50 @@ impl Marker {
         snippet(text, &marks, self.max_chars)
     }
 
-    /// The words of `text` (in text order) whose analysis is a query term.
+    /// The words of `text` (in text order) whose analysis is a query term: `ascii_snippet.Marker._marks`
+    /// step for step. Each needle is found in the lower-cased text; an occurrence at a word start
+    /// is a candidate, its word running on from the needle's end over letters and digits; the next
+    /// search starts after that word (or one byte on, after an occurrence inside a word).
     fn marks(&self, text: &[u8], memo: &mut Memo) -> Vec<Mark> {
-        let mut out = Vec::new();
-        let (n, mut i) = (text.len(), 0);
-        while i < n {
-            if !is_word(text[i]) {
-                i += 1;
-                continue;
+        let lower = text.to_ascii_lowercase();
+        let n = lower.len();
+        let mut out: Vec<Mark> = Vec::new();
+        for finder in &self.finders {
+            let step = finder.needle().len();
+            let mut from = 0usize;
+            while from <= n {
+                let Some(found) = finder.find(&lower[from..]) else { break };
+                let i = from + found;
+                if i > 0 && is_word(lower[i - 1]) {
+                    from = i + 1;
+                    continue;
+                }
+                let mut end = i + step;
+                while end < n && is_word(lower[end]) {
+                    end += 1;
+                }
+                if let Some(weight) = self.weight(&lower[i..end], memo) {
+                    out.push((i, end, weight));
+                }
+                from = end;
             }
-            let start = i;
-            while i < n && is_word(text[i]) {
-                i += 1;
-            }
-            let word = &text[start..i];
-            if !self.first[word[0].to_ascii_lowercase() as usize]
-                || !self.needles.iter().any(|nd| word.len() >= nd.len() && word[..nd.len()].eq_ignore_ascii_case(nd))
-            {
-                continue;
-            }
-            if let Some(weight) = self.weight(word, memo) {
-                out.push((start, i, weight));
-            }
+        }
+        if self.finders.len() > 1 {
+            // two needles may find the same word (the same mark): text order, once each
+            out.sort_unstable_by_key(|m| m.0);
+            out.dedup_by_key(|m| m.0);
         }
         out
     }
 
-    /// The weight of the query term `word` analyses to, if it is one (memoised).
+    /// The weight of the query term the lower-cased `word` analyses to, if it is one (memoised).
     fn weight(&self, word: &[u8], memo: &mut Memo) -> Option<f64> {
-        let lower = word.to_ascii_lowercase();
-        if let Some(&known) = memo.get(&lower) {
+        if let Some(&known) = memo.get(word) {
             return known;
         }
-        let term = analyse(&self.stemmer, std::str::from_utf8(&lower).expect("ASCII"));
+        let term = analyse(&self.stemmer, std::str::from_utf8(word).expect("ASCII"));
         let weight = term.and_then(|t| self.weights.get(&t).copied());
-        memo.insert(lower, weight);
+        memo.insert(word.to_vec(), weight);
         weight
     }
 }

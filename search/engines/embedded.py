@@ -341,7 +341,8 @@ class EmbeddedEngine(Engine):
         found: list[Hit] = []
         if query.size and result.hits:
             snippets = self._snippets(searcher, query, text_q) if query.highlight else None
-            found = self._hits([(key if not kwargs else None, searcher.doc(address)) for key, address in result.hits], snippets)
+            found = self._hits([searcher.doc(address) for _key, address in result.hits],
+                               None if kwargs else [key for key, _address in result.hits], snippets)
         return RawResults(total=total, hits=found, facets=counted.read(query, total))
 
     def _snippets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q: tantivy.Query | None) -> "_Snippets | None":
@@ -381,13 +382,12 @@ class EmbeddedEngine(Engine):
         page = None if self._native is None else native_snippet.page(self._native, markers["text"], markers["title"], wanted, hits.SNIPPET_CHARS)
         return markers["text"], markers["title"], wanted, page
 
-    def _hits(self, stored: list[tuple[float | None, tantivy.Document]], snippets: "_Snippets | None") -> list[Hit]:
-        """The hits of a page, highlighted together (``_Snippets.many``)."""
-        docs = [doc for _score, doc in stored]
+    def _hits(self, docs: list[tantivy.Document], scores: list[float] | None, snippets: "_Snippets | None") -> list[Hit]:
+        """The hits of a page (``scores``: None when sorted by date), highlighted together (``_Snippets.many``)."""
         texts = [doc.get_first("text") or "" for doc in docs]
         titles = [doc.get_first("title") or "" for doc in docs]
-        marked = snippets.many(docs, texts, titles) if snippets is not None else [(None, None)] * len(stored)
-        return hits.make_hits(_stored_hits(docs, titles), [score for score, _doc in stored], marked, texts)
+        texts_html, titles_html = snippets.many(docs, texts, titles) if snippets is not None else (None, None)
+        return hits.make_hits(_heads(docs), scores, texts_html, titles_html, texts, titles)
 
     def _count_facets(self, searcher: tantivy.Searcher, query: SearchQuery, text_q) -> "_Counted":
         """Every facet's aggregations over its own filter set, in one pass where tantivy can.
@@ -599,24 +599,27 @@ class _Snippets:
         self.markers = {"text": text_marker, "title": title_marker}
         self.generators: dict[str, tantivy.SnippetGenerator] = {}
 
-    def many(self, docs: list[tantivy.Document], texts: list[str], titles: list[str]) -> list[tuple[str | None, str | None]]:
-        """(highlighted fragment of the text, highlighted title) of each hit (None: nothing to
-        highlight). The text's fragment comes from the region where the query's words are when
-        the text is long, else (or if that marks nothing) from the whole text; the title is
+    def many(self, docs: list[tantivy.Document], texts: list[str], titles: list[str]) -> tuple[list[str | None], list[str | None]]:
+        """(highlighted fragment of each text, each highlighted title) of a page (None: nothing
+        to highlight). The text's fragment comes from the region where the query's words are
+        when the text is long, else (or if that marks nothing) from the whole text; the title is
         highlighted whole. The whole page at once: natively (``native_snippet``) when the
-        extension is there, else with the Python markers (``Marker.html_many``)."""
+        extension is there, else with the Python markers (``Marker.html_many``); a text or title
+        either answers UNSURE for takes the Python path, ending in tantivy's generator."""
+        unsure = ascii_snippet.UNSURE
         if self.page is not None:
-            texts_html, titles_html = self.page(texts, titles)  # UNSURE: that text takes the Python path
-            texts_html = [self._text(doc, text) if html is ascii_snippet.UNSURE else html
-                          for doc, text, html in zip(docs, texts, texts_html)]
+            texts_html, titles_html = self.page(texts, titles)
+            if unsure in texts_html:
+                texts_html = [self._text(doc, text) if html is unsure else html for doc, text, html in zip(docs, texts, texts_html)]
         else:
             regions = [snippet_region.locate(text, self.wanted, hits.SNIPPET_CHARS) for text in texts]
             parts = [_part(text, region) for text, region in zip(texts, regions)]
             texts_html = [self._finish(doc, text, region, html) for doc, text, region, html
                           in zip(docs, texts, regions, self.markers["text"].html_many(parts))]
             titles_html = self.markers["title"].html_many(titles)
-        return [(html, self._tantivy("title", doc) if title_html is ascii_snippet.UNSURE else title_html)  # type: ignore[misc]
-                for doc, html, title_html in zip(docs, texts_html, titles_html)]
+        if unsure in titles_html:
+            titles_html = [self._tantivy("title", doc) if html is unsure else html for doc, html in zip(docs, titles_html)]
+        return texts_html, titles_html  # type: ignore[return-value]
 
     def _text(self, doc: tantivy.Document, text: str) -> str | None:
         """One text's highlighted fragment by the Python path (region, marker, tantivy)."""
@@ -737,25 +740,24 @@ def _stored_json(stored: tantivy.Document) -> dict[str, Any]:
 
 def _stored_hit(stored: tantivy.Document) -> dict[str, Any]:
     """At least the fields of ``_HIT_KEYS`` (the whole document if stored in the old layout)."""
-    return _stored_hits([stored], [None])[0]
+    doc = _heads([stored])[0]
+    if "title" not in doc:
+        value = stored.get_first("title")
+        if value:  # an empty field: the document had no such string (its JSON says what it had)
+            doc["title"] = value
+    return doc
 
 
-def _stored_hits(docs: list[tantivy.Document], titles: list[str | None]) -> list[dict[str, Any]]:
-    """:func:`_stored_hit` of each of a page's documents; ``titles``: their stored title fields
-    where the caller has read them already (None: read here if needed). The heads are decoded
-    in one orjson call, as one JSON array (a fifth less than ten calls on the bench's pages);
-    a page with a head orjson refuses (a NaN ``json`` wrote) is decoded head by head."""
+def _heads(docs: list[tantivy.Document]) -> list[dict[str, Any]]:
+    """The JSON heads of a page's documents (``_HIT_KEYS`` but the title and text, which their
+    stored fields hold; the whole document if stored in the old layout), decoded in one orjson
+    call as one JSON array (a fifth less than ten calls on the bench's pages); a page with a
+    head orjson refuses (a NaN ``json`` wrote) is decoded head by head."""
     heads = [stored.get_first("doc").partition(b"\n")[0] for stored in docs]  # a third less than find + memoryview
     try:
-        decoded = orjson.loads(b"[" + b",".join(heads) + b"]")
+        return orjson.loads(b"[" + b",".join(heads) + b"]")
     except orjson.JSONDecodeError:
-        decoded = [_loads(head) for head in heads]
-    for doc, stored, title in zip(decoded, docs, titles):
-        if "title" not in doc:
-            value = stored.get_first("title") if title is None else title
-            if value:  # an empty field: the document had no such string (its JSON says what it had)
-                doc["title"] = value
-    return decoded
+        return [_loads(head) for head in heads]
 
 
 def _loads(data: bytes) -> Any:

@@ -26,34 +26,35 @@ def lead(text: str, chars: int = SNIPPET_CHARS) -> str:
 def make_hit(doc: dict[str, Any], *, score: float | None, snippet: str | None, title_html: str | None, text: str = "") -> Hit:
     """A hit from the stored ``HIT_KEYS`` of a document; ``text`` feeds the fallback snippet.
     ``doc`` is the caller's own fresh decode: its entity dicts become the hit's."""
-    return make_hits([doc], [score], [(snippet, title_html)], [text])[0]
+    return make_hits([doc], [score], [snippet], [title_html], [text])[0]
 
 
-def make_hits(docs: list[dict[str, Any]], scores: list[float | None], marked: list[tuple[str | None, str | None]],
-              texts: list[str]) -> list[Hit]:
-    """:func:`make_hit` of each of a page's documents (with its score, its (snippet, title
-    HTML) and its text), in one loop: called once a search rather than ten times, a third of
-    the time the ten calls took. A ``Hit`` is built positionally and ``unlinked`` written only
-    where it is not True already. ``text`` is read only where the snippet is empty."""
+def make_hits(docs: list[dict[str, Any]], scores: list[float] | list[None] | None, snippets: list[str | None] | None,
+              titles_html: list[str | None] | None, texts: list[str], titles: list[str] | None = None) -> list[Hit]:
+    """:func:`make_hit` of each of a page's documents, in one loop (called once a search
+    rather than ten times: a third of the time the ten calls took). ``scores``, ``snippets``
+    and ``titles_html`` are None when the page has none (sorted by date, not highlighted);
+    ``titles``: the stored title fields where the head leaves the title out. A ``Hit`` is built
+    positionally; ``text`` is read only where the snippet is empty."""
     out: list[Hit] = []
     append = out.append
     escape = html.escape
-    for doc, score, (snippet, title_html), text in zip(docs, scores, marked, texts):
+    for i, doc in enumerate(docs):
         entities = doc.get("entity_list") or []
-        for entity in entities:  # ``unlinked`` said for every entity (stored only where true), as the API's schema has it
-            unlinked = entity.get("unlinked")
-            if unlinked is not True:
-                entity["unlinked"] = bool(unlinked)
+        for entity in entities:  # ``unlinked`` said for every entity (the writer stores only true), as the API's schema has it
+            entity.setdefault("unlinked", False)
+        score = None if scores is None else scores[i]
+        snippet = None if snippets is None else snippets[i]
         get = doc.get
         append(Hit(
             doc["id"],
             None if score is None else round(float(score), 4),
-            get("title") or "",
+            get("title") or (titles[i] if titles is not None else ""),
             get("published"),
             get("source"),
             get("url"),
-            snippet or escape(lead(text)),
-            title_html,
+            snippet or escape(lead(texts[i])),
+            None if titles_html is None else titles_html[i],
             entities,
         ))
     return out
