@@ -7,6 +7,7 @@ text) and the score rule live in one place so the engines cannot drift apart.
 from __future__ import annotations
 
 import html
+from itertools import repeat
 from typing import Any
 
 from ..results import Hit
@@ -29,7 +30,7 @@ def make_hit(doc: dict[str, Any], *, score: float | None, snippet: str | None, t
     return make_hits([doc], [score], [snippet], [title_html], [text])[0]
 
 
-def make_hits(docs: list[dict[str, Any]], scores: list[float] | list[None] | None, snippets: list[str | None] | None,
+def make_hits(docs: list[dict[str, Any]], scores: list[float] | None, snippets: list[str | None] | None,
               titles_html: list[str | None] | None, texts: list[str], titles: list[str] | None = None) -> list[Hit]:
     """:func:`make_hit` of each of a page's documents, in one loop (called once a search
     rather than ten times: a third of the time the ten calls took). ``scores``, ``snippets``
@@ -39,22 +40,23 @@ def make_hits(docs: list[dict[str, Any]], scores: list[float] | list[None] | Non
     out: list[Hit] = []
     append = out.append
     escape = html.escape
-    for i, doc in enumerate(docs):
+    none = repeat(None)
+    for doc, score, snippet, title_html, text, title in zip(
+            docs, none if scores is None else scores, none if snippets is None else snippets,
+            none if titles_html is None else titles_html, texts, none if titles is None else titles):
         entities = doc.get("entity_list") or []
         for entity in entities:  # ``unlinked`` said for every entity (the writer stores only true), as the API's schema has it
             entity.setdefault("unlinked", False)
-        score = None if scores is None else scores[i]
-        snippet = None if snippets is None else snippets[i]
         get = doc.get
         append(Hit(
             doc["id"],
             None if score is None else round(float(score), 4),
-            get("title") or (titles[i] if titles is not None else ""),
+            get("title") or title or "",
             get("published"),
             get("source"),
             get("url"),
-            snippet or escape(lead(texts[i])),
-            None if titles_html is None else titles_html[i],
+            snippet or escape(lead(text)),
+            title_html,
             entities,
         ))
     return out
