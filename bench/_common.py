@@ -150,6 +150,66 @@ def tree_rss(pid: int) -> int:
     return tree_memory(pid)[0]
 
 
+def process_kind(pid: int, job: int, parent: int | None) -> str:
+    """What a process of a job's tree is: the job itself, multiprocessing's resource
+    tracker, a fork server (a child of the job forking the workers), or a worker."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    if pid == job:
+        return "job"
+    if "resource_tracker" in cmd:
+        return "resource tracker"
+    if "forkserver" in cmd and parent == job:
+        return "fork server"
+    return "worker"
+
+
+@dataclass(frozen=True)
+class ProcessMemory:
+    """One process at one sample, bytes (smaps_rollup): RSS and PSS, and PSS split into
+    anonymous memory (the heap: what the process allocated) and file pages (mapped files:
+    libraries, the gazetteer's memory map, an index's segment files)."""
+
+    rss: int
+    pss: int
+    pss_anon: int
+    pss_file: int
+
+
+def process_memory(pid: int) -> ProcessMemory | None:
+    """A process's memory now, or None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    kb: dict[str, int] = {}
+    for line in text.splitlines()[1:]:
+        key, _, rest = line.partition(":")
+        try:
+            kb[key] = int(rest.split()[0])
+        except (IndexError, ValueError):
+            continue
+    if not kb.get("Rss"):
+        return None
+    return ProcessMemory(kb["Rss"] * 1024, kb.get("Pss", kb["Rss"]) * 1024, kb.get("Pss_Anon", 0) * 1024, kb.get("Pss_File", 0) * 1024)
+
+
+def tree_processes(pid: int) -> dict[int, tuple[int | None, ProcessMemory]]:
+    """Every live process of ``pid``'s tree: pid -> (its parent in the tree, its memory)."""
+    out: dict[int, tuple[int | None, ProcessMemory]] = {}
+    stack: list[tuple[int, int | None]] = [(pid, None)]
+    while stack:
+        p, parent = stack.pop()
+        memory = process_memory(p)
+        if memory is None:
+            continue
+        out[p] = (parent, memory)
+        stack.extend((child, p) for child in _children(p))
+    return out
+
+
 @dataclass
 class ChildRun:
     returncode: int
@@ -160,25 +220,43 @@ class ChildRun:
     stdout: str
     stderr: str
     samples: list[tuple[float, int, int]] = field(default_factory=list)  # (seconds, tree RSS, tree PSS)
+    # with ``per_process``: (seconds, {pid: memory}) at every sample, and what each pid is
+    processes: list[tuple[float, dict[int, ProcessMemory]]] = field(default_factory=list)
+    kinds: dict[int, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.stdout)
 
 
-def run_child(cmd: list[str], env: dict[str, str] | None = None, sample_every: float = 0.25) -> ChildRun:
-    """Run a command; wall time, CPU time (wait4 rusage) and sampled tree RSS."""
+def run_child(cmd: list[str], env: dict[str, str] | None = None, sample_every: float = 0.25, per_process: bool = False) -> ChildRun:
+    """Run a command; wall time, CPU time (wait4 rusage) and sampled tree RSS.
+
+    ``per_process``: also keep every process's memory at every sample (``ChildRun.processes``,
+    ``ChildRun.kinds``), to tell which one grows and when (bench/memory.py)."""
     out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"newslink-bench-{os.getpid()}-{time.monotonic_ns()}"
     with open(f"{out_path}.out", "w+") as out, open(f"{out_path}.err", "w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
         samples: list[tuple[float, int, int]] = []
+        processes: list[tuple[float, dict[int, ProcessMemory]]] = []
+        kinds: dict[int, str] = {}
         stop = threading.Event()
 
         def sample() -> None:
             while not stop.is_set():
-                rss, pss = tree_memory(proc.pid)
-                if rss:
-                    samples.append((time.perf_counter() - started, rss, pss))
+                if per_process:
+                    tree = tree_processes(proc.pid)
+                    for pid, (parent, _m) in tree.items():
+                        if pid not in kinds:
+                            kinds[pid] = process_kind(pid, proc.pid, parent)
+                    now = time.perf_counter() - started
+                    if tree:
+                        processes.append((now, {pid: m for pid, (_parent, m) in tree.items()}))
+                        samples.append((now, sum(m.rss for _p, m in tree.values()), sum(m.pss for _p, m in tree.values())))
+                else:
+                    rss, pss = tree_memory(proc.pid)
+                    if rss:
+                        samples.append((time.perf_counter() - started, rss, pss))
                 stop.wait(sample_every)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -195,7 +273,7 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None, sample_every: f
         Path(f"{out_path}{suffix}").unlink(missing_ok=True)
     peak = max((rss for _t, rss, _p in samples), default=0)
     peak_pss = max((pss for _t, _r, pss in samples), default=0)
-    return ChildRun(proc.returncode, wall, usage.ru_utime + usage.ru_stime, peak, peak_pss, stdout, stderr, samples)
+    return ChildRun(proc.returncode, wall, usage.ru_utime + usage.ru_stime, peak, peak_pss, stdout, stderr, samples, processes, kinds)
 
 
 def check(run: ChildRun, what: str) -> ChildRun:
