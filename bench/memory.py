@@ -1,4 +1,4 @@
-"""Memory of indexing 100,000 documents: peak and over time, whole process tree.
+"""Memory of indexing 100,000 documents: peak and over time, whole process tree and each process.
 
 Runs the real ``newslink index --workers 2`` (reader, spaCy workers, linking,
 embedded engine) on 100,000 records: the corpora in ../shared/corpora
@@ -6,19 +6,25 @@ replicated with suffixed ids (``<id>~r1`` …), streamed from a temporary JSONL
 file. Every second it samples the resident memory of the newslink process and
 of its worker processes: RSS (what ``ps`` shows; pages a forked worker shares
 with its parent are counted in both) and PSS (shared pages split between the
-processes that share them: what the tree really occupies).
+processes that share them: what the tree really occupies), and for each process
+its PSS split into anonymous memory (what it allocated) and mapped files. It
+prints the tree's peaks per tenth of the run, each process's peaks (per half and
+per tenth) and what each held at the tree's peak, so a report says which process
+grows and when.
 
-Marks (issue 7): peak RSS ≤ 1.5 GB, and flat: the peak of the second half of
-the job is no higher than the peak of the first half (+10 %). Memory swings
+Marks (issue 7): peak RSS ≤ 1.5 GB, read strictly as 1.5e9 bytes (1,431 MiB; the
+report prints MiB, GiB = 1024**3 bytes, and GB = 1e9 bytes), and flat: the peak
+PSS of the second half of the job at most 10 % over the first half's. Memory swings
 with what is being parsed (a batch of 5,000-word articles costs more than one
 of 30-word headlines, and the replicated corpus cycles through both), so two
 points of the run are not comparable; a job that holds on to what it read
 would show a second-half peak above the first, as the corpus repeats.
 
-This is the slow bench: spaCy runs over ~100k articles (~14 M words), about
-30-60 minutes on 2 cores. ``--docs`` makes it shorter.
+This is the slow bench: spaCy runs over 100k articles (~16 M words), ~20-25
+minutes on 2 cores. ``--docs`` makes it shorter; ``--samples-out FILE`` keeps
+every sample (per process) for a closer look.
 
-    .venv/bin/python bench/memory.py [--docs 100000] [--workers 2]
+    .venv/bin/python bench/memory.py [--docs 100000] [--workers 2] [--samples-out FILE]
 """
 from __future__ import annotations
 

@@ -28,21 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import _children, _status_kb, corpus_file, iter_records, key_line, machine, machine_line, mib, newslink_cmd, prepare_home, table  # noqa: E402
-
-
-def _kind(pid: int, job: int, parents: dict[int, int]) -> str:
-    try:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return "gone"
-    if pid == job:
-        return "job"
-    if "resource_tracker" in cmd:
-        return "resource tracker"
-    if "forkserver" in cmd and parents.get(pid) == job:
-        return "fork server"
-    return "worker"
+from _common import _children, _status_kb, corpus_file, process_kind, iter_records, key_line, machine, machine_line, mib, newslink_cmd, prepare_home, table  # noqa: E402
 
 
 def measure(source: Path, home: Path, env: dict[str, str], workers: int) -> dict:
@@ -65,7 +51,7 @@ def measure(source: Path, home: Path, env: dict[str, str], workers: int) -> dict
                     continue
                 pss = (_status_kb(pid, "Pss:", "smaps_rollup") * 1024) or rss
                 if pid not in kinds:
-                    kinds[pid] = _kind(pid, proc.pid, parents)
+                    kinds[pid] = process_kind(pid, proc.pid, parents.get(pid))
                 peaks[pid][0] = max(peaks[pid][0], rss)
                 peaks[pid][1] = max(peaks[pid][1], pss)
                 rss_sum, pss_sum = rss_sum + rss, pss_sum + pss
