@@ -350,7 +350,7 @@ class EmbeddedEngine(Engine):
             return None
         # The terms tantivy's generators highlight: every term of the query in that field
         # (excluded ones too, as tantivy collects them), weighted as tantivy weighs them.
-        terms = (*(t for g in query.parsed.groups for t in g), *query.parsed.excluded)
+        terms = (*query.parsed.terms(), *query.parsed.excluded)
         owner, made = self._markers_of
         if owner is not searcher:
             made = {}
@@ -449,10 +449,11 @@ class EmbeddedEngine(Engine):
         while True:
             after = [self.compiler.after_id(last)] if last is not None else []
             result = searcher.search(self.compiler.combine(text_q, clauses, after), batch_size, count=False, order_by_field="id", order=tantivy.Order.Asc)
-            for _key, address in result.hits:
-                doc = _stored_hit(searcher.doc(address))
-                last = doc["id"]
-                yield hits.make_hit(doc, score=None, snippet="", title_html=None)
+            docs = [searcher.doc(address) for _key, address in result.hits]
+            page = hits.make_hits(_heads(docs), None, None, None, [""] * len(docs), [doc.get_first("title") or "" for doc in docs])
+            if page:
+                last = page[-1].id
+            yield from page
             if len(result.hits) < batch_size:
                 return
 
@@ -471,11 +472,8 @@ class EmbeddedEngine(Engine):
             return {}
         searcher = self._searcher()
         result = searcher.search(tantivy.Query.term_set_query(self.schema, "id", unique), len(unique), count=False)
-        out: dict[str, tuple[str | None, str | None]] = {}
-        for _key, address in result.hits:
-            head = _stored_hit(searcher.doc(address))
-            out[head["id"]] = (head.get("content_hash"), head.get("kb_version"))
-        return out
+        heads = _heads([searcher.doc(address) for _key, address in result.hits])
+        return {head["id"]: (head.get("content_hash"), head.get("kb_version")) for head in heads}
 
     def count(self) -> int:
         return self._searcher().num_docs
@@ -736,16 +734,6 @@ def _stored_json(stored: tantivy.Document) -> dict[str, Any]:
     if sep:
         doc.update(_loads(rest))
     return _with_fields(doc, stored, _FIELD_KEYS)
-
-
-def _stored_hit(stored: tantivy.Document) -> dict[str, Any]:
-    """At least the fields of ``_HIT_KEYS`` (the whole document if stored in the old layout)."""
-    doc = _heads([stored])[0]
-    if "title" not in doc:
-        value = stored.get_first("title")
-        if value:  # an empty field: the document had no such string (its JSON says what it had)
-            doc["title"] = value
-    return doc
 
 
 def _heads(docs: list[tantivy.Document]) -> list[dict[str, Any]]:
