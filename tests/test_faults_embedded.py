@@ -302,6 +302,34 @@ def test_a_reader_checks_for_a_swap_at_most_once_per_interval_and_then_follows_i
     rebuild.close()
 
 
+def test_a_reader_keeps_its_searcher_while_nothing_is_committed_and_sees_the_next_commit(tmp_path: Path) -> None:
+    """Past FRESH_SECONDS with no commit, the reader keeps the searcher it had (and the snippet
+    markers tied to it); a commit by another process's writer (here: another engine) is seen at
+    the first check due after it, including one that deletes as many documents as it adds."""
+    from newslink.search.engines import embedded
+
+    writer = EmbeddedEngine(tmp_path)
+    writer.write(_docs(3))
+    writer.commit()
+    reader = EmbeddedEngine(tmp_path)
+    now = [1000.0]
+    reader._clock = lambda: now[0]
+    assert reader.search(SearchQuery(text="iran")).total == 3
+    first = reader._searcher()
+    markers = reader._markers_of[1]
+    assert markers, "the search made its snippet markers"
+    now[0] += 10 * embedded.FRESH_SECONDS
+    assert reader.search(SearchQuery(text="iran")).total == 3
+    assert reader._searcher() is first and reader._markers_of[1] is markers  # no commit: same snapshot, same markers
+
+    writer.write([{**d, "title": f"Tehran item {d['id']}"} for d in _docs(1)])  # replaces d0: same count, new content
+    writer.commit()
+    now[0] += 10 * embedded.FRESH_SECONDS
+    assert reader.search(SearchQuery(text="iran")).total == 2  # d0 no longer says Iran in its title
+    assert reader._searcher() is not first
+    writer.close()
+
+
 def test_info_reports_the_live_generation_at_once(tmp_path: Path) -> None:
     """``info`` (status, /health) does not wait for the interval: it reports what is live now."""
     EmbeddedEngine(tmp_path).close()

@@ -86,6 +86,7 @@ class EmbeddedEngine(Engine):
 
     def _open(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
+        self._meta_path = str(self.path / "meta.json")
         # A generation written before the country roll-up has no country_named field; it
         # is opened with its own schema, and the named-only countries are read from the
         # country field, which held only named countries then (reindex adds both).
@@ -101,6 +102,7 @@ class EmbeddedEngine(Engine):
         self._broken = False  # the writer failed (a full disk): close() must not commit through it
         self._last_reload = float("-inf")  # the first query reloads
         self._current: tantivy.Searcher | None = None
+        self._reloaded_meta: bytes | None = None  # the generation's meta.json as of the last reload
         self._opened_live_mtime = self._live_mtime()
 
     def _live_file(self) -> Path:
@@ -178,6 +180,14 @@ class EmbeddedEngine(Engine):
             self._opened_live_mtime = self._live_mtime()
         now = self._clock()
         if now - self._last_reload > FRESH_SECONDS:
+            meta = self._meta()
+            if self._current is not None and meta is not None and meta == self._reloaded_meta:
+                # Nothing committed since the last reload: keep that searcher, and with it the
+                # snippet markers tied to it (_snippets), so a drill-down or the next page a
+                # user asks for seconds later reuses them (a new searcher object every
+                # FRESH_SECONDS dropped them five times a second).
+                self._last_reload = now
+                return self._current
             try:
                 self.index.reload()
             except ValueError as exc:
@@ -187,8 +197,20 @@ class EmbeddedEngine(Engine):
                 self._follow_live()
                 if self.generation == before:
                     raise EngineError(f"cannot read index at {self.path}: {exc}") from exc
+                meta = self._meta()
+            self._reloaded_meta = meta  # read before the reload: a commit in between only costs one more
             self._last_reload = now
         return self.index.searcher()
+
+    def _meta(self) -> bytes | None:
+        """The generation's ``meta.json``: tantivy rewrites it on every commit (its opstamp, the
+        segments and their deletes), so the same bytes mean the same index: no reload needed.
+        Read whole, not stat'ed: two commits within one timestamp tick can share an mtime."""
+        try:
+            with open(self._meta_path, "rb") as f:
+                return f.read()
+        except OSError:
+            return None
 
     # -- writing ------------------------------------------------------------------
     def _lock_file(self) -> Path:
