@@ -270,6 +270,14 @@ def test_a_search_racing_a_reindex_swap_follows_the_new_generation(tmp_path: Pat
     assert reader.generation == target.generation
 
 
+def _clocked_reader(path: Path) -> tuple[EmbeddedEngine, list[float]]:
+    """A reader of the index at ``path`` whose FRESH_SECONDS clock is ``now[0]`` (tests move it: no sleeping)."""
+    reader = EmbeddedEngine(path)
+    now = [1000.0]
+    reader._clock = lambda: now[0]
+    return reader, now
+
+
 def test_a_reader_checks_for_a_swap_at_most_once_per_interval_and_then_follows_it(tmp_path: Path) -> None:
     """Searches within FRESH_SECONDS of the last check neither stat live.json nor reload;
     the first one after it follows a promoted generation (a fake clock: no sleeping)."""
@@ -278,9 +286,7 @@ def test_a_reader_checks_for_a_swap_at_most_once_per_interval_and_then_follows_i
     writer = EmbeddedEngine(tmp_path)
     writer.write(_docs(3))
     writer.close()
-    reader = EmbeddedEngine(tmp_path)
-    now = [1000.0]
-    reader._clock = lambda: now[0]
+    reader, now = _clocked_reader(tmp_path)
     checks = []
     real_check = reader._live_mtime
     reader._live_mtime = lambda: (checks.append(1), real_check())[1]  # this reader's stats of live.json
@@ -311,9 +317,7 @@ def test_a_reader_keeps_its_searcher_while_nothing_is_committed_and_sees_the_nex
     writer = EmbeddedEngine(tmp_path)
     writer.write(_docs(3))
     writer.commit()
-    reader = EmbeddedEngine(tmp_path)
-    now = [1000.0]
-    reader._clock = lambda: now[0]
+    reader, now = _clocked_reader(tmp_path)
     assert reader.search(SearchQuery(text="iran")).total == 3
     first = reader._searcher()
     markers = reader._markers_of[1]
